@@ -1,0 +1,75 @@
+"""muos: a real-time operating system kernel for Python (µOS++ concepts).
+
+Threads are ``async def`` functions scheduled by priority on one CPU whose
+time is simulated (``SimPort``, the default) or real. This module holds
+the public names of API.md and ``run()``.
+"""
+
+from .calls import (busy, in_isr, now, scheduler_locked, sleep_for,
+                    sleep_until, spawn, suspend, this_thread, yield_now)
+from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
+                     MuosError, NotOwnerError, NotRecoverable, OwnerDead,
+                     Stalled, ThreadError)
+from .kernel import Kernel
+from .mutex import Mutex
+from .periodic import Job, periodic
+from .ports.sim import SimPort
+from .semaphore import BinarySemaphore, Semaphore
+from .stats import Stats, ThreadStats
+from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
+                     Thread)
+from .trace import Trace
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "run", "RunResult", "Kernel", "Thread", "Priority", "READY", "RUNNING",
+    "SUSPENDED", "TERMINATED", "this_thread", "now", "sleep_for",
+    "sleep_until", "yield_now", "busy", "spawn", "suspend", "in_isr",
+    "scheduler_locked", "periodic", "Job", "Mutex", "Semaphore",
+    "BinarySemaphore", "SimPort", "Stats", "ThreadStats", "Trace",
+    "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
+    "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
+    "ThreadError",
+]
+
+
+class RunResult:
+    """What ``muos.run()`` returns: ``value``, ``now``, ``stats``,
+    ``trace`` (None unless ``trace=True``) and the ``kernel``."""
+
+    def __init__(self, value, now, stats, trace, kernel):
+        self.value = value
+        self.now = now
+        self.stats = stats
+        self.trace = trace
+        self.kernel = kernel
+
+    def __repr__(self):
+        return "<RunResult value=%r now=%r>" % (self.value, self.now)
+
+
+def run(main, *args, port=None, until=None, trace=False, **kernel_options):
+    """Run ``main(*args)`` as thread "main" at Priority.NORMAL on a new
+    kernel until main returns, ``until`` ticks pass, or main can never run
+    again (``Stalled``). If main raises, ``ThreadError`` from it."""
+    k = Kernel(port, trace=trace, **kernel_options)
+    t = k.spawn(main, *args, name="main", priority=Priority.NORMAL)
+    k._stop_on = t
+    k._quiet = t
+    try:
+        why = k.run(until)
+    finally:
+        k.close()
+    if t.state == TERMINATED:
+        if t.exception is not None:
+            raise t._error() from t.exception
+        value = t.result
+    elif why == "until":
+        value = None
+    else:
+        blocked = k.blocked()
+        raise Stalled("main can never run again: " + "; ".join(
+            "%s waits for %s" % (n, blocked[n]) for n in sorted(blocked)),
+            blocked)
+    return RunResult(value, k.now, k.stats, k.trace, k)

@@ -1,0 +1,100 @@
+"""The functions a running thread calls: time, yielding, work, spawning.
+
+Owns: ``this_thread``, ``now``, ``sleep_for``, ``sleep_until``,
+``yield_now``, ``busy``, ``spawn``, ``suspend``, ``in_isr`` and
+``scheduler_locked``. Imports the kernel. Blocking ones build a trap and
+check their context before any await (API.md: the call itself raises).
+"""
+
+from .errors import ContextError
+from .kernel import current_kernel, running_kernel
+from .thread import Priority
+from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap
+
+__all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
+           "busy", "spawn", "suspend", "in_isr", "scheduler_locked"]
+
+_PASS = Trap(PASS)
+
+
+def this_thread():
+    """The running thread. Thread context."""
+    t = current_kernel("muos.this_thread")._current
+    if t is None:
+        raise ContextError("muos.this_thread: no thread is running")
+    return t
+
+
+def now():
+    """The system clock, in ticks. ISR-safe."""
+    return current_kernel("muos.now").now
+
+
+def sleep_for(ticks):
+    """Sleep for ``ticks`` (µOS++ ``sleep_for``). Thread context; may block."""
+    k = current_kernel("muos.sleep_for")._check_block("muos.sleep_for")
+    return Trap(SLEEP, None, k._now + k.to_ns(ticks, "sleep_for: ticks"))
+
+
+def sleep_until(tick):
+    """Sleep until the absolute ``tick``; returns at once if it is past.
+    Thread context; may block."""
+    k = current_kernel("muos.sleep_until")._check_block("muos.sleep_until")
+    return Trap(SLEEP, None, k.abs_ns(tick, "sleep_until: tick"))
+
+
+def yield_now():
+    """Go to the tail of this priority's ready list. Thread context."""
+    k = current_kernel("muos.yield_now")
+    k._thread_context("muos.yield_now")
+    if k._lock:
+        return _PASS          # no switch while the scheduler is locked
+    return Trap(YIELD)
+
+
+def busy(ticks):
+    """Compute for ``ticks`` of CPU time: modelled, preemptible work on
+    SimPort, a real spin on real ports. Thread context."""
+    k = current_kernel("muos.busy")
+    k._thread_context("muos.busy")
+    return Trap(BUSY, None, k.to_ns(ticks, "busy: ticks"))
+
+
+def spawn(fn, *args, name=None, priority=Priority.NORMAL):
+    """Create a thread on the running kernel. ISR-safe."""
+    return current_kernel("muos.spawn").spawn(fn, *args, name=name,
+                                              priority=priority)
+
+
+def suspend():
+    """Block until ``Thread.resume()`` (one kept if it came first).
+    Thread context; may block."""
+    current_kernel("muos.suspend")._check_block("muos.suspend")
+    return Trap(SUSPEND)
+
+
+def in_isr():
+    """True inside an interrupt handler or timer callback."""
+    k = running_kernel()
+    return k is not None and k._isr > 0
+
+
+class scheduler_locked:
+    """``with muos.scheduler_locked():`` no context switch inside; nested
+    sections restore the state they found (µOS++
+    ``scheduler::critical_section``). Blocking inside raises
+    ContextError. Thread context."""
+
+    def __init__(self):
+        self._k = None
+
+    def __enter__(self):
+        k = current_kernel("muos.scheduler_locked")
+        k._thread_context("muos.scheduler_locked")
+        self._k = k
+        k._lock += 1
+        return self
+
+    def __exit__(self, *exc):
+        self._k._lock -= 1
+        return False

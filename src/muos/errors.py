@@ -1,0 +1,74 @@
+"""The exceptions of the muos contract (API.md, "Errors").
+
+Owns: the exception classes. Imports nothing. Every class derives from
+``MuosError`` so that ``except muos.MuosError`` catches any kernel refusal.
+"""
+
+__all__ = [
+    "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
+    "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
+    "ThreadError",
+]
+
+
+class MuosError(Exception):
+    """Base class of every muos exception."""
+
+
+class ContextError(MuosError):
+    """A call made where it is not allowed: blocking in an interrupt
+    handler, a timer callback or a scheduler-locked region, or a kernel
+    call with no kernel running."""
+
+
+class DeadlockError(MuosError):
+    """A lock that could never succeed: relocking a non-recursive mutex, or
+    a wait that closes a cycle of owners. ``cycle`` lists the threads."""
+
+    def __init__(self, message, cycle=None):
+        MuosError.__init__(self, message)
+        self.cycle = list(cycle) if cycle else []
+
+
+class Stalled(MuosError):
+    """``muos.run()`` found that main can never run again. ``blocked`` maps
+    each blocked thread's name to a description of what it waits for."""
+
+    def __init__(self, message, blocked=None):
+        MuosError.__init__(self, message)
+        self.blocked = dict(blocked) if blocked else {}
+
+
+class Interrupted(MuosError):
+    """The waiting thread was interrupted (``Thread.interrupt()``)."""
+
+
+class NotOwnerError(MuosError):
+    """A mutex was unlocked by a thread that does not own it."""
+
+
+class OwnerDead(MuosError):
+    """A robust mutex was acquired after its previous owner ended while
+    holding it. The caller now owns it; call ``consistent()`` to keep it."""
+
+
+class NotRecoverable(MuosError):
+    """A robust mutex whose dead owner's state was never made consistent."""
+
+
+class Full(MuosError):
+    """A queue or pool had no room (``try_``/``timed_`` forms)."""
+
+
+class Empty(MuosError):
+    """A queue had nothing to receive (``try_``/``timed_`` forms)."""
+
+
+class ThreadError(MuosError):
+    """A thread ended with an exception; ``__cause__`` (and ``exception``)
+    hold the original one."""
+
+    def __init__(self, message, exception=None, thread=None):
+        MuosError.__init__(self, message)
+        self.exception = exception
+        self.thread = thread

@@ -1,0 +1,696 @@
+"""The kernel: run loop, current thread, ready list, traps, priorities.
+
+Owns: ``Kernel`` and the notion of "the running kernel". Imports the
+layers below it (thread, ready, timeq, waitq, traps, stats, trace, errors,
+ports.sim). It never knows what a semaphore or a mutex is: objects give it
+traps (``obj._try(trap)`` and ``trap.q``) and call ``wake()``; a wait
+queue's ``on_change`` hook is how inheritance propagates through it.
+
+Time is an integer count of nanoseconds (``self._now``); the port decides
+how it passes. The loop, one iteration per decision:
+fire what is due -> pick who runs -> let time pass (busy work, idle) or
+step the running coroutine to its next trap -> handle the trap.
+"""
+
+import sys
+
+from .errors import ContextError, DeadlockError, Interrupted
+from .ready import ReadyList
+from .stats import Stats, ns_to_ticks
+from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
+                     Thread, check_priority)
+from .timeq import TimeQueue
+from .trace import Trace
+from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
+
+__all__ = ["Kernel", "current_kernel", "running_kernel", "IDLE_WAIT"]
+
+_running = None      # the kernel whose loop is running now
+
+IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
+_IDLE_TRAP = Trap(IDLE_WAIT)
+
+
+def running_kernel():
+    return _running
+
+
+def current_kernel(what="this call"):
+    """The running kernel, or ContextError naming the call."""
+    k = _running
+    if k is None:
+        raise ContextError("%s needs a running muos kernel (call it from a "
+                           "thread started by muos.run or Kernel.run)" % what)
+    return k
+
+
+class _Kill(BaseException):
+    """Thrown out of a thread that kills itself; never seen by users."""
+
+
+def describe(obj):
+    """A short name for an object in messages: its type and name."""
+    name = getattr(obj, "name", None)
+    kind = type(obj).__name__
+    if name is None:
+        return kind
+    return "%s %r" % (kind, name)
+
+
+async def _idle_body(k):
+    while True:
+        k._reclaim()
+        await _IDLE_TRAP
+
+
+class Kernel:
+    """One CPU, its threads and its clock (API.md, "Running")."""
+
+    def __init__(self, port=None, *, tick_hz=1000, preemptive=True,
+                 time_slice=1, trace=False):
+        if type(tick_hz) is not int or tick_hz <= 0:
+            raise ValueError("Kernel: tick_hz must be a positive int, not %r"
+                             % (tick_hz,))
+        if port is None:
+            from .ports.sim import SimPort
+            port = SimPort()
+        self.tick_hz = tick_hz
+        self.port = port
+        self.preemptive = bool(preemptive)
+        self.time_slice = time_slice
+        self._now = 0
+        self._ready = ReadyList()
+        self._tq = TimeQueue()
+        self._threads = []
+        self._current = None
+        self._last = None            # the thread that last had the CPU
+        self._seq = 0                # arrival order in wait queues
+        self._nthreads = 0
+        self._lock = 0               # scheduler lock depth
+        self._isr = 0                # interrupt nesting depth
+        self._overhead = 0           # ns of kernel work before the next step
+        self._stop_on = None         # muos.run stops when this thread ends
+        self._quiet = None           # its exception is raised, not printed
+        self._stop = False
+        self.stats = Stats(tick_hz)
+        self.trace = Trace(tick_hz) if trace else None
+        self._trace = self.trace
+        self._names = {}
+        port.attach(self)
+        self._switch_cost = port.cost_ns("switch_cost", tick_hz)
+        self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
+
+    def close(self):
+        """Discard threads that never started (muos.run does this when it
+        returns), so that Python does not warn about unawaited coroutines."""
+        for t in self._threads:
+            if t.state != TERMINATED and t._stats.switches == 0:
+                try:
+                    t._coro.close()
+                except Exception:
+                    pass
+
+    # -- time --
+    @property
+    def time_slice(self):
+        return self._slice
+
+    @time_slice.setter
+    def time_slice(self, v):
+        if v is not None and (type(v) is not int or v <= 0):
+            raise ValueError("Kernel: time_slice must be a positive int of "
+                             "ticks or None, not %r" % (v,))
+        self._slice = v
+
+    @property
+    def now(self):
+        return ns_to_ticks(self._now, self.tick_hz)
+
+    def to_ns(self, ticks, what="duration"):
+        """Ticks (int or float, >= 0) to integer nanoseconds."""
+        tp = type(ticks)
+        if tp is int:
+            if ticks < 0:
+                raise ValueError("%s must not be negative, not %r"
+                                 % (what, ticks))
+            return ticks * 1000000000 // self.tick_hz
+        if tp is float:
+            if not ticks >= 0.0:
+                raise ValueError("%s must be a non-negative number of ticks, "
+                                 "not %r" % (what, ticks))
+            return int(round(ticks * 1000000000 / self.tick_hz))
+        raise TypeError("%s must be an int or float of ticks, not %r"
+                        % (what, ticks))
+
+    def abs_ns(self, tick, what="time"):
+        """An absolute tick (may be in the past) to ns."""
+        if type(tick) in (int, float) and tick < 0:
+            return -self.to_ns(-tick, what)
+        return self.to_ns(tick, what)
+
+    # -- threads --
+    @property
+    def threads(self):
+        return [t for t in self._threads if t.state != TERMINATED]
+
+    @property
+    def current(self):
+        return self._current
+
+    def _new_thread(self, coro, name, priority):
+        self._nthreads += 1
+        t = Thread(self, coro, name, priority, self._nthreads)
+        t._stats = self.stats.add_thread(name)
+        self._threads.append(t)
+        self._ready.push_tail(t)
+        self._emit("spawn", t, None, priority)
+        return t
+
+    def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
+        """Create a thread running ``fn(*args)`` (an ``async def``) at the
+        tail of its priority's ready list. ISR-safe."""
+        if hasattr(fn, "send") and hasattr(fn, "throw"):
+            coro = fn            # an already-created coroutine
+            fname = getattr(fn, "__name__", "thread")
+        elif callable(fn):
+            coro = fn(*args)
+            fname = getattr(fn, "__name__", "thread")
+            if not (hasattr(coro, "send") and hasattr(coro, "throw")):
+                raise TypeError("spawn: %r is not an async def function "
+                                "(it returned %r)" % (fn, coro))
+        else:
+            raise TypeError("spawn: %r is not an async def function" % (fn,))
+        if name is None:
+            name = "%s-%d" % (fname, self._nthreads + 1)
+        elif not isinstance(name, str):
+            raise TypeError("spawn: thread name must be a str, not %r"
+                            % (name,))
+        check_priority(priority, "spawn %r" % name)
+        return self._new_thread(coro, name, priority)
+
+    def _reclaim(self):
+        self._threads = [t for t in self._threads if t.state != TERMINATED]
+
+    # -- tracing --
+    def _objname(self, obj):
+        if obj is None or isinstance(obj, str):
+            return obj
+        name = getattr(obj, "name", None)
+        if name is not None:
+            return name
+        key = id(obj)
+        n = self._names.get(key)
+        if n is None:
+            n = "%s#%d" % (type(obj).__name__, len(self._names) + 1)
+            self._names[key] = n
+        return n
+
+    def _emit(self, kind, t, obj=None, details=None):
+        tr = self._trace
+        if tr is not None:
+            tr.emit(self._now, kind, None if t is None else t.name,
+                    self._objname(obj), details)
+
+    # -- the run loop --
+    def run(self, until=None):
+        """Run until ``until`` ticks or until no thread can run again.
+        Returns why it stopped: "until", "stopped" or "idle"."""
+        global _running
+        until_ns = None if until is None else self.abs_ns(until, "until")
+        if _running is not None and _running is not self:
+            raise ContextError("Kernel.run: another kernel is running")
+        prev = _running
+        _running = self
+        try:
+            return self._loop(until_ns)
+        finally:
+            _running = prev
+            self.stats.elapsed_ns = self._now
+
+    def _loop(self, until_ns):
+        tq = self._tq
+        ready = self._ready
+        port = self.port
+        while True:
+            if self._stop:
+                return "stopped"
+            now = self._now
+            if until_ns is not None and now >= until_ns:
+                return "until"
+            # 1. everything due at `now` happens, in scheduling order
+            while True:
+                p = tq.pop_due(now)
+                if p is None:
+                    break
+                if type(p) is Thread:
+                    self._timeout(p)
+                else:
+                    p.fire(self)
+            # 2. kernel work (switch, tick) that nothing can preempt
+            if self._overhead:
+                target = now + self._overhead
+                if until_ns is not None and target > until_ns:
+                    target = until_ns
+                self._now = port.advance(target, True)
+                self._overhead -= self._now - now
+                if self._overhead < 0:
+                    self._overhead = 0
+                continue
+            # 3. who runs
+            cur = self._current
+            if cur is not None:
+                top = ready.top()
+                if top is not None and self._lock == 0:
+                    if cur is self.idle or (
+                            self.preemptive and top.priority > cur.priority):
+                        cur.state = READY
+                        ready.push_head(cur)
+                        self._emit("preempt", cur, None, top.name)
+                        cur = None
+                    elif (self.preemptive and self._slice is not None
+                          and now >= cur._slice_end
+                          and top.priority == cur.priority):
+                        cur.state = READY
+                        ready.push_tail(cur)
+                        self._emit("ready", cur, None, "slice")
+                        cur = None
+            if cur is None:
+                cur = ready.top()
+                ready.remove(cur)
+                self._switch_to(cur)
+                if self._overhead:
+                    continue
+            # 4. time passes while it computes (or idles), or it steps
+            if cur._work > 0 or cur._sleeping:
+                if self._advance(cur, until_ns) is False:
+                    return "idle"
+            else:
+                self._step(cur)
+
+    def _switch_to(self, t):
+        t.state = RUNNING
+        self._current = t
+        if t is not self._last:
+            self._last = t
+            self.stats.context_switches += 1
+            t._stats.switches += 1
+            self._overhead += self._switch_cost
+            self._emit("switch", t)
+        if self._slice is not None:
+            tick = 1000000000 // self.tick_hz
+            t._slice_end = (self._now // tick + self._slice) * tick
+        if t is self.idle:
+            t._sleeping = False      # let it reclaim before it sleeps again
+
+    def _advance(self, cur, until_ns):
+        now = self._now
+        idle = cur._sleeping
+        target = None if idle else now + cur._work
+        nt = self._tq.next_time()
+        if nt is not None and (target is None or nt < target):
+            target = nt
+        if (not idle and self.preemptive and self._slice is not None
+                and self._lock == 0 and self._ready.has_other(cur.priority)):
+            se = cur._slice_end
+            if se <= now:
+                se = now   # slice already over: rotate at this instant
+            if target is None or se < target:
+                target = se
+        if target is None:
+            return False      # idle with nothing ahead: nothing can run
+        if until_ns is not None and target > until_ns:
+            target = until_ns
+        new = self.port.advance(target, not idle)
+        dt = new - now
+        self._now = new
+        cur._stats.cpu_ns += dt
+        if idle:
+            self.stats.idle_ns += dt
+            return
+        cur._work -= dt
+        if cur._work <= 0:
+            cur._work = 0
+            # one instant: work ending at t ends before anything else at t
+            self._step(cur)
+
+    def _step(self, t):
+        """Run ``t``'s Python code up to its next await; handle the trap."""
+        exc = t._wake_exc
+        try:
+            if exc is not None:
+                t._wake_exc = None
+                trap = t._coro.throw(exc)
+            else:
+                v = t._wake_value
+                t._wake_value = None
+                trap = t._coro.send(v)
+        except StopIteration as e:
+            self._finish(t, e.args[0] if e.args else None, None)
+            return
+        except _Kill:
+            self._finish(t, None, None, "kill")
+            return
+        except Exception as e:
+            self._finish(t, None, e)
+            return
+        if type(trap) is not Trap:
+            t._wake_exc = TypeError(
+                "thread %r awaited %r, which is not a muos operation "
+                "(asyncio objects do not work in muos threads)"
+                % (t.name, trap))
+            return
+        kind = trap.kind
+        if kind == WAIT:
+            self._wait(t, trap)
+        elif kind == BUSY:
+            t._work = trap.arg
+        elif kind == SLEEP:
+            if trap.arg > self._now:
+                trap.thread = t
+                t._trap = trap
+                t._tentry = self._tq.push(trap.arg, t)
+                self._block(t, trap, "sleep")
+        elif kind == YIELD:
+            t.state = READY
+            self._ready.push_tail(t)
+            self._current = None
+            self._emit("ready", t, None, "yield")
+        elif kind == PASS:
+            t._wake_value = trap.arg
+        elif kind == SUSPEND:
+            if t._resume_pending:
+                t._resume_pending = False
+            elif t.interrupted:
+                t._wake_exc = Interrupted("thread %r interrupted" % t.name)
+            else:
+                trap.thread = t
+                t._trap = trap
+                self._block(t, trap, "suspend")
+        elif kind == ANY:
+            self._wait_any(t, trap)
+        elif kind == IDLE_WAIT:
+            t._sleeping = True
+        else:
+            t._wake_exc = ValueError("thread %r: unknown trap %r"
+                                     % (t.name, trap))
+
+    # -- blocking and waking --
+    def _wait(self, t, trap):
+        trap.thread = t
+        try:
+            v = trap.obj._try(trap)
+        except Exception as e:
+            t._wake_exc = e
+            return
+        if v is not BLOCK:
+            t._wake_value = v
+            return
+        if t.interrupted:
+            t._wake_exc = Interrupted("thread %r interrupted before waiting "
+                                      "on %s" % (t.name, describe(trap.obj)))
+            return
+        timeout = trap.timeout
+        if timeout is not None and timeout <= 0:
+            self._deliver_fail(t, trap)
+            return
+        self._seq += 1
+        trap.seq = self._seq
+        t._trap = trap
+        trap.q.push(trap)
+        if timeout is not None:
+            t._tentry = self._tq.push(self._now + timeout, t)
+        self._block(t, trap, trap.obj)
+        if trap.q.on_change is not None:
+            trap.q.on_change()
+
+    def _wait_any(self, t, trap):
+        ops = trap.arg
+        for i in range(len(ops)):
+            op = ops[i]
+            op.thread = t
+            op.index = i
+            try:
+                v = op.obj._try(op)
+            except Exception as e:
+                t._wake_exc = e
+                return
+            if v is not BLOCK:
+                t._wake_value = (i, v)
+                return
+        if t.interrupted:
+            t._wake_exc = Interrupted("thread %r interrupted" % t.name)
+            return
+        timeout = trap.timeout
+        if timeout is not None and timeout <= 0:
+            t._wake_value = (None, None)
+            return
+        trap.thread = t
+        t._trap = trap
+        for op in ops:
+            self._seq += 1
+            op.seq = self._seq
+            op.q.push(op)
+        if timeout is not None:
+            t._tentry = self._tq.push(self._now + timeout, t)
+        self._block(t, trap, "wait_any")
+        for op in ops:
+            if op.q.on_change is not None:
+                op.q.on_change()
+
+    def _block(self, t, trap, what):
+        t.state = SUSPENDED
+        if self._current is t:
+            self._current = None
+        self._emit("suspend", t, what)
+
+    def _deliver_fail(self, t, trap):
+        fail = trap.fail
+        if isinstance(fail, type) and issubclass(fail, BaseException):
+            t._wake_exc = fail("%s: timed out" % describe(trap.obj))
+        else:
+            t._wake_value = fail
+
+    def _withdraw(self, t, keep=None):
+        """Take ``t`` off every queue it waits on (but ``keep``) and cancel
+        its timeout; returns the trap it was blocked in."""
+        trap = t._trap
+        t._trap = None
+        e = t._tentry
+        if e is not None:
+            e[2] = None
+            t._tentry = None
+        if trap is None:
+            return None
+        if trap.kind == ANY:
+            ops = trap.arg
+        elif trap.kind == WAIT:
+            ops = (trap,)
+        else:
+            return trap
+        for op in ops:
+            if op is not keep and op.q.remove(op):
+                if op.q.on_change is not None:
+                    op.q.on_change()
+        return trap
+
+    def _make_ready(self, t, why):
+        t.state = READY
+        self._ready.push_tail(t)
+        self._emit("ready", t, None, why)
+
+    def wake(self, trap, value=None, exc=None):
+        """Complete ``trap``'s wait with ``value`` (or raise ``exc`` in the
+        waiter). The caller has already removed it from its queue. ISR-safe."""
+        t = trap.thread
+        blocked = t._trap
+        self._withdraw(t, trap)
+        if blocked is not None and blocked.kind == ANY:
+            value = (trap.index, value)
+        t._wake_value = value
+        t._wake_exc = exc
+        self._emit("wake", t, trap.obj)
+        self._make_ready(t, "wake")
+
+    def _timeout(self, t):
+        t._tentry = None
+        trap = self._withdraw(t)
+        if trap is None:
+            return
+        if trap.kind == SLEEP:
+            t._wake_value = None
+            self._make_ready(t, "sleep")
+            return
+        if trap.kind == ANY:
+            t._wake_value = (None, None)
+        else:
+            self._deliver_fail(t, trap)
+        self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
+        self._make_ready(t, "timeout")
+
+    # -- thread control (called through Thread methods) --
+    def _interrupt(self, t):
+        t.interrupted = True
+        if t.state == SUSPENDED and t._trap is not None:
+            trap = self._withdraw(t)
+            t._wake_exc = Interrupted("thread %r interrupted while waiting "
+                                      "on %s" % (t.name, _waiting_for(trap)))
+            self._emit("interrupt", t, trap.obj)
+            self._make_ready(t, "interrupt")
+
+    def _resume(self, t):
+        trap = t._trap
+        if t.state == SUSPENDED and trap is not None and trap.kind == SUSPEND:
+            self._withdraw(t)
+            t._wake_value = None
+            self._make_ready(t, "resume")
+        elif t.state != TERMINATED:
+            t._resume_pending = True
+
+    def _join(self, t):
+        self._check_block("Thread %r.join" % t.name)
+        if self._current is t:
+            raise DeadlockError("thread %r cannot join itself" % t.name, [t])
+        return Trap(WAIT, t, None, t._joinq)
+
+    def _kill(self, t):
+        if t.state == TERMINATED:
+            return
+        if t is self._current and self._isr == 0:
+            raise _Kill()
+        if t.state == READY:
+            self._ready.remove(t)
+        self._withdraw(t)
+        if self._current is t:
+            self._current = None
+        saved = self._current
+        self._current = t          # so that finally-blocks act as t
+        try:
+            t._coro.close()
+        except BaseException:
+            pass
+        self._current = saved
+        self._finish(t, None, None, "kill")
+
+    def _finish(self, t, result, exc, how="return"):
+        t.state = TERMINATED
+        t.result = result
+        t.exception = exc
+        t._work = 0
+        if self._current is t:
+            self._current = None
+        if self._last is t:
+            self._last = None
+        self._emit("exit", t, None,
+                   how if exc is None else type(exc).__name__)
+        held = t._held
+        while held:
+            held[-1]._owner_died(t)
+        q = t._joinq
+        while q:
+            trap = q.pop()
+            if exc is None:
+                self.wake(trap, result)
+            else:
+                self.wake(trap, None, t._error())
+        if exc is not None and t is not self._quiet:
+            _report(t, exc)
+        if t is self._stop_on:
+            self._stop = True
+
+    # -- priorities --
+    def _set_base_priority(self, t, p):
+        if t.state == TERMINATED:
+            return
+        t.base_priority = p
+        self.recompute_priority(t)
+
+    def recompute_priority(self, t):
+        """Effective priority = max(base, what each held mutex gives)."""
+        p = t.base_priority
+        for m in t._held:
+            b = m._boost()
+            if b > p:
+                p = b
+        if p == t.priority:
+            return
+        old = t.priority
+        t.priority = p
+        self._emit("priority", t, None, (old, p))
+        if t.state == READY:
+            self._ready.remove(t)
+            self._ready.push_tail(t)
+        elif t.state == SUSPENDED:
+            trap = t._trap
+            if trap is not None and trap.kind in (WAIT, ANY):
+                ops = trap.arg if trap.kind == ANY else (trap,)
+                for op in ops:
+                    op.q.reposition(op)
+                    if op.q.on_change is not None:
+                        op.q.on_change()
+
+    # -- contexts --
+    def _check_block(self, what):
+        if self._isr:
+            raise ContextError("%s may block: not allowed in an interrupt "
+                               "handler or timer callback" % what)
+        if self._lock:
+            raise ContextError("%s may block: not allowed while the "
+                               "scheduler is locked" % what)
+        if self._current is None:
+            raise ContextError("%s must be called from a thread" % what)
+        return self
+
+    def _thread_context(self, what):
+        if self._isr:
+            raise ContextError("%s: not allowed in an interrupt handler or "
+                               "timer callback" % what)
+        t = self._current
+        if t is None:
+            raise ContextError("%s must be called from a thread" % what)
+        return t
+
+    def _make_thread_flags(self, t):
+        raise NotImplementedError("Thread.flags needs muos.EventFlags")
+
+    def blocked(self):
+        """{thread name: what it waits for} of every blocked thread."""
+        out = {}
+        for t in self._threads:
+            if t.state == SUSPENDED:
+                out[t.name] = _waiting_for(t._trap)
+        return out
+
+
+def _waiting_for(trap):
+    if trap is None:
+        return "nothing"
+    if trap.kind == SLEEP:
+        return "sleep"
+    if trap.kind == SUSPEND:
+        return "resume()"
+    if trap.kind == ANY:
+        return "any of " + ", ".join(_waiting_for(op) for op in trap.arg)
+    obj = trap.obj
+    s = describe(obj)
+    owner = getattr(obj, "owner", None)
+    if isinstance(owner, Thread):
+        s += " (owner %r)" % owner.name
+    if isinstance(obj, Thread):
+        s = "join of thread %r" % obj.name
+    return s
+
+
+def _report(t, exc):
+    err = sys.stderr
+    err.write("muos: thread %r ended with an exception:\n" % t.name)
+    try:
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__,
+                                  file=err)
+    except ImportError:
+        sys.print_exception(exc, err)   # MicroPython
+    try:
+        err.flush()
+    except Exception:
+        pass
+

@@ -1,0 +1,246 @@
+"""Mutexes with priority inheritance or ceiling, recursion and robustness.
+
+Owns: ``Mutex`` (µOS++ ``mutex``, POSIX ``pthread_mutex_t`` semantics).
+Built only on the wait queue and traps. The kernel computes effective
+priorities from ``_boost()`` of the mutexes a thread holds; this module
+tells it when that may have changed (owner change, waiter arrival,
+departure or move, through the queue's ``on_change``). ``unlock()`` makes
+the most urgent waiter the owner: the woken thread never retries.
+"""
+
+from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
+                     OwnerDead)
+from .kernel import current_kernel
+from .thread import TERMINATED, check_priority
+from .traps import BLOCK, PASS, WAIT, Trap
+from .waitq import WaitQueue
+
+__all__ = ["Mutex"]
+
+_CONSISTENT = 0
+_INCONSISTENT = 1     # robust, owner died, new owner not yet consistent()
+_UNRECOVERABLE = 2
+
+
+class Mutex:
+    """A mutual-exclusion lock owned by one thread at a time."""
+
+    NORMAL = "normal"
+    ERRORCHECK = "errorcheck"
+    RECURSIVE = "recursive"
+    NONE = "none"
+    INHERIT = "inherit"
+    PROTECT = "protect"
+
+    def __init__(self, name=None, *, kind="normal", protocol="inherit",
+                 ceiling=None, robust=False):
+        label = "Mutex %r" % name if name is not None else "Mutex"
+        if kind not in ("normal", "errorcheck", "recursive"):
+            raise ValueError("%s: kind must be Mutex.NORMAL, ERRORCHECK or "
+                             "RECURSIVE, not %r" % (label, kind))
+        if protocol not in ("none", "inherit", "protect"):
+            raise ValueError("%s: protocol must be Mutex.NONE, INHERIT or "
+                             "PROTECT, not %r" % (label, protocol))
+        if protocol == "protect":
+            if ceiling is None:
+                raise ValueError("%s: protocol PROTECT needs a ceiling"
+                                 % label)
+            check_priority(ceiling, label + " ceiling")
+        elif ceiling is not None:
+            raise ValueError("%s: a ceiling (%r) needs protocol PROTECT"
+                             % (label, ceiling))
+        self.name = name
+        self.kind = kind
+        self.protocol = protocol
+        self.ceiling = ceiling
+        self.robust = bool(robust)
+        self.owner = None
+        self._count = 0
+        self._state = _CONSISTENT
+        self._q = WaitQueue(self, self._waiters_changed
+                            if protocol == "inherit" else None)
+
+    def __repr__(self):
+        return "<Mutex %r owner=%s waiting=%d>" % (
+            self.name, None if self.owner is None else self.owner.name,
+            len(self._q))
+
+    def _label(self):
+        return "Mutex %r" % self.name if self.name is not None else "Mutex"
+
+    @property
+    def locked(self):
+        return self.owner is not None
+
+    # -- priority --
+    def _boost(self):
+        """The priority this mutex gives its owner."""
+        if self.protocol == "protect":
+            return self.ceiling
+        if self.protocol == "inherit":
+            h = self._q.head()
+            if h is not None:
+                return h.thread.priority
+        return 0
+
+    def _waiters_changed(self):
+        o = self.owner
+        if o is not None and o.state != TERMINATED:
+            o._kernel.recompute_priority(o)
+
+    # -- the one internal path for locking --
+    def _try(self, trap):
+        t = trap.thread
+        if self._state == _UNRECOVERABLE:
+            raise NotRecoverable("%s is not recoverable: its owner died and "
+                                 "the state was never made consistent"
+                                 % self._label())
+        if self.protocol == "protect" and t.base_priority > self.ceiling:
+            raise ValueError("%s: thread %r of priority %d is above the "
+                             "ceiling %d" % (self._label(), t.name,
+                                             t.base_priority, self.ceiling))
+        owner = self.owner
+        if owner is None:
+            self._acquire(t)
+            if self._state == _INCONSISTENT:
+                raise self._owner_dead()
+            return True
+        if owner is t:
+            if self.kind == "recursive":
+                self._count += 1
+                return True
+            raise DeadlockError("%s: thread %r already owns it" % (
+                self._label(), t.name), [t])
+        self._check_cycle(t)
+        return BLOCK
+
+    def _check_cycle(self, t):
+        chain = [t]
+        o = self.owner
+        while o is not None:
+            if o is t:
+                raise DeadlockError(
+                    "%s: thread %r would wait in a cycle: %s" % (
+                        self._label(), t.name,
+                        " -> ".join(x.name for x in chain + [t])), chain)
+            chain.append(o)
+            trap = o._trap
+            if trap is None or trap.kind != WAIT or not isinstance(
+                    trap.obj, Mutex):
+                return
+            o = trap.obj.owner
+
+    def _acquire(self, t):
+        self.owner = t
+        self._count = 1
+        t._held.append(self)
+        t._kernel.recompute_priority(t)
+
+    def _owner_dead(self):
+        return OwnerDead("%s: previous owner died holding it; call "
+                         "consistent() to keep using it" % self._label())
+
+    def _release(self, t):
+        """Give the mutex to the most urgent waiter (or nobody)."""
+        t._held.remove(self)
+        self.owner = None
+        self._count = 0
+        q = self._q
+        if q.items:
+            trap = q.pop()
+            new = trap.thread
+            if self._state == _INCONSISTENT:
+                self._acquire(new)
+                new._kernel.wake(trap, None, self._owner_dead())
+            else:
+                self._acquire(new)
+                new._kernel.wake(trap, True)
+        if t.state != TERMINATED:
+            t._kernel.recompute_priority(t)
+
+    def _owner_died(self, t):
+        """Called by the kernel when owner ``t`` ends holding the mutex."""
+        if not self.robust:
+            t._held.remove(self)   # stays locked by a dead thread (POSIX)
+            return
+        self._state = _INCONSISTENT
+        self._release(t)
+
+    # -- public API --
+    def lock(self):
+        """Lock, waiting while another thread owns it. Thread context; may
+        block."""
+        k = current_kernel("Mutex.lock")
+        k._thread_context("%s.lock" % self._label())
+        k._check_block("%s.lock" % self._label())
+        return Trap(WAIT, self, None, self._q)
+
+    def try_lock(self):
+        """Lock if free (or owned, for RECURSIVE). Thread context."""
+        k = current_kernel("Mutex.try_lock")
+        trap = Trap(WAIT, self, None, self._q)
+        trap.thread = k._thread_context("%s.try_lock" % self._label())
+        return self._try(trap) is not BLOCK
+
+    def timed_lock(self, ticks):
+        """Like ``lock`` but False after ``ticks``. Thread context; may
+        block."""
+        k = current_kernel("Mutex.timed_lock")
+        k._thread_context("%s.timed_lock" % self._label())
+        k._check_block("%s.timed_lock" % self._label())
+        return Trap(WAIT, self, None, self._q,
+                    k.to_ns(ticks, "%s.timed_lock: ticks" % self._label()),
+                    False)
+
+    def unlock(self):
+        """Unlock; only the owner may. Thread context."""
+        k = current_kernel("Mutex.unlock")
+        t = k._thread_context("%s.unlock" % self._label())
+        if self.owner is not t:
+            raise NotOwnerError("%s: thread %r cannot unlock it, %s" % (
+                self._label(), t.name,
+                "it is not locked" if self.owner is None else
+                "its owner is %r" % self.owner.name))
+        if self._count > 1:
+            self._count -= 1
+            return
+        if self._state == _INCONSISTENT:
+            self._make_unrecoverable(t)
+            return
+        self._release(t)
+
+    def _make_unrecoverable(self, t):
+        self._state = _UNRECOVERABLE
+        t._held.remove(self)
+        self.owner = None
+        self._count = 0
+        q = self._q
+        while q.items:
+            trap = q.pop()
+            trap.thread._kernel.wake(trap, None, NotRecoverable(
+                "%s is not recoverable" % self._label()))
+        t._kernel.recompute_priority(t)
+
+    def consistent(self):
+        """Mark a robust mutex's state consistent after ``OwnerDead``."""
+        k = current_kernel("Mutex.consistent")
+        t = k._thread_context("%s.consistent" % self._label())
+        if self._state != _INCONSISTENT or self.owner is not t:
+            raise ValueError("%s: consistent() is for the owner after "
+                             "OwnerDead" % self._label())
+        self._state = _CONSISTENT
+
+    def __aenter__(self):
+        return self.lock()
+
+    def __aexit__(self, *exc):
+        self.unlock()
+        return _AEXIT
+
+    @property
+    def waiters(self):
+        return self._q.threads()
+
+
+# the exit of ``async with`` is an await: a preemption point returning False
+_AEXIT = Trap(PASS, None, False)

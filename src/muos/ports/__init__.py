@@ -1,0 +1,1 @@
+"""Ports: how time passes. ``sim`` (default), ``host``, ``micropython``."""

@@ -1,0 +1,93 @@
+"""Counting and binary semaphores (µOS++ ``semaphore``, POSIX ``sem_t``).
+
+Owns: ``Semaphore``, ``BinarySemaphore``. Built only on the wait queue and
+traps: ``post()`` hands its unit straight to the most urgent waiter, which
+never retries (no barging, no lost wake-up).
+"""
+
+from .kernel import current_kernel, describe
+from .traps import BLOCK, WAIT, Trap
+from .waitq import WaitQueue
+
+__all__ = ["Semaphore", "BinarySemaphore"]
+
+
+def _check_count(v, what):
+    if type(v) is not int:
+        raise TypeError("%s must be an int, not %r" % (what, v))
+    if v < 0:
+        raise ValueError("%s must not be negative, not %r" % (what, v))
+    return v
+
+
+class Semaphore:
+    """A counting semaphore with an optional ``max``."""
+
+    def __init__(self, initial=0, *, max=None, name=None):
+        label = "Semaphore %r" % name if name else "Semaphore"
+        _check_count(initial, label + ": initial")
+        if max is not None:
+            _check_count(max, label + ": max")
+            if max < 1 or initial > max:
+                raise ValueError("%s: initial %r must be within 0..max %r "
+                                 "(max >= 1)" % (label, initial, max))
+        self.name = name
+        self.max = max
+        self._value = initial
+        self._q = WaitQueue(self)
+
+    def __repr__(self):
+        return "<%s value=%d waiting=%d>" % (describe(self), self._value,
+                                             len(self._q))
+
+    @property
+    def value(self):
+        return self._value
+
+    def post(self):
+        """Release one unit: to the most urgent waiter if any, else to the
+        count. False (no change) at ``max``. ISR-safe."""
+        q = self._q
+        if q.items:
+            trap = q.pop()
+            trap.thread._kernel.wake(trap, True)
+            return True
+        if self.max is not None and self._value >= self.max:
+            return False
+        self._value += 1
+        return True
+
+    def _try(self, trap):
+        if self._value > 0:
+            self._value -= 1
+            return True
+        return BLOCK
+
+    def wait(self):
+        """Take one unit, waiting for it. Thread context; may block."""
+        current_kernel("Semaphore.wait")._check_block(
+            "%s.wait" % describe(self))
+        return Trap(WAIT, self, None, self._q)
+
+    def try_wait(self):
+        """Take one unit if available. ISR-safe."""
+        if self._value > 0:
+            self._value -= 1
+            return True
+        return False
+
+    def timed_wait(self, ticks):
+        """Like ``wait`` but False after ``ticks``. Thread context; may
+        block."""
+        k = current_kernel("Semaphore.timed_wait")._check_block(
+            "%s.timed_wait" % describe(self))
+        return Trap(WAIT, self, None, self._q,
+                    k.to_ns(ticks, "%s.timed_wait: ticks" % describe(self)),
+                    False)
+
+
+class BinarySemaphore(Semaphore):
+    """A semaphore whose count is 0 or 1."""
+
+    def __init__(self, initial=0, *, name=None):
+        Semaphore.__init__(self, initial, max=1, name=name)
