@@ -290,12 +290,13 @@ class Kernel:
     def _switch_to(self, t):
         t.state = RUNNING
         self._current = t
-        if t is not self._last:
+        prev = self._last
+        if t is not prev:
             self._last = t
             self.stats.context_switches += 1
             t._stats.switches += 1
             self._overhead += self._switch_cost
-            self._emit("switch", t)
+        self._emit("switch", t, None, None if prev is None else prev.name)
         if self._slice is not None:
             tick = 1000000000 // self.tick_hz
             t._slice_end = (self._now // tick + self._slice) * tick

@@ -70,6 +70,74 @@ class Trace:
         return "\n".join(lines)
 
 
+    def states(self):
+        """Each thread's state changes, from the events: {name: [(t_ns,
+        state, obj)]} with state "ready", "running", "blocked" (obj names
+        what on; "sleep" for a sleep) or "ended"."""
+        out = {}
+        for t, kind, thread, obj, _ in self.events:
+            st = _STATE_OF.get(kind)
+            if st is None or thread is None:
+                continue
+            out.setdefault(thread, []).append((t, st, obj))
+        return out
+
+    def gantt(self, start, end, threads=None, width=None):
+        """A text chart of ticks ``start``..``end``, one row per thread:
+        ``#`` running, ``-`` ready, ``=`` blocked on an object, ``.``
+        sleeping, blank before creation or after the end."""
+        hz = self.tick_hz
+        n = int(end - start)
+        cell = 1.0 if width is None or n <= width else n / width
+        cells = int(n / cell)
+        states = self.states()
+        names = threads if threads is not None else [
+            ev[2] for ev in self.events if ev[1] == "spawn"]
+        w = max([len(x) for x in names] + [4])
+        ruler = [" "] * cells
+        c = 0
+        while c < cells:
+            label = str(int(start + c * cell))
+            if c + len(label) <= cells:
+                ruler[c:c + len(label)] = list(label)
+            c += 10
+        lines = [" " * (w + 2) + "".join(ruler)]
+        for name in names:
+            row = []
+            changes = states.get(name, [])
+            for c in range(cells):
+                a = (start + c * cell) * 1000000000 / hz
+                b = (start + (c + 1) * cell) * 1000000000 / hz
+                row.append(_cell(changes, a, b))
+            lines.append(name.ljust(w) + "  " + "".join(row))
+        return "\n".join(lines)
+
+
+_STATE_OF = {"spawn": "ready", "ready": "ready", "preempt": "ready",
+             "switch": "running", "suspend": "blocked", "exit": "ended"}
+_RANK = {"running": 4, "blocked": 3, "ready": 2, "sleep": 1, "ended": 0,
+         None: 0}
+_CHAR = {"running": "#", "blocked": "=", "ready": "-", "sleep": ".",
+         "ended": " ", None: " "}
+
+
+def _cell(changes, a, b):
+    """The most telling state a thread held for a positive time in
+    [a, b): running, then blocked, ready, sleeping."""
+    best = None
+    n = len(changes)
+    for i in range(n):
+        t0, st, obj = changes[i]
+        t1 = changes[i + 1][0] if i + 1 < n else b
+        if t1 <= a or t0 >= b or t1 <= t0:
+            continue
+        if st == "blocked" and obj in ("sleep", "suspend"):
+            st = "sleep"
+        if _RANK[st] > _RANK[best]:
+            best = st
+    return _CHAR[best]
+
+
 def _fmt_details(d):
     if isinstance(d, tuple) and len(d) == 2:
         return "%s -> %s" % (d[0], d[1])

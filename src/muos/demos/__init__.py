@@ -1,0 +1,6 @@
+"""Ready-made scenarios, each a short module with ``async def main()`` and
+``demo(out=print)`` that prints what happened and why."""
+
+DEMOS = {
+    "pathfinder": "muos.demos.pathfinder",
+}
