@@ -99,6 +99,7 @@ class Kernel:
         port.attach(self)
         self._switch_cost = port.cost_ns("switch_cost", tick_hz)
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
+        self.idle._coro.send(None)   # started: no "never awaited" warning
 
     def close(self):
         """Discard threads that never started (muos.run does this when it

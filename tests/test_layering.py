@@ -1,0 +1,117 @@
+"""The import arrows of DESIGN.md: a module imports only from layers below
+it (or its own), ports import nothing above the kernel, and the portable
+core imports only what MicroPython 1.27 has."""
+
+import ast
+import os
+import re
+
+SRC = os.path.join(os.path.dirname(__file__), "..", "src", "muos")
+
+# rank of each module; a module may import modules of lower or equal rank
+LAYERS = {
+    "errors": 0, "traps": 0, "waitq": 0,
+    "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
+    "trace": 1, "ready": 1, "ports.sim": 1,
+    "kernel": 2, "ports.host": 2, "ports.micropython": 2,
+    "mutex": 3, "semaphore": 3, "evflags": 3, "mqueue": 3, "condvar": 3,
+    "mempool": 3, "timer": 3, "periodic": 3, "calls": 3, "waitany": 3,
+    "power": 1, "ports": 0,
+    "": 4,           # muos/__init__.py
+    "analysis": 5,
+    "export": 6,
+    "cli": 7, "__main__": 8, "demos": 7,
+}
+
+PORTABLE_FORBIDDEN = {"typing", "__future__", "dataclasses", "enum", "abc",
+                      "functools", "itertools", "contextlib", "threading",
+                      "asyncio", "inspect", "traceback", "argparse"}
+NOT_PORTABLE = ("ports.host", "export", "cli", "__main__", "analysis",
+                "demos")
+
+
+def modules():
+    for root, _, files in os.walk(SRC):
+        for f in sorted(files):
+            if f.endswith(".py"):
+                path = os.path.join(root, f)
+                rel = os.path.relpath(path, SRC)[:-3].replace(os.sep, ".")
+                if rel.endswith("__init__"):
+                    rel = rel[:-len("__init__")].rstrip(".")
+                yield rel, path
+
+
+def rank(mod):
+    parts = mod.split(".")
+    while parts:
+        key = ".".join(parts)
+        if key in LAYERS:
+            return LAYERS[key]
+        parts.pop()
+    return LAYERS[""]
+
+
+def imports(path, mod):
+    """(target module relative to muos, is_guarded) for every import."""
+    tree = ast.parse(open(path).read())
+    pkg = mod.split(".")[:-1] if not path.endswith("__init__.py") else \
+        mod.split(".") if mod else []
+    out = []
+    guarded = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Try):
+            for h in node.handlers:
+                if h.type is not None and "ImportError" in ast.dump(h.type):
+                    for sub in ast.walk(node):
+                        if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                            guarded.add(id(sub))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom):
+            if node.level:
+                base = pkg[:len(pkg) - (node.level - 1)] if node.level > 1 \
+                    else pkg
+                target = ".".join(base + ([node.module] if node.module
+                                          else []))
+                out.append(("muos." + target if target else "muos",
+                            id(node) in guarded))
+            else:
+                out.append((node.module, id(node) in guarded))
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                out.append((a.name, id(node) in guarded))
+    return out
+
+
+def test_imports_point_down():
+    bad = []
+    for mod, path in modules():
+        for target, _ in imports(path, mod):
+            if target == "muos" or target.startswith("muos."):
+                t = target[5:]
+                if rank(t) > rank(mod):
+                    bad.append("%s (rank %d) imports %s (rank %d)" % (
+                        mod or "__init__", rank(mod), t, rank(t)))
+    assert bad == []
+
+
+def test_portable_core_imports():
+    bad = []
+    for mod, path in modules():
+        if any(mod == p or mod.startswith(p + ".") for p in NOT_PORTABLE):
+            continue
+        for target, guarded in imports(path, mod):
+            top = target.split(".")[0]
+            if top in PORTABLE_FORBIDDEN and not guarded:
+                bad.append("%s imports %s" % (mod, target))
+        if re.search(r"\.bit_length\(", open(path).read()):
+            bad.append("%s uses int.bit_length" % mod)
+    assert bad == []
+
+
+def test_no_trace_code_in_sync_objects():
+    for name in ("mutex", "semaphore", "evflags", "mqueue", "condvar",
+                 "mempool"):
+        path = os.path.join(SRC, name + ".py")
+        if os.path.exists(path):
+            text = open(path).read()
+            assert "_emit(" not in text and "trace" not in text.lower(), name
