@@ -26,7 +26,7 @@ class DeadlockError(MuosError):
     a wait that closes a cycle of owners. ``cycle`` lists the threads."""
 
     def __init__(self, message, cycle=None):
-        MuosError.__init__(self, message)
+        super().__init__(message)
         self.cycle = list(cycle) if cycle else []
 
 
@@ -35,7 +35,7 @@ class Stalled(MuosError):
     each blocked thread's name to a description of what it waits for."""
 
     def __init__(self, message, blocked=None):
-        MuosError.__init__(self, message)
+        super().__init__(message)
         self.blocked = dict(blocked) if blocked else {}
 
 
@@ -69,6 +69,6 @@ class ThreadError(MuosError):
     hold the original one."""
 
     def __init__(self, message, exception=None, thread=None):
-        MuosError.__init__(self, message)
+        super().__init__(message)
         self.exception = exception
         self.thread = thread

@@ -98,6 +98,7 @@ class Kernel:
         self._names = {}
         port.attach(self)
         self._switch_cost = port.cost_ns("switch_cost", tick_hz)
+        self._tick_cost = port.cost_ns("tick_cost", tick_hz)
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
 
@@ -318,6 +319,13 @@ class Kernel:
                 se = now   # slice already over: rotate at this instant
             if target is None or se < target:
                 target = se
+        tc = self._tick_cost
+        if tc and not idle:
+            # the tick interrupt steals tc at every boundary while computing
+            tick = 1000000000 // self.tick_hz
+            nb = (now // tick + 1) * tick
+            if nb < target:
+                target = nb
         if target is None:
             return False      # idle with nothing ahead: nothing can run
         if until_ns is not None and target > until_ns:
@@ -329,6 +337,8 @@ class Kernel:
         if idle:
             self.stats.idle_ns += dt
             return
+        if tc and new % tick == 0 and dt > 0:
+            self._overhead += tc
         cur._work -= dt
         if cur._work <= 0:
             cur._work = 0

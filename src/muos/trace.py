@@ -99,7 +99,8 @@ class Trace:
         while c < cells:
             label = str(int(start + c * cell))
             if c + len(label) <= cells:
-                ruler[c:c + len(label)] = list(label)
+                for i in range(len(label)):
+                    ruler[c + i] = label[i]
             c += 10
         lines = [" " * (w + 2) + "".join(ruler)]
         for name in names:
@@ -109,7 +110,7 @@ class Trace:
                 a = (start + c * cell) * 1000000000 / hz
                 b = (start + (c + 1) * cell) * 1000000000 / hz
                 row.append(_cell(changes, a, b))
-            lines.append(name.ljust(w) + "  " + "".join(row))
+            lines.append(name + " " * (w - len(name) + 2) + "".join(row))
         return "\n".join(lines)
 
 
