@@ -8,10 +8,10 @@ NAMES = """run Kernel spawn Thread Priority READY RUNNING SUSPENDED TERMINATED
 this_thread now sleep_for sleep_until yield_now busy periodic
 scheduler_locked in_isr suspend Mutex Semaphore BinarySemaphore SimPort
 Stats Trace MuosError ContextError DeadlockError Stalled Interrupted
-NotOwnerError OwnerDead NotRecoverable Full Empty ThreadError""".split()
+NotOwnerError OwnerDead NotRecoverable Full Empty ThreadError EventFlags
+ALL ANY MessageQueue ConditionVariable MemoryPool wait_any""".split()
 
-PENDING = """EventFlags ALL ANY MessageQueue ConditionVariable MemoryPool
-wait_any Timer interrupts_disabled interrupts_masked HostPort
+PENDING = """Timer interrupts_disabled interrupts_masked HostPort
 PowerModel""".split()
 
 

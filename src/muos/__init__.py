@@ -5,12 +5,16 @@ time is simulated (``SimPort``, the default) or real. This module holds
 the public names of API.md and ``run()``.
 """
 
+from .condvar import ConditionVariable
 from .calls import (busy, in_isr, now, scheduler_locked, sleep_for,
                     sleep_until, spawn, suspend, this_thread, yield_now)
 from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
+from .evflags import ALL, ANY, EventFlags
 from .kernel import Kernel
+from .mempool import MemoryPool
+from .mqueue import MessageQueue
 from .mutex import Mutex
 from .periodic import Job, periodic
 from .ports.sim import SimPort
@@ -19,6 +23,7 @@ from .stats import Stats, ThreadStats
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
                      Thread)
 from .trace import Trace
+from .waitany import wait_any
 
 __version__ = "0.1.0"
 
@@ -30,7 +35,8 @@ __all__ = [
     "BinarySemaphore", "SimPort", "Stats", "ThreadStats", "Trace",
     "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
     "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
-    "ThreadError",
+    "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
+    "ConditionVariable", "MemoryPool", "wait_any",
 ]
 
 

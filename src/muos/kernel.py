@@ -661,9 +661,6 @@ class Kernel:
             raise ContextError("%s must be called from a thread" % what)
         return t
 
-    def _make_thread_flags(self, t):
-        raise NotImplementedError("Thread.flags needs muos.EventFlags")
-
     def blocked(self):
         """{thread name: what it waits for} of every blocked thread."""
         out = {}

@@ -13,6 +13,9 @@ from .waitq import WaitQueue
 __all__ = ["Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
            "TERMINATED", "check_priority"]
 
+# set by muos.evflags (a layer above) to its ThreadFlags class
+FLAGS_FACTORY = None
+
 READY = "READY"
 RUNNING = "RUNNING"
 SUSPENDED = "SUSPENDED"
@@ -129,9 +132,10 @@ class Thread:
 
     @property
     def flags(self):
+        """The thread's own EventFlags: anyone sets, only it waits."""
         f = self._flags
         if f is None:
-            f = self._kernel._make_thread_flags(self)
+            f = FLAGS_FACTORY(self)
             self._flags = f
         return f
 

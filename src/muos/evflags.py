@@ -1,0 +1,138 @@
+"""Event flags (µOS++ ``event_flags``; FreeRTOS event groups).
+
+Owns: ``EventFlags``, the ``ALL``/``ANY`` modes and ``ThreadFlags`` (each
+thread's own flags: anyone sets, only the owner waits). Built only on the
+wait queue and traps: ``set()`` completes, in queue order, every waiter
+its new flags satisfy, clearing what each one consumed.
+"""
+
+from . import thread as _thread
+from .errors import ContextError
+from .kernel import current_kernel, describe
+from .traps import BLOCK, WAIT, Trap
+from .waitq import WaitQueue
+
+__all__ = ["EventFlags", "ThreadFlags", "ALL", "ANY"]
+
+ALL = 1     # every flag of the mask must be set (µOS++ flags::mode::all)
+ANY = 2     # one flag of the mask is enough (flags::mode::any)
+
+
+def _check_mask(mask, what):
+    if type(mask) is not int:
+        raise TypeError("%s: mask must be an int, not %r" % (what, mask))
+    if mask < 0:
+        raise ValueError("%s: mask must not be negative, not %r"
+                         % (what, mask))
+    return mask
+
+
+class EventFlags:
+    """A word of flags threads can wait on, all or any of a mask."""
+
+    def __init__(self, name=None):
+        self.name = name
+        self._value = 0
+        self._q = WaitQueue(self)
+
+    def __repr__(self):
+        return "<%s value=0x%x waiting=%d>" % (describe(self), self._value,
+                                               len(self._q))
+
+    @property
+    def value(self):
+        return self._value
+
+    def _match(self, mask, mode, clear):
+        """The flags that satisfy (mask, mode), consumed if ``clear``;
+        0 when not satisfied."""
+        v = self._value
+        if mask == 0:
+            got = v                      # mask 0: any flag at all
+        elif mode == ALL:
+            got = mask if v & mask == mask else 0
+        else:
+            got = v & mask
+        if got and clear:
+            self._value = v & ~got
+        return got
+
+    def set(self, mask):
+        """Raise the flags of ``mask``; returns the flags as they were.
+        Wakes every waiter now satisfied, most urgent first. ISR-safe."""
+        _check_mask(mask, "%s.set" % describe(self))
+        old = self._value
+        self._value = old | mask
+        q = self._q
+        if q.items:
+            for trap in list(q.items):
+                m, mode, clear = trap.arg
+                got = self._match(m, mode, clear)
+                if got:
+                    q.remove(trap)
+                    trap.thread._kernel.wake(trap, got)
+        return old
+
+    def clear(self, mask):
+        """Lower the flags of ``mask``; returns the flags as they were.
+        ISR-safe."""
+        _check_mask(mask, "%s.clear" % describe(self))
+        old = self._value
+        self._value = old & ~mask
+        return old
+
+    def _args(self, mask, mode, what):
+        _check_mask(mask, what)
+        if mode != ALL and mode != ANY:
+            raise ValueError("%s: mode must be muos.ALL or muos.ANY, not %r"
+                             % (what, mode))
+
+    def _try(self, trap):
+        m, mode, clear = trap.arg
+        got = self._match(m, mode, clear)
+        return got if got else BLOCK
+
+    def wait(self, mask, mode=ALL, clear=True):
+        """Wait until the flags satisfy (mask, mode); returns the flags
+        that did (cleared when ``clear``). Thread context; may block."""
+        what = "%s.wait" % describe(self)
+        self._args(mask, mode, what)
+        current_kernel(what)._check_block(what)
+        self._check_waiter(what)
+        return Trap(WAIT, self, (mask, mode, bool(clear)), self._q)
+
+    def try_wait(self, mask, mode=ALL, clear=True):
+        """The satisfying flags now, or 0. ISR-safe."""
+        what = "%s.try_wait" % describe(self)
+        self._args(mask, mode, what)
+        self._check_waiter(what)
+        return self._match(mask, mode, clear)
+
+    def timed_wait(self, mask, ticks, mode=ALL, clear=True):
+        """Like ``wait``; 0 after ``ticks``. Thread context; may block."""
+        what = "%s.timed_wait" % describe(self)
+        self._args(mask, mode, what)
+        k = current_kernel(what)._check_block(what)
+        self._check_waiter(what)
+        return Trap(WAIT, self, (mask, mode, bool(clear)), self._q,
+                    k.to_ns(ticks, what + ": ticks"), 0)
+
+    def _check_waiter(self, what):
+        pass
+
+
+class ThreadFlags(EventFlags):
+    """A thread's own flags (``t.flags``): only that thread may wait."""
+
+    def __init__(self, owner):
+        EventFlags.__init__(self, owner.name + ".flags")
+        self.owner = owner
+
+    def _check_waiter(self, what):
+        k = current_kernel(what)
+        if k._isr or k._current is not self.owner:
+            raise ContextError("%s: only thread %r may wait on its own "
+                               "flags" % (what, self.owner.name))
+
+
+_thread.FLAGS_FACTORY = ThreadFlags

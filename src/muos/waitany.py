@@ -1,0 +1,35 @@
+"""Waiting on many operations at once: ``await muos.wait_any(*ops)``.
+
+Owns: ``wait_any``. The kernel tries the operations in order; if none can
+complete it queues the thread on every object; the first waker completes
+its operation and the kernel withdraws the others, which never had any
+effect (operations are lazy traps until the kernel processes them).
+"""
+
+from .kernel import current_kernel
+from .traps import ANY, WAIT, Trap
+
+__all__ = ["wait_any"]
+
+
+def wait_any(*ops, timeout=None):
+    """Complete exactly one of ``ops`` (un-awaited blocking calls such as
+    ``s.wait()``, ``m.lock()``, ``f.wait(...)``, ``q.receive()``,
+    ``q.send(msg)``, ``p.alloc()``); returns ``(index, value)``, or
+    ``(None, None)`` after ``timeout`` ticks. Thread context; may block."""
+    k = current_kernel("muos.wait_any")._check_block("muos.wait_any")
+    if not ops:
+        raise ValueError("muos.wait_any: needs at least one operation")
+    seen = []
+    for i in range(len(ops)):
+        op = ops[i]
+        if type(op) is not Trap or op.kind != WAIT:
+            raise TypeError("muos.wait_any: operation %d (%r) is not an "
+                            "un-awaited blocking call" % (i, op))
+        for o in seen:
+            if o is op:
+                raise ValueError("muos.wait_any: operation %d is given "
+                                 "twice" % i)
+        seen.append(op)
+    t = None if timeout is None else k.to_ns(timeout, "wait_any: timeout")
+    return Trap(ANY, None, list(ops), None, t)
