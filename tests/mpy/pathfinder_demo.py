@@ -40,7 +40,7 @@ def simulate(tasks, horizon):
 
 
 rng = muos.SimPort(seed=7).random
-for n in range(20):
+for _n in range(20):
     k = rng.randint(2, 4)
     periods = sorted([rng.randint(3, 30) for _ in range(k)])
     tasks = [(rng.randint(1, max(1, t // k)), t) for t in periods]

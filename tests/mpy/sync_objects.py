@@ -62,7 +62,7 @@ async def pc_main():
     muos.spawn(consumer, "c-low", priority=10)
     muos.spawn(consumer, "c-high", priority=20)
     await muos.sleep_for(1)
-    for i in range(3):
+    for _i in range(3):
         sem.post()
         await muos.sleep_for(1)
     print("timed", await sem.timed_wait(4), muos.now())
