@@ -69,7 +69,12 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
         k.close()
     if t.state == TERMINATED:
         if t.exception is not None:
-            raise t._error() from t.exception
+            err = t._error()
+            try:
+                err.__cause__ = t.exception   # MicroPython: no chaining
+            except AttributeError:
+                pass
+            raise err
         value = t.result
     elif why == "until":
         value = None

@@ -22,7 +22,9 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 
 const HERE = path.dirname(fileURLToPath(import.meta.url));
 const PKG = "@micropython/micropython-webassembly-pyscript";
-// Only the initial size: this build grows its GC heap on demand.
+// loadMicroPython's `heapsize`: only the initial GC heap. The pyscript build
+// grows the heap on demand and collects garbage only when control returns
+// to JavaScript, i.e. after runPython(): a script's allocations all stay.
 const DEFAULT_HEAP = 16 * 1024 * 1024;
 
 function usage(msg) {
@@ -87,6 +89,7 @@ class Sink {
       try {
         off += fs.writeSync(this.fd, this.buf, off, this.len - off);
       } catch (e) {
+        if (e.code === "EPIPE") process.exit(1); // reader went away (| head)
         if (e.code !== "EAGAIN") throw e;
       }
     }
