@@ -70,10 +70,13 @@ def imports(path, mod):
             if node.level:
                 base = pkg[:len(pkg) - (node.level - 1)] if node.level > 1 \
                     else pkg
-                target = ".".join(base + ([node.module] if node.module
-                                          else []))
-                out.append(("muos." + target if target else "muos",
-                            id(node) in guarded))
+                if node.module:
+                    targets = [".".join(base + [node.module])]
+                else:       # from . import x: each name is a module
+                    targets = [".".join(base + [a.name]) for a in node.names]
+                for target in targets:
+                    out.append(("muos." + target if target else "muos",
+                                id(node) in guarded))
             else:
                 out.append((node.module, id(node) in guarded))
         elif isinstance(node, ast.Import):

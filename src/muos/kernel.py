@@ -171,6 +171,13 @@ class Kernel:
     def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
         """Create a thread running ``fn(*args)`` (an ``async def``) at the
         tail of its priority's ready list. ISR-safe."""
+        # check the arguments before fn(*args) creates a coroutine that a
+        # refusal would leave never awaited (a RuntimeWarning)
+        if name is not None and not isinstance(name, str):
+            raise TypeError("spawn: thread name must be a str, not %r"
+                            % (name,))
+        check_priority(priority, "spawn %r" % (
+            name if name is not None else getattr(fn, "__name__", fn),))
         if hasattr(fn, "send") and hasattr(fn, "throw"):
             coro = fn            # an already-created coroutine
             fname = getattr(fn, "__name__", "thread")
@@ -184,10 +191,6 @@ class Kernel:
             raise TypeError("spawn: %r is not an async def function" % (fn,))
         if name is None:
             name = "%s-%d" % (fname, self._nthreads + 1)
-        elif not isinstance(name, str):
-            raise TypeError("spawn: thread name must be a str, not %r"
-                            % (name,))
-        check_priority(priority, "spawn %r" % name)
         return self._new_thread(coro, name, priority)
 
     def _reclaim(self):
@@ -266,7 +269,15 @@ class Kernel:
                     if cur is self.idle or (
                             self.preemptive and top.priority > cur.priority):
                         cur.state = READY
-                        ready.push_head(cur)
+                        if (self._slice is not None and cur is not self.idle
+                                and now >= cur._slice_end
+                                and ready.has_other(cur.priority)):
+                            # its slice expired at this same instant: that
+                            # sends it to the tail (API.md) before the
+                            # preemption would keep it at the head
+                            ready.push_tail(cur)
+                        else:
+                            ready.push_head(cur)
                         self._emit("preempt", cur, None, top.name)
                         cur = None
                     elif (self.preemptive and self._slice is not None
@@ -377,7 +388,14 @@ class Kernel:
         elif kind == BUSY:
             t._work = trap.arg
         elif kind == SLEEP:
-            if trap.arg > self._now:
+            if trap.arg <= self._now:
+                pass                # nothing to wait for: no Interrupted
+            elif t.interrupted:
+                # like every blocking call: a pending interrupt ends the
+                # wait before it starts (µOS++ EINTR)
+                t._wake_exc = Interrupted("thread %r interrupted before "
+                                          "sleeping" % t.name)
+            else:
                 trap.thread = t
                 t._trap = trap
                 t._tentry = self._tq.push(trap.arg, t)
@@ -576,10 +594,7 @@ class Kernel:
             self._current = None
         saved = self._current
         self._current = t          # so that finally-blocks act as t
-        try:
-            t._coro.close()
-        except BaseException:
-            pass
+        _close(t._coro)
         self._current = saved
         self._finish(t, None, None, "kill")
 
@@ -668,6 +683,27 @@ class Kernel:
             if t.state == SUSPENDED:
                 out[t.name] = _waiting_for(t._trap)
         return out
+
+
+def _close(coro):
+    """Close a killed thread's coroutine so that all its ``finally``
+    blocks run now: an await met on the way out (the exit of ``async
+    with m``) completes at once if it is a plain preemption point and is
+    cut short otherwise, instead of leaving the rest to the garbage
+    collector (a bare ``close()`` stops at the first such await)."""
+    try:
+        trap = coro.throw(GeneratorExit)
+        for _ in range(1000):
+            if type(trap) is Trap and trap.kind == PASS:
+                trap = coro.send(trap.arg)
+            else:
+                trap = coro.throw(GeneratorExit)
+    except BaseException:
+        pass
+    try:
+        coro.close()
+    except BaseException:
+        pass
 
 
 def _waiting_for(trap):

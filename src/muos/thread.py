@@ -158,6 +158,13 @@ class Thread:
         return BLOCK
 
     def _error(self):
-        return ThreadError("thread %r ended with %s: %s" % (
+        e = ThreadError("thread %r ended with %s: %s" % (
             self.name, type(self.exception).__name__, self.exception),
             self.exception, self)
+        # API.md: join "raises muos.ThreadError from it" (the waker throws
+        # it into the joiner, so no `raise ... from` can set it there)
+        try:
+            e.__cause__ = self.exception
+        except (AttributeError, TypeError):
+            pass            # MicroPython has no __cause__
+        return e

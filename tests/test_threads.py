@@ -1,0 +1,809 @@
+"""Threads (API.md "Running" and "Threads").
+
+``muos.run`` and its result, ``until``, ``Stalled``, errors in main and
+in other threads, ``join``, ``interrupt``, ``kill``, ``suspend`` and
+``resume``, priorities, ``spawn``, ``this_thread``, the idle thread,
+per-thread accounting and determinism.
+
+Everything runs on SimPort; the comment next to each expected log
+derives it. Thread "main" runs at Priority.NORMAL (96).
+"""
+
+import pytest
+
+import muos
+from muos import Priority as P
+
+# -- muos.run -------------------------------------------------------------
+
+
+def test_run_result_fields():
+    async def main(a, b):
+        await muos.sleep_for(4)
+        await muos.busy(1)
+        return a + b
+
+    r = muos.run(main, 40, 2)
+    assert r.value == 42
+    assert r.now == 5
+    assert isinstance(r.stats, muos.Stats)
+    assert r.stats.threads["main"].cpu_time == 1
+    assert r.trace is None
+    assert isinstance(r.kernel, muos.Kernel)
+
+
+def test_run_with_trace_records_events():
+    async def main():
+        await muos.sleep_for(1)
+
+    r = muos.run(main, trace=True)
+    assert isinstance(r.trace, muos.Trace)
+    # (time in ns, kind, thread, object, details)
+    assert r.trace.events == [
+        (0, "spawn", "idle", None, 0),
+        (0, "spawn", "main", None, 96),
+        (0, "switch", "main", None, None),
+        (0, "suspend", "main", "sleep", None),
+        (0, "switch", "idle", None, "main"),
+        (1000000, "ready", "main", None, "sleep"),
+        (1000000, "preempt", "idle", None, "main"),
+        (1000000, "switch", "main", None, "idle"),
+        (1000000, "exit", "main", None, "return"),
+    ]
+
+
+def test_main_runs_as_main_at_normal_priority():
+    async def main():
+        t = muos.this_thread()
+        return (t.name, t.priority, t.base_priority, t.state)
+
+    assert muos.run(main).value == ("main", 96, 96, muos.RUNNING)
+
+
+def test_until_stops_the_run(log):
+    async def ticker():
+        while True:
+            await muos.sleep_for(4)
+            log("tick")
+
+    async def main():
+        muos.spawn(ticker, name="T", priority=P.HIGH)
+        await muos.busy(100)
+        return "done"
+
+    r = muos.run(main, until=10)
+    # T ticks at 4 and 8; at 10 the run stops with main's work unfinished
+    assert log == [(4, "tick"), (8, "tick")]
+    assert r.value is None
+    assert r.now == 10
+    assert r.stats.threads["main"].cpu_time == 10
+
+
+def test_until_later_than_main_ends_at_main():
+    async def main():
+        await muos.sleep_for(3)
+        return 7
+
+    r = muos.run(main, until=100)
+    assert (r.value, r.now) == (7, 3)
+
+
+def test_only_one_kernel_runs_at_a_time():
+    async def inner():
+        return "inner"
+
+    async def main():
+        with pytest.raises(muos.ContextError):
+            muos.run(inner)
+        await muos.sleep_for(1)
+        return muos.now()
+
+    assert muos.run(main).value == 1
+    # one after the other is fine
+    assert muos.run(inner).value == "inner"
+
+
+def test_kernel_run_until_and_returns_without_raising():
+    k = muos.Kernel()
+
+    async def main():
+        await muos.sleep_for(3)
+        await muos.Semaphore(0).wait()      # forever
+
+    t = k.spawn(main, name="main")
+    k.run(until=2)
+    assert k.now == 2
+    assert t.state == muos.SUSPENDED
+    k.run()                                 # nothing can run: returns
+    assert k.now == 3
+    assert t.state == muos.SUSPENDED
+
+
+def test_stalled_names_who_waits_for_what():
+    async def suspender():
+        await muos.suspend()
+
+    async def sem_waiter(s):
+        await s.wait()
+
+    async def locker(m):
+        await m.lock()
+
+    async def main():
+        s = muos.Semaphore(0, name="s")
+        m = muos.Mutex("m")
+        await m.lock()
+        x = muos.spawn(suspender, name="x")
+        muos.spawn(sem_waiter, s, name="z")
+        muos.spawn(locker, m, name="q")
+        await x.join()
+
+    with pytest.raises(muos.Stalled) as ei:
+        muos.run(main)
+    assert isinstance(ei.value, muos.MuosError)
+    assert ei.value.blocked == {
+        "main": "join of thread 'x'",
+        "x": "resume()",
+        "z": "Semaphore 's'",
+        "q": "Mutex 'm' (owner 'main')",
+    }
+    assert "main can never run again" in str(ei.value)
+
+
+def test_stalled_only_once_nothing_is_ahead(log):
+    async def main():
+        log("main waits")
+        await muos.sleep_for(5)
+        log("main suspends")
+        await muos.suspend()
+
+    with pytest.raises(muos.Stalled) as ei:
+        muos.run(main)
+    assert ei.value.blocked == {"main": "resume()"}
+    assert log == [(0, "main waits"), (5, "main suspends")]
+
+
+def test_main_raising_raises_thread_error_from_it(capsys):
+    async def main():
+        await muos.sleep_for(2)
+        raise ValueError("boom")
+
+    with pytest.raises(muos.ThreadError) as ei:
+        muos.run(main)
+    err = ei.value
+    assert type(err.__cause__) is ValueError
+    assert str(err.__cause__) == "boom"
+    assert err.exception is err.__cause__
+    assert err.thread.name == "main"
+    assert err.thread.state == muos.TERMINATED
+    # raised to the caller, not also printed
+    assert capsys.readouterr().err == ""
+
+
+def test_other_thread_raising_is_reported_once_and_others_go_on(
+        log, capsys):
+    async def faulty():
+        await muos.sleep_for(1)
+        raise KeyError("bad key")
+
+    async def main():
+        f = muos.spawn(faulty, name="faulty")
+        await muos.sleep_for(3)
+        log("main goes on")
+        return f
+
+    r = muos.run(main)
+    f = r.value
+    assert log == [(3, "main goes on")]
+    assert f.state == muos.TERMINATED
+    assert type(f.exception) is KeyError
+    assert f.result is None
+    assert r.now == 3
+    err = capsys.readouterr().err
+    assert err.count("muos: thread 'faulty' ended with an exception") == 1
+    assert err.count("Traceback (most recent call last)") == 1
+    assert "in faulty" in err               # the traceback names its code
+    assert "KeyError: 'bad key'" in err
+
+
+# -- join -----------------------------------------------------------------
+
+
+def test_join_returns_the_value(log):
+    async def worker(x):
+        await muos.sleep_for(3)
+        return x * 2
+
+    async def main():
+        w = muos.spawn(worker, 21, name="W")
+        log("join")
+        v = await w.join()
+        log("joined %r" % v)
+        assert w.result == 42
+        assert w.state == muos.TERMINATED
+        assert await w.join() == 42         # joining again: at once
+        log("joined again")
+
+    muos.run(main)
+    assert log == [(0, "join"), (3, "joined 42"), (3, "joined again")]
+
+
+def test_join_of_a_finished_thread_returns_at_once(log):
+    async def worker():
+        return "v"
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.HIGH)
+        await muos.sleep_for(2)             # W ran and ended at 0
+        assert w.state == muos.TERMINATED
+        log("join %r" % (await w.join(),))
+
+    muos.run(main)
+    assert log == [(2, "join 'v'")]
+
+
+def test_join_of_a_failed_thread_raises_thread_error_from_it(log, capsys):
+    async def faulty():
+        await muos.sleep_for(1)
+        raise ZeroDivisionError("div")
+
+    async def main():
+        f = muos.spawn(faulty, name="F")
+        for _ in range(2):      # while it runs, then once it has ended
+            try:
+                await f.join()
+            except muos.ThreadError as e:
+                log("ThreadError")
+                assert type(e.__cause__) is ZeroDivisionError
+                assert e.exception is f.exception
+                assert e.thread is f
+
+    muos.run(main)
+    assert log == [(1, "ThreadError"), (1, "ThreadError")]
+    # the failed thread itself is reported once
+    err = capsys.readouterr().err
+    assert err.count("muos: thread 'F' ended with an exception") == 1
+
+
+def test_several_joiners_are_woken_in_priority_order(log):
+    async def worker():
+        await muos.sleep_for(2)
+        return 1
+
+    async def joiner(name, w):
+        await w.join()
+        log(name)
+
+    async def main():
+        w = muos.spawn(worker, name="W")
+        for n, p in (("lo", P.LOW), ("hi", P.HIGH), ("mid", P.NORMAL)):
+            muos.spawn(joiner, n, w, name=n, priority=p)
+        await w.join()          # main blocks first, at 0
+        log("main")
+        await muos.sleep_for(1)
+
+    muos.run(main)
+    # W (NORMAL, spawned first) runs and sleeps at 0, then the joiners
+    # block in the order hi, mid, lo. All are woken at 2 and run by
+    # priority, FIFO among equals (main joined before mid).
+    assert log == [(2, "hi"), (2, "main"), (2, "mid"), (2, "lo")]
+
+
+def test_join_self_raises_deadlock_error():
+    async def main():
+        with pytest.raises(muos.DeadlockError):
+            muos.this_thread().join()
+        return "ok"
+
+    assert muos.run(main).value == "ok"
+
+
+# -- interrupt ------------------------------------------------------------
+
+
+async def _forever():
+    await muos.sleep_for(1000)
+
+
+@pytest.mark.parametrize("kind", ["sleep", "semaphore", "mutex", "join",
+                                  "suspend"])
+def test_interrupt_ends_a_wait_at_the_exact_tick(kind, log):
+    async def waiter(obj):
+        try:
+            if kind == "sleep":
+                await muos.sleep_for(100)
+            elif kind == "semaphore":
+                await obj.wait()
+            elif kind == "mutex":
+                await obj.lock()
+            elif kind == "join":
+                await obj.join()
+            else:
+                await muos.suspend()
+            log("W returned")
+        except muos.Interrupted:
+            log("W interrupted")
+        log("W flag %s" % muos.this_thread().interrupted)
+
+    async def main():
+        obj = None
+        if kind == "semaphore":
+            obj = muos.Semaphore(0, name="s")
+        elif kind == "mutex":
+            obj = muos.Mutex("m")
+            await obj.lock()
+        elif kind == "join":
+            obj = muos.spawn(_forever, name="X", priority=P.LOW)
+        w = muos.spawn(waiter, obj, name="W", priority=P.HIGH)
+        await muos.sleep_for(3)         # W blocks at 0
+        log("W is %s" % w.state)
+        w.interrupt()
+        log("W is %s" % w.state)        # ready; runs at main's await
+        await muos.sleep_for(1)
+        log("W is %s" % w.state)
+        assert w.interrupted is True
+        if kind == "semaphore":
+            assert obj.value == 0
+            assert obj.post() is True   # nobody waits any more
+            assert obj.value == 1
+        elif kind == "mutex":
+            assert obj.owner is muos.this_thread()
+            obj.unlock()
+        elif kind == "join":
+            obj.kill()
+
+    muos.run(main)
+    assert log == [(3, "W is SUSPENDED"), (3, "W is READY"),
+                   (3, "W interrupted"), (3, "W flag True"),
+                   (4, "W is TERMINATED")]
+
+
+def test_interrupt_of_a_thread_that_is_not_blocked(log):
+    async def worker(sem):
+        t = muos.this_thread()
+        log("W start %s" % t.interrupted)       # flag already set
+        await muos.busy(1)                      # computing never waits
+        assert await sem.wait() is True         # a unit: no wait
+        await muos.sleep_for(0)                 # nothing to wait for
+        await muos.sleep_until(0)               # in the past
+        await muos.yield_now()
+        log("W not interrupted yet")
+        try:
+            await muos.sleep_for(5)             # would wait: raises
+        except muos.Interrupted:
+            log("W sleep interrupted")
+        # µOS++: the flag stays set (only interrupt(false) clears it),
+        # so the next wait that would block raises too
+        try:
+            await sem.wait()
+        except muos.Interrupted:
+            log("W wait interrupted")
+        log("W flag %s" % t.interrupted)
+
+    async def main():
+        sem = muos.Semaphore(1)
+        w = muos.spawn(worker, sem, name="W", priority=P.LOW)
+        w.interrupt()                   # W is ready, not blocked
+        assert w.state == muos.READY and w.interrupted
+        await w.join()
+
+    muos.run(main)
+    assert log == [(0, "W start True"), (1, "W not interrupted yet"),
+                   (1, "W sleep interrupted"), (1, "W wait interrupted"),
+                   (1, "W flag True")]
+
+
+def test_interrupt_of_a_suspend_and_pending_interrupt_on_suspend(log):
+    async def worker():
+        try:
+            await muos.suspend()
+        except muos.Interrupted:
+            log("W interrupted")
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.LOW)
+        w.interrupt()           # before W ever runs
+        await w.join()
+
+    muos.run(main)
+    assert log == [(0, "W interrupted")]
+
+
+# -- kill -----------------------------------------------------------------
+
+
+def test_kill_a_ready_thread_that_never_ran(log):
+    async def worker():
+        log("W ran")
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.LOW)
+        w.kill()
+        assert w.state == muos.TERMINATED
+        assert w not in muos.this_thread()._kernel.threads
+        await muos.sleep_for(1)
+        assert await w.join() is None
+        assert (w.result, w.exception) == (None, None)
+        w.kill()                # killing again does nothing
+        return w.state
+
+    r = muos.run(main)
+    assert r.value == muos.TERMINATED
+    assert log == []
+
+
+def test_kill_a_preempted_thread_in_the_middle_of_busy(log):
+    async def worker():
+        await muos.busy(10)
+        log("W end")
+
+    async def high(w):
+        await muos.sleep_until(4)
+        w.kill()
+        log("killed W %s" % w.state)
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.LOW)
+        muos.spawn(high, w, name="H", priority=P.HIGH)
+        await muos.sleep_for(10)
+        return w
+
+    r = muos.run(main)
+    w = r.value
+    assert log == [(4, "killed W TERMINATED")]
+    assert w.cpu_time == 4
+    assert w.state == muos.TERMINATED
+
+
+def test_kill_a_blocked_thread_runs_its_finally_as_itself(log):
+    async def worker(sem):
+        try:
+            await sem.wait()
+            log("W got it")
+        finally:
+            log("W finally as %s" % muos.this_thread().name)
+
+    async def main():
+        sem = muos.Semaphore(0)
+        w = muos.spawn(worker, sem, name="W", priority=P.HIGH)
+        await muos.sleep_for(2)
+        w.kill()
+        log("killed")
+        assert w.state == muos.TERMINATED
+        assert muos.this_thread().name == "main"
+        assert sem.post() is True       # no waiter left: counted
+        assert sem.value == 1
+        await muos.sleep_for(1)
+
+    r = muos.run(main)
+    assert log == [(2, "W finally as W"), (2, "killed")]
+    assert r.now == 3
+
+
+def test_kill_a_sleeping_thread_wakes_its_joiners(log):
+    async def sleeper():
+        await muos.sleep_for(10)
+        log("S woke")
+
+    async def joiner(s):
+        v = await s.join()
+        log("J joined %r" % (v,))
+
+    async def main():
+        s = muos.spawn(sleeper, name="S")
+        muos.spawn(joiner, s, name="J", priority=P.HIGH)
+        await muos.sleep_for(3)
+        s.kill()
+        log("killed")
+        await muos.sleep_for(20)        # S's timeout at 10 is gone
+        log("main end")
+
+    r = muos.run(main)
+    # J is woken at 3 and runs at main's await; nothing happens at 10
+    assert log == [(3, "killed"), (3, "J joined None"), (23, "main end")]
+    assert r.now == 23
+
+
+def test_self_kill(log, capsys):
+    async def worker():
+        try:
+            log("W kills itself")
+            muos.this_thread().kill()
+            log("not reached")
+        finally:
+            log("W finally")
+        log("not reached either")
+
+    async def main():
+        w = muos.spawn(worker, name="W")
+        v = await w.join()
+        log("joined %r" % (v,))
+        assert w.state == muos.TERMINATED
+        assert w.exception is None
+
+    muos.run(main)
+    assert log == [(0, "W kills itself"), (0, "W finally"),
+                   (0, "joined None")]
+    assert capsys.readouterr().err == ""    # a kill is no error
+
+
+def test_kill_releases_an_async_with_mutex_and_runs_outer_finally(log):
+    async def holder(m):
+        try:
+            async with m:
+                log("H locked")
+                await muos.sleep_for(10)
+        finally:
+            log("H finally as %s, locked %s" % (muos.this_thread().name,
+                                                m.locked))
+
+    async def other(m):
+        async with m:
+            log("X locked")
+
+    async def main():
+        m = muos.Mutex("m")
+        h = muos.spawn(holder, m, name="H", priority=P.HIGH)
+        await muos.sleep_for(1)         # H locks at 0 and sleeps
+        x = muos.spawn(other, m, name="X", priority=P.HIGH)
+        await muos.sleep_for(1)         # X blocks on m at 1
+        h.kill()
+        log("killed")
+        assert h.state == muos.TERMINATED
+        assert m.owner is x             # handed to the waiter
+        await x.join()
+        assert not m.locked
+
+    muos.run(main)
+    # the kill at 2 runs H's `async with` exit (unlock: X owns m) and
+    # its outer finally, as H; X runs at main's next await
+    assert log == [(0, "H locked"), (2, "H finally as H, locked True"),
+                   (2, "killed"), (2, "X locked")]
+
+
+def test_kill_main_ends_the_run():
+    async def assassin(m):
+        await muos.sleep_for(5)
+        m.kill()
+
+    async def main():
+        muos.spawn(assassin, muos.this_thread(), name="A")
+        await muos.sleep_for(100)
+        return "not reached"
+
+    r = muos.run(main)
+    assert (r.value, r.now) == (None, 5)
+
+
+# -- suspend / resume -----------------------------------------------------
+
+
+def test_suspend_and_resume(log):
+    async def worker():
+        log("W suspends")
+        await muos.suspend()
+        log("W resumed")
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.HIGH)
+        await muos.sleep_for(2)
+        assert w.state == muos.SUSPENDED
+        w.resume()
+        assert w.state == muos.READY
+        log("resume")
+        await muos.sleep_for(1)
+
+    muos.run(main)
+    assert log == [(0, "W suspends"), (2, "resume"), (2, "W resumed")]
+
+
+def test_resume_before_suspend_is_kept_once(log):
+    async def worker():
+        await muos.suspend()            # resumed already: at once
+        log("W first")
+        await muos.suspend()            # kept once only: waits
+        log("W second")
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.LOW)
+        w.resume()                      # before W ever ran
+        w.resume()                      # not counted twice
+        await muos.sleep_for(5)
+        assert w.state == muos.SUSPENDED
+        w.resume()
+        await w.join()
+        w.resume()                      # of a finished thread: nothing
+
+    muos.run(main)
+    assert log == [(0, "W first"), (5, "W second")]
+
+
+# -- priorities -----------------------------------------------------------
+
+
+def test_priority_constants():
+    assert (P.IDLE, P.LOWEST, P.LOW, P.BELOW_NORMAL, P.NORMAL,
+            P.ABOVE_NORMAL, P.HIGH, P.REALTIME, P.HIGHEST) == (
+        0, 1, 32, 64, 96, 128, 160, 192, 254)
+    assert (muos.READY, muos.RUNNING, muos.SUSPENDED, muos.TERMINATED) == (
+        "READY", "RUNNING", "SUSPENDED", "TERMINATED")
+
+
+@pytest.mark.parametrize("bad, exc", [
+    (0, ValueError), (255, ValueError), (-1, ValueError),
+    (1000, ValueError),
+    (1.5, TypeError), ("x", TypeError), (None, TypeError),
+    (96.0, TypeError),
+])
+def test_set_priority_range_and_type_checks(bad, exc):
+    async def main():
+        w = muos.spawn(_forever, name="worker", priority=P.LOW)
+        with pytest.raises(exc) as ei:
+            w.set_priority(bad)
+        # the message names the object and the value
+        assert "worker" in str(ei.value)
+        assert repr(bad) in str(ei.value)
+        assert (w.priority, w.base_priority) == (P.LOW, P.LOW)
+        with pytest.raises(exc):
+            muos.spawn(_forever, name="other", priority=bad)
+        w.set_priority(1)               # the bounds are legal
+        w.set_priority(254)
+        assert w.priority == 254
+        w.kill()
+        return "ok"
+
+    assert muos.run(main).value == "ok"
+
+
+def test_set_priority_of_a_terminated_thread_is_ignored():
+    async def worker():
+        return 1
+
+    async def main():
+        w = muos.spawn(worker, name="W", priority=P.HIGH)
+        await muos.sleep_for(1)
+        w.set_priority(P.LOW)
+        return w.priority
+
+    assert muos.run(main).value == P.HIGH
+
+
+# -- spawn, this_thread, idle ---------------------------------------------
+
+
+def test_spawn_of_a_non_async_function_raises_type_error():
+    def plain():
+        return 1
+
+    async def main():
+        with pytest.raises(TypeError):
+            muos.spawn(plain)
+        with pytest.raises(TypeError):
+            muos.spawn(42)
+        with pytest.raises(TypeError):
+            muos.spawn(_forever, name=3)
+        return "ok"
+
+    assert muos.run(main).value == "ok"
+
+
+def test_spawn_outside_a_kernel_raises_context_error():
+    with pytest.raises(muos.ContextError):
+        muos.spawn(_forever)
+    with pytest.raises(muos.ContextError):
+        muos.this_thread()
+
+
+def test_spawn_default_names_and_this_thread():
+    seen = []
+
+    async def worker():
+        seen.append(muos.this_thread())
+
+    async def main():
+        # implementation choice: "<function name>-<creation number>",
+        # counting idle (1) and main (2)
+        a = muos.spawn(worker, priority=P.HIGH)
+        b = muos.spawn(worker, name="named", priority=P.HIGH)
+        c = muos.spawn(worker, priority=P.HIGH)
+        await muos.sleep_for(1)
+        return a, b, c
+
+    a, b, c = muos.run(main).value
+    assert (a.name, b.name, c.name) == ("worker-3", "named", "worker-5")
+    assert seen == [a, b, c]            # this_thread() in each
+    assert all(isinstance(t, muos.Thread) for t in seen)
+
+
+def test_kernel_threads_include_idle():
+    k = muos.Kernel()
+    idle = k.threads[0]
+    assert (idle.name, idle.priority) == ("idle", P.IDLE)
+    assert k.threads == [idle]
+    seen = {}
+
+    async def worker():
+        await muos.sleep_for(1)
+
+    async def main():
+        w = muos.spawn(worker, name="W")
+        seen["during"] = [t.name for t in k.threads]
+        await w.join()
+        seen["after"] = [t.name for t in k.threads]
+
+    k.spawn(main, name="main")
+    k.run()
+    assert seen == {"during": ["idle", "main", "W"],
+                    "after": ["idle", "main"]}
+    assert [t.name for t in k.threads] == ["idle"]
+
+
+def test_idle_runs_only_when_nothing_else_can(switches):
+    async def low():
+        await muos.busy(2)
+
+    async def main():
+        muos.spawn(low, name="L", priority=P.LOWEST)
+        await muos.sleep_for(5)
+
+    r = muos.run(main, trace=True)
+    # main sleeps at 0; L (LOWEST, still above IDLE) computes 0..2; idle
+    # sleeps 2..5
+    assert switches(r.trace) == [(0, "main"), (0, "L"), (2, "idle"),
+                                 (5, "main")]
+    assert r.stats.threads["idle"].cpu_time == 3
+
+
+def test_thread_cpu_time_and_switches(log):
+    async def high():
+        for _ in range(3):
+            await muos.busy(0.5)
+            await muos.sleep_for(2)
+
+    async def main():
+        h = muos.spawn(high, name="H", priority=P.HIGH)
+        await muos.busy(4)
+        log("main busy done")
+        await h.join()
+        return h
+
+    r = muos.run(main)
+    h = r.value
+    # H computes 0..0.5, 2.5..3 and 5..5.5 (1.5) and sleeps to 7.5;
+    # main computes 0.5..2.5 and 3..5: its busy(4) ends at 5 exactly when
+    # H is released (one instant: main's work ends first), then it joins.
+    assert log == [(5, "main busy done")]
+    assert h.cpu_time == 1.5
+    assert h.switches == 4              # at 0, 2.5, 5 and 7.5 to end
+    assert h.stats is r.stats.threads["H"]
+    m = r.stats.threads["main"]
+    assert m.cpu_time == 4
+    assert m.switches == 4              # at 0, 0.5, 3, 7.5
+    assert r.now == 7.5
+
+
+def test_two_runs_of_the_same_program_give_identical_traces():
+    def program():
+        async def worker(i, sem):
+            async for job in muos.periodic(3 + i, start=0):
+                await muos.busy(1 + i * 0.5)
+                if job.index == 2:
+                    break
+            sem.post()
+
+        async def main():
+            sem = muos.Semaphore(0)
+            for i in range(3):
+                muos.spawn(worker, i, sem, name="w%d" % i,
+                           priority=P.NORMAL)
+            muos.spawn(worker, 3, sem, name="hi", priority=P.HIGH)
+            for _ in range(4):
+                await sem.wait()
+            return muos.now()
+        return main
+
+    r1 = muos.run(program(), trace=True)
+    r2 = muos.run(program(), trace=True)
+    assert len(r1.trace.events) > 30
+    assert r1.trace.events == r2.trace.events
+    assert (r1.value, r1.now) == (r2.value, r2.now)
