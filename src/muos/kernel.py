@@ -12,18 +12,18 @@ fire what is due -> pick who runs -> let time pass (busy work, idle) or
 step the running coroutine to its next trap -> handle the trap.
 """
 
-import sys
-
-from .errors import ContextError, DeadlockError, Interrupted
+from .diag import describe, report, waiting_for
+from .errors import ContextError, Interrupted
 from .ready import ReadyList
-from .stats import Stats, ns_to_ticks
-from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
-                     Thread, check_priority)
+from .stats import Stats, ns_to_ticks, ticks_to_ns
+from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Killed,
+                     Priority, Thread, make_coroutine)
 from .timeq import TimeQueue
 from .trace import Trace
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 
-__all__ = ["Kernel", "current_kernel", "running_kernel", "IDLE_WAIT"]
+__all__ = ["Kernel", "current_kernel", "running_kernel", "IDLE_WAIT",
+           "describe"]
 
 _running = None      # the kernel whose loop is running now
 
@@ -42,19 +42,6 @@ def current_kernel(what="this call"):
         raise ContextError("%s needs a running muos kernel (call it from a "
                            "thread started by muos.run or Kernel.run)" % what)
     return k
-
-
-class _Kill(BaseException):
-    """Thrown out of a thread that kills itself; never seen by users."""
-
-
-def describe(obj):
-    """A short name for an object in messages: its type and name."""
-    name = getattr(obj, "name", None)
-    kind = type(obj).__name__
-    if name is None:
-        return kind
-    return "%s %r" % (kind, name)
 
 
 async def _idle_body(k):
@@ -95,7 +82,6 @@ class Kernel:
         self.stats = Stats(tick_hz)
         self.trace = Trace(tick_hz) if trace else None
         self._trace = self.trace
-        self._names = {}
         port.attach(self)
         self._switch_cost = port.cost_ns("switch_cost", tick_hz)
         self._tick_cost = port.cost_ns("tick_cost", tick_hz)
@@ -130,19 +116,7 @@ class Kernel:
 
     def to_ns(self, ticks, what="duration"):
         """Ticks (int or float, >= 0) to integer nanoseconds."""
-        tp = type(ticks)
-        if tp is int:
-            if ticks < 0:
-                raise ValueError("%s must not be negative, not %r"
-                                 % (what, ticks))
-            return ticks * 1000000000 // self.tick_hz
-        if tp is float:
-            if not ticks >= 0.0:
-                raise ValueError("%s must be a non-negative number of ticks, "
-                                 "not %r" % (what, ticks))
-            return int(round(ticks * 1000000000 / self.tick_hz))
-        raise TypeError("%s must be an int or float of ticks, not %r"
-                        % (what, ticks))
+        return ticks_to_ns(ticks, self.tick_hz, what)
 
     def abs_ns(self, tick, what="time"):
         """An absolute tick (may be in the past) to ns."""
@@ -171,24 +145,7 @@ class Kernel:
     def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
         """Create a thread running ``fn(*args)`` (an ``async def``) at the
         tail of its priority's ready list. ISR-safe."""
-        # check the arguments before fn(*args) creates a coroutine that a
-        # refusal would leave never awaited (a RuntimeWarning)
-        if name is not None and not isinstance(name, str):
-            raise TypeError("spawn: thread name must be a str, not %r"
-                            % (name,))
-        check_priority(priority, "spawn %r" % (
-            name if name is not None else getattr(fn, "__name__", fn),))
-        if hasattr(fn, "send") and hasattr(fn, "throw"):
-            coro = fn            # an already-created coroutine
-            fname = getattr(fn, "__name__", "thread")
-        elif callable(fn):
-            coro = fn(*args)
-            fname = getattr(fn, "__name__", "thread")
-            if not (hasattr(coro, "send") and hasattr(coro, "throw")):
-                raise TypeError("spawn: %r is not an async def function "
-                                "(it returned %r)" % (fn, coro))
-        else:
-            raise TypeError("spawn: %r is not an async def function" % (fn,))
+        coro, fname = make_coroutine(fn, args, name, priority)
         if name is None:
             name = "%s-%d" % (fname, self._nthreads + 1)
         return self._new_thread(coro, name, priority)
@@ -197,24 +154,11 @@ class Kernel:
         self._threads = [t for t in self._threads if t.state != TERMINATED]
 
     # -- tracing --
-    def _objname(self, obj):
-        if obj is None or isinstance(obj, str):
-            return obj
-        name = getattr(obj, "name", None)
-        if name is not None:
-            return name
-        key = id(obj)
-        n = self._names.get(key)
-        if n is None:
-            n = "%s#%d" % (type(obj).__name__, len(self._names) + 1)
-            self._names[key] = n
-        return n
-
     def _emit(self, kind, t, obj=None, details=None):
         tr = self._trace
         if tr is not None:
             tr.emit(self._now, kind, None if t is None else t.name,
-                    self._objname(obj), details)
+                    tr.name_of(obj), details)
 
     # -- the run loop --
     def run(self, until=None):
@@ -370,7 +314,7 @@ class Kernel:
         except StopIteration as e:
             self._finish(t, e.args[0] if e.args else None, None)
             return
-        except _Kill:
+        except Killed:
             self._finish(t, None, None, "kill")
             return
         except Exception as e:
@@ -557,47 +501,6 @@ class Kernel:
         self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
         self._make_ready(t, "timeout")
 
-    # -- thread control (called through Thread methods) --
-    def _interrupt(self, t):
-        t.interrupted = True
-        if t.state == SUSPENDED and t._trap is not None:
-            trap = self._withdraw(t)
-            t._wake_exc = Interrupted("thread %r interrupted while waiting "
-                                      "on %s" % (t.name, _waiting_for(trap)))
-            self._emit("interrupt", t, trap.obj)
-            self._make_ready(t, "interrupt")
-
-    def _resume(self, t):
-        trap = t._trap
-        if t.state == SUSPENDED and trap is not None and trap.kind == SUSPEND:
-            self._withdraw(t)
-            t._wake_value = None
-            self._make_ready(t, "resume")
-        elif t.state != TERMINATED:
-            t._resume_pending = True
-
-    def _join(self, t):
-        self._check_block("Thread %r.join" % t.name)
-        if self._current is t:
-            raise DeadlockError("thread %r cannot join itself" % t.name, [t])
-        return Trap(WAIT, t, None, t._joinq)
-
-    def _kill(self, t):
-        if t.state == TERMINATED:
-            return
-        if t is self._current and self._isr == 0:
-            raise _Kill()
-        if t.state == READY:
-            self._ready.remove(t)
-        self._withdraw(t)
-        if self._current is t:
-            self._current = None
-        saved = self._current
-        self._current = t          # so that finally-blocks act as t
-        _close(t._coro)
-        self._current = saved
-        self._finish(t, None, None, "kill")
-
     def _finish(self, t, result, exc, how="return"):
         t.state = TERMINATED
         t.result = result
@@ -620,7 +523,7 @@ class Kernel:
             else:
                 self.wake(trap, None, t._error())
         if exc is not None and t is not self._quiet:
-            _report(t, exc)
+            report("thread %r" % t.name, exc)
         if t is self._stop_on:
             self._stop = True
 
@@ -681,61 +584,6 @@ class Kernel:
         out = {}
         for t in self._threads:
             if t.state == SUSPENDED:
-                out[t.name] = _waiting_for(t._trap)
+                out[t.name] = waiting_for(t._trap)
         return out
-
-
-def _close(coro):
-    """Close a killed thread's coroutine so that all its ``finally``
-    blocks run now: an await met on the way out (the exit of ``async
-    with m``) completes at once if it is a plain preemption point and is
-    cut short otherwise, instead of leaving the rest to the garbage
-    collector (a bare ``close()`` stops at the first such await)."""
-    try:
-        trap = coro.throw(GeneratorExit)
-        for _ in range(1000):
-            if type(trap) is Trap and trap.kind == PASS:
-                trap = coro.send(trap.arg)
-            else:
-                trap = coro.throw(GeneratorExit)
-    except BaseException:
-        pass
-    try:
-        coro.close()
-    except BaseException:
-        pass
-
-
-def _waiting_for(trap):
-    if trap is None:
-        return "nothing"
-    if trap.kind == SLEEP:
-        return "sleep"
-    if trap.kind == SUSPEND:
-        return "resume()"
-    if trap.kind == ANY:
-        return "any of " + ", ".join(_waiting_for(op) for op in trap.arg)
-    obj = trap.obj
-    s = describe(obj)
-    owner = getattr(obj, "owner", None)
-    if isinstance(owner, Thread):
-        s += " (owner %r)" % owner.name
-    if isinstance(obj, Thread):
-        s = "join of thread %r" % obj.name
-    return s
-
-
-def _report(t, exc):
-    err = sys.stderr
-    err.write("muos: thread %r ended with an exception:\n" % t.name)
-    try:
-        import traceback
-        traceback.print_exception(type(exc), exc, exc.__traceback__,
-                                  file=err)
-    except ImportError:
-        sys.print_exception(exc, err)   # MicroPython
-    try:
-        err.flush()
-    except Exception:
-        pass
 

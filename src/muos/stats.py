@@ -4,7 +4,7 @@ Owns: ``Stats`` (the whole system) and ``ThreadStats`` (one thread).
 Imports nothing. Times are kept as integer nanoseconds and shown in ticks.
 """
 
-__all__ = ["Stats", "ThreadStats"]
+__all__ = ["Stats", "ThreadStats", "ns_to_ticks", "ticks_to_ns"]
 
 
 def ns_to_ticks(ns, tick_hz):
@@ -13,6 +13,24 @@ def ns_to_ticks(ns, tick_hz):
     if r == 0:
         return q
     return ns * tick_hz / 1000000000
+
+
+def ticks_to_ns(ticks, tick_hz, what="duration"):
+    """Ticks (int or float, >= 0) to integer nanoseconds, or a clear
+    error naming ``what``."""
+    tp = type(ticks)
+    if tp is int:
+        if ticks < 0:
+            raise ValueError("%s must not be negative, not %r"
+                             % (what, ticks))
+        return ticks * 1000000000 // tick_hz
+    if tp is float:
+        if not ticks >= 0.0:
+            raise ValueError("%s must be a non-negative number of ticks, "
+                             "not %r" % (what, ticks))
+        return int(round(ticks * 1000000000 / tick_hz))
+    raise TypeError("%s must be an int or float of ticks, not %r"
+                    % (what, ticks))
 
 
 class ThreadStats:

@@ -2,16 +2,19 @@
 
 Owns: ``Thread`` (the TCB: state, priorities, links into the ready list,
 the pending trap, accounting), ``Priority`` and the state constants.
-Imports ``errors``, ``waitq``. All scheduling decisions are the kernel's:
-the public methods here validate and delegate to ``self._kernel``.
+Imports ``errors``, ``diag``, ``traps``, ``waitq``. Scheduling decisions
+are the kernel's: the control methods here (interrupt, resume, kill, join)
+only use the kernel's primitives (``_withdraw``, ``_make_ready``,
+``_finish``, ``_check_block``) through ``self._kernel``.
 """
 
-from .errors import ThreadError
-from .traps import BLOCK
+from .diag import waiting_for
+from .errors import DeadlockError, Interrupted, ThreadError
+from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
 __all__ = ["Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
-           "TERMINATED", "check_priority"]
+           "TERMINATED", "check_priority", "make_coroutine", "Killed"]
 
 # set by muos.evflags (a layer above) to its ThreadFlags class
 FLAGS_FACTORY = None
@@ -44,6 +47,30 @@ def check_priority(p, what):
     if p < Priority.LOWEST or p > Priority.HIGHEST:
         raise ValueError("%s: priority %r out of range 1..254" % (what, p))
     return p
+
+
+class Killed(BaseException):
+    """Thrown out of a thread that kills itself; never seen by users."""
+
+
+def make_coroutine(fn, args, name, priority):
+    """Validate spawn's arguments, then ``fn(*args)``; returns (coroutine,
+    default name stem). Arguments are checked first so that a refusal
+    leaves no never-awaited coroutine behind."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError("spawn: thread name must be a str, not %r" % (name,))
+    check_priority(priority, "spawn %r" % (
+        name if name is not None else getattr(fn, "__name__", fn),))
+    fname = getattr(fn, "__name__", "thread")
+    if hasattr(fn, "send") and hasattr(fn, "throw"):
+        return fn, fname                 # an already-created coroutine
+    if not callable(fn):
+        raise TypeError("spawn: %r is not an async def function" % (fn,))
+    coro = fn(*args)
+    if not (hasattr(coro, "send") and hasattr(coro, "throw")):
+        raise TypeError("spawn: %r is not an async def function (it "
+                        "returned %r)" % (fn, coro))
+    return coro, fname
 
 
 class Thread:
@@ -97,26 +124,64 @@ class Thread:
         may stay higher while inherited). May preempt the caller at its
         next await. ISR-safe."""
         check_priority(priority, "Thread %r" % self.name)
-        self._kernel._set_base_priority(self, priority)
+        if self.state != TERMINATED:
+            self.base_priority = priority
+            self._kernel.recompute_priority(self)
 
     def join(self):
         """Wait for the thread to end; its result, or ThreadError from its
         exception. Thread context; may block."""
-        return self._kernel._join(self)
+        k = self._kernel
+        k._check_block("Thread %r.join" % self.name)
+        if k._current is self:
+            raise DeadlockError("thread %r cannot join itself" % self.name,
+                                [self])
+        return Trap(WAIT, self, None, self._joinq)
 
     def interrupt(self):
         """Set ``interrupted``; a blocked thread's wait raises
-        ``muos.Interrupted``. ISR-safe."""
-        self._kernel._interrupt(self)
+        ``muos.Interrupted`` (µOS++ ``thread::interrupt``). ISR-safe."""
+        self.interrupted = True
+        if self.state == SUSPENDED and self._trap is not None:
+            k = self._kernel
+            trap = k._withdraw(self)
+            self._wake_exc = Interrupted(
+                "thread %r interrupted while waiting on %s" % (
+                    self.name, waiting_for(trap)))
+            k._emit("interrupt", self, trap.obj)
+            k._make_ready(self, "interrupt")
 
     def kill(self):
-        """End the thread now (state TERMINATED)."""
-        self._kernel._kill(self)
+        """End the thread now (state TERMINATED); its ``finally`` blocks
+        run as the thread itself."""
+        if self.state == TERMINATED:
+            return
+        k = self._kernel
+        if self is k._current and k._isr == 0:
+            raise Killed()
+        if self.state == READY:
+            k._ready.remove(self)
+        k._withdraw(self)
+        if k._current is self:
+            k._current = None
+        saved = k._current
+        k._current = self          # so that finally-blocks act as it
+        _close(self._coro)
+        k._current = saved
+        k._finish(self, None, None, "kill")
 
     def resume(self):
         """Wake the thread from ``await muos.suspend()``; a resume that
         arrives first is kept for the next suspend. ISR-safe."""
-        self._kernel._resume(self)
+        trap = self._trap
+        if (self.state == SUSPENDED and trap is not None
+                and trap.kind == SUSPEND):
+            k = self._kernel
+            k._withdraw(self)
+            self._wake_value = None
+            k._make_ready(self, "resume")
+        elif self.state != TERMINATED:
+            self._resume_pending = True
 
     @property
     def cpu_time(self):
@@ -168,3 +233,24 @@ class Thread:
         except (AttributeError, TypeError):
             pass            # MicroPython has no __cause__
         return e
+
+
+def _close(coro):
+    """Close a killed thread's coroutine so that all its ``finally``
+    blocks run now: an await met on the way out (the exit of ``async
+    with m``) completes at once if it is a plain preemption point and is
+    cut short otherwise, instead of leaving the rest to the garbage
+    collector (a bare ``close()`` stops at the first such await)."""
+    try:
+        trap = coro.throw(GeneratorExit)
+        for _ in range(1000):
+            if type(trap) is Trap and trap.kind == PASS:
+                trap = coro.send(trap.arg)
+            else:
+                trap = coro.throw(GeneratorExit)
+    except BaseException:
+        pass
+    try:
+        coro.close()
+    except BaseException:
+        pass

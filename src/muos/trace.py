@@ -28,6 +28,22 @@ class Trace:
     def __init__(self, tick_hz=1000):
         self.tick_hz = tick_hz
         self.events = []
+        self._names = {}
+
+    def name_of(self, obj):
+        """The name an object has in events: its ``name``, else its type
+        and a number in order of first appearance (deterministic)."""
+        if obj is None or isinstance(obj, str):
+            return obj
+        name = getattr(obj, "name", None)
+        if name is not None:
+            return name
+        key = id(obj)
+        n = self._names.get(key)
+        if n is None:
+            n = "%s#%d" % (type(obj).__name__, len(self._names) + 1)
+            self._names[key] = n
+        return n
 
     def emit(self, t_ns, kind, thread, obj=None, details=None):
         self.events.append((t_ns, kind, thread, obj, details))

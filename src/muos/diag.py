@@ -1,0 +1,58 @@
+"""Diagnostics: how objects and waits are named in messages and reports.
+
+Owns: ``describe``, ``waiting_for`` and the stderr reports of a failed
+thread or handler. Imports ``traps`` (kinds) and ``sys``; portable (the
+traceback module is used where it exists, ``sys.print_exception`` on
+MicroPython).
+"""
+
+import sys
+
+from .traps import ANY, SLEEP, SUSPEND
+
+__all__ = ["describe", "waiting_for", "report"]
+
+
+def describe(obj):
+    """A short name for an object in messages: its type and name."""
+    name = getattr(obj, "name", None)
+    kind = type(obj).__name__
+    if name is None:
+        return kind
+    return "%s %r" % (kind, name)
+
+
+def waiting_for(trap):
+    """What a blocked thread's trap waits for, in words."""
+    if trap is None:
+        return "nothing"
+    if trap.kind == SLEEP:
+        return "sleep"
+    if trap.kind == SUSPEND:
+        return "resume()"
+    if trap.kind == ANY:
+        return "any of " + ", ".join(waiting_for(op) for op in trap.arg)
+    obj = trap.obj
+    if type(obj).__name__ == "Thread":
+        return "join of thread %r" % obj.name
+    s = describe(obj)
+    owner = getattr(obj, "owner", None)
+    if owner is not None and hasattr(owner, "base_priority"):
+        s += " (owner %r)" % owner.name
+    return s
+
+
+def report(what, exc):
+    """Print an exception that ended a thread or handler, once."""
+    err = sys.stderr
+    err.write("muos: %s ended with an exception:\n" % what)
+    try:
+        import traceback
+        traceback.print_exception(type(exc), exc, exc.__traceback__,
+                                  file=err)
+    except ImportError:
+        sys.print_exception(exc, err)   # MicroPython
+    try:
+        err.flush()
+    except Exception:
+        pass
