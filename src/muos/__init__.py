@@ -6,8 +6,9 @@ the public names of API.md and ``run()``.
 """
 
 from .condvar import ConditionVariable
-from .calls import (busy, in_isr, now, scheduler_locked, sleep_for,
-                    sleep_until, spawn, suspend, this_thread, yield_now)
+from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
+                    now, scheduler_locked, sleep_for, sleep_until, spawn,
+                    suspend, this_thread, yield_now)
 from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
@@ -22,6 +23,7 @@ from .semaphore import BinarySemaphore, Semaphore
 from .stats import Stats, ThreadStats
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
                      Thread)
+from .timer import Timer
 from .trace import Trace
 from .waitany import wait_any
 
@@ -36,7 +38,8 @@ __all__ = [
     "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
     "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
-    "ConditionVariable", "MemoryPool", "wait_any",
+    "ConditionVariable", "MemoryPool", "wait_any", "Timer",
+    "interrupts_disabled", "interrupts_masked",
 ]
 
 

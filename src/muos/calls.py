@@ -7,12 +7,14 @@ check their context before any await (API.md: the call itself raises).
 """
 
 from .errors import ContextError
+from .irq import MASK_ALL, check_irq_priority
 from .kernel import current_kernel, running_kernel
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap
 
 __all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
-           "busy", "spawn", "suspend", "in_isr", "scheduler_locked"]
+           "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
+           "interrupts_disabled", "interrupts_masked"]
 
 _PASS = Trap(PASS)
 
@@ -98,3 +100,41 @@ class scheduler_locked:
     def __exit__(self, *exc):
         self._k._lock -= 1
         return False
+
+
+class _MaskSection:
+    __slots__ = ("_level", "_old", "_irqs")
+
+    def __init__(self, level):
+        self._level = level
+        self._old = None
+        self._irqs = None
+
+    def __enter__(self):
+        irqs = current_kernel("muos.interrupts_disabled")._irqs
+        self._irqs = irqs
+        lv = self._level
+        if irqs.mask > lv:
+            lv = irqs.mask           # never unmask what an outer section hid
+        self._old = irqs.set_mask(lv)
+        return self
+
+    def __exit__(self, *exc):
+        self._irqs.set_mask(self._old)
+        return False
+
+
+def interrupts_disabled():
+    """``with muos.interrupts_disabled():`` no interrupt starts inside (they
+    stay pending and start at the first await after the exit) and no
+    thread switch happens. Nests, restoring the state it found (µOS++
+    ``interrupts::critical_section``)."""
+    return _MaskSection(MASK_ALL)
+
+
+def interrupts_masked(priority):
+    """``with muos.interrupts_masked(p):`` interrupts of priority ``p`` and
+    below stay pending; more urgent ones still run (ARM BASEPRI). Nests,
+    restoring the state it found."""
+    check_irq_priority(priority, "muos.interrupts_masked")
+    return _MaskSection(priority)

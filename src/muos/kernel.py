@@ -12,8 +12,10 @@ fire what is due -> pick who runs -> let time pass (busy work, idle) or
 step the running coroutine to its next trap -> handle the trap.
 """
 
+from .clocks import Clock, RealTimeClock
 from .diag import describe, report, waiting_for
 from .errors import ContextError, Interrupted
+from .irq import Interrupt, Interrupts
 from .ready import ReadyList
 from .stats import Stats, ns_to_ticks, ticks_to_ns
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Killed,
@@ -85,6 +87,11 @@ class Kernel:
         port.attach(self)
         self._switch_cost = port.cost_ns("switch_cost", tick_hz)
         self._tick_cost = port.cost_ns("tick_cost", tick_hz)
+        self._irqs = Interrupts(self)
+        self.interrupts = []
+        self.sysclock = Clock(self, "sysclock", 1000000000 // tick_hz)
+        self.rtclock = RealTimeClock(self)
+        self.hrclock = Clock(self, "hrclock", 1)
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
 
@@ -153,6 +160,15 @@ class Kernel:
     def _reclaim(self):
         self._threads = [t for t in self._threads if t.state != TERMINATED]
 
+    # -- interrupts and timers --
+    def interrupt(self, name, handler, *, priority=1, cost=0):
+        """A new interrupt line whose ``handler()`` runs in interrupt
+        context when triggered (see irq.py)."""
+        irq = Interrupt(self, name, handler, priority, cost)
+        self.interrupts.append(irq)
+        self.stats.isr_latency[name] = irq.stats
+        return irq
+
     # -- tracing --
     def _emit(self, kind, t, obj=None, details=None):
         tr = self._trace
@@ -195,9 +211,19 @@ class Kernel:
                     self._timeout(p)
                 else:
                     p.fire(self)
-            # 2. kernel work (switch, tick) that nothing can preempt
+            # 2. interrupt handlers come before any thread
+            irqs = self._irqs
+            if irqs.pending and irqs.dispatch():
+                continue
+            if irqs.stack:
+                irqs.run_top(until_ns)
+                continue
+            # 3. kernel work (switch, tick) that only interrupts preempt
             if self._overhead:
                 target = now + self._overhead
+                nt = tq.next_time()
+                if nt is not None and nt < target:
+                    target = nt
                 if until_ns is not None and target > until_ns:
                     target = until_ns
                 self._now = port.advance(target, True)
@@ -205,11 +231,11 @@ class Kernel:
                 if self._overhead < 0:
                     self._overhead = 0
                 continue
-            # 3. who runs
+            # 4. who runs
             cur = self._current
             if cur is not None:
                 top = ready.top()
-                if top is not None and self._lock == 0:
+                if top is not None and self._lock == 0 and not irqs.mask:
                     if cur is self.idle or (
                             self.preemptive and top.priority > cur.priority):
                         cur.state = READY
@@ -237,7 +263,7 @@ class Kernel:
                 self._switch_to(cur)
                 if self._overhead:
                     continue
-            # 4. time passes while it computes (or idles), or it steps
+            # 5. time passes while it computes (or idles), or it steps
             if cur._work > 0 or cur._sleeping:
                 if self._advance(cur, until_ns) is False:
                     return "idle"
@@ -268,7 +294,8 @@ class Kernel:
         if nt is not None and (target is None or nt < target):
             target = nt
         if (not idle and self.preemptive and self._slice is not None
-                and self._lock == 0 and self._ready.has_other(cur.priority)):
+                and self._lock == 0 and not self._irqs.mask
+                and self._ready.has_other(cur.priority)):
             se = cur._slice_end
             if se <= now:
                 se = now   # slice already over: rotate at this instant
@@ -566,6 +593,9 @@ class Kernel:
         if self._lock:
             raise ContextError("%s may block: not allowed while the "
                                "scheduler is locked" % what)
+        if self._irqs.mask:
+            raise ContextError("%s may block: not allowed with interrupts "
+                               "disabled or masked" % what)
         if self._current is None:
             raise ContextError("%s must be called from a thread" % what)
         return self

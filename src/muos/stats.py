@@ -37,7 +37,7 @@ class ThreadStats:
     """What one thread did: CPU time, switches, periodic jobs."""
 
     __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "response_times",
-                 "deadline_misses", "seq")
+                 "deadline_misses", "seq", "masked_ns")
 
     def __init__(self, name, tick_hz, seq=0):
         self.name = name
@@ -47,6 +47,12 @@ class ThreadStats:
         self.response_times = []
         self.deadline_misses = 0
         self.seq = seq
+        self.masked_ns = 0      # its longest interrupts-masked section
+
+    @property
+    def longest_masked(self):
+        """Its longest critical section with interrupts masked, ticks."""
+        return ns_to_ticks(self.masked_ns, self.tick_hz)
 
     @property
     def cpu_time(self):
@@ -86,7 +92,21 @@ class Stats:
         self._order = []        # ThreadStats in creation order
         self.idle_ns = 0        # time the idle thread had the CPU
         self.elapsed_ns = 0     # kept current by the kernel
-        self.isr_latency = {}
+        self.isr_latency = {}   # interrupt name -> IsrStats
+        self.masked_ns = 0
+        self.masked_by = None   # thread name of the longest masked section
+
+    def _masked(self, t, ns):
+        if t is not None and ns > t._stats.masked_ns:
+            t._stats.masked_ns = ns
+        if ns > self.masked_ns:
+            self.masked_ns = ns
+            self.masked_by = None if t is None else t.name
+
+    @property
+    def longest_masked(self):
+        """The longest interrupts-masked section of the run, ticks."""
+        return ns_to_ticks(self.masked_ns, self.tick_hz)
 
     def add_thread(self, name):
         key = name

@@ -1,0 +1,69 @@
+"""Software timers (µOS++ ``timer``; FreeRTOS software timers).
+
+Owns: ``Timer``. Imports the kernel. A timer is an entry in the kernel's
+time queue; when it expires the kernel's timer interrupt runs its
+callback in interrupt context. Periodic timers are rescheduled from their
+own deadline, never from when the callback ran, so they do not drift.
+"""
+
+from .kernel import current_kernel
+
+__all__ = ["Timer"]
+
+
+class Timer:
+    """Calls ``callback(*args)`` in interrupt context after ``ticks``
+    (once, or every ``ticks`` when ``periodic``)."""
+
+    def __init__(self, callback, *args, periodic=False, name=None):
+        if not callable(callback):
+            raise TypeError("Timer %r: callback must be callable, not %r"
+                            % (name, callback))
+        self.name = name
+        self.callback = callback
+        self.args = args
+        self.periodic = bool(periodic)
+        self._k = None
+        self._entry = None
+        self._deadline = 0
+        self._period = 0
+
+    def __repr__(self):
+        return "<Timer %s %s>" % (self.name,
+                                  "active" if self.active else "stopped")
+
+    @property
+    def active(self):
+        return self._entry is not None
+
+    def start(self, ticks):
+        """(Re)start: expire ``ticks`` from now. ISR-safe."""
+        k = current_kernel("Timer.start")
+        what = "Timer %r.start" % (self.name,)
+        ns = k.to_ns(ticks, what + ": ticks")
+        if self.periodic and ns <= 0:
+            raise ValueError("%s: a periodic timer needs ticks > 0, not %r"
+                             % (what, ticks))
+        self.stop()
+        self._k = k
+        self._period = ns
+        self._deadline = k._now + ns
+        self._entry = k._tq.push(self._deadline, self)
+
+    def stop(self):
+        """Stop it; a stopped timer's callback will not run. ISR-safe."""
+        e = self._entry
+        if e is not None:
+            e[2] = None
+            self._entry = None
+
+    def fire(self, kernel):
+        # called by the kernel loop when the time-queue entry is due
+        self._entry = None
+        if self.periodic:
+            self._deadline += self._period
+            self._entry = kernel._tq.push(self._deadline, self)
+        kernel._irqs.timer_expired(self)
+
+    def _run(self):
+        self.callback(*self.args)
