@@ -19,6 +19,7 @@ from .mqueue import MessageQueue
 from .mutex import Mutex
 from .periodic import Job, periodic
 from .ports.sim import SimPort
+from .power import PowerModel
 from .semaphore import BinarySemaphore, Semaphore
 from .stats import Stats, ThreadStats
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
@@ -39,7 +40,7 @@ __all__ = [
     "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
-    "interrupts_disabled", "interrupts_masked",
+    "interrupts_disabled", "interrupts_masked", "PowerModel",
 ]
 
 

@@ -16,6 +16,7 @@ from .clocks import Clock, RealTimeClock
 from .diag import describe, report, waiting_for
 from .errors import ContextError, Interrupted
 from .irq import Interrupt, Interrupts
+from .power import idle_sleep
 from .ready import ReadyList
 from .stats import Stats, ns_to_ticks, ticks_to_ns
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Killed,
@@ -81,7 +82,7 @@ class Kernel:
         self._stop_on = None         # muos.run stops when this thread ends
         self._quiet = None           # its exception is raised, not printed
         self._stop = False
-        self.stats = Stats(tick_hz)
+        self.stats = Stats(tick_hz, getattr(port, "power", None))
         self.trace = Trace(tick_hz) if trace else None
         self._trace = self.trace
         port.attach(self)
@@ -288,12 +289,13 @@ class Kernel:
 
     def _advance(self, cur, until_ns):
         now = self._now
-        idle = cur._sleeping
-        target = None if idle else now + cur._work
         nt = self._tq.next_time()
-        if nt is not None and (target is None or nt < target):
+        if cur._sleeping:
+            return idle_sleep(self, nt, until_ns)
+        target = now + cur._work
+        if nt is not None and nt < target:
             target = nt
-        if (not idle and self.preemptive and self._slice is not None
+        if (self.preemptive and self._slice is not None
                 and self._lock == 0 and not self._irqs.mask
                 and self._ready.has_other(cur.priority)):
             se = cur._slice_end
@@ -302,23 +304,18 @@ class Kernel:
             if target is None or se < target:
                 target = se
         tc = self._tick_cost
-        if tc and not idle:
+        if tc:
             # the tick interrupt steals tc at every boundary while computing
             tick = 1000000000 // self.tick_hz
             nb = (now // tick + 1) * tick
             if nb < target:
                 target = nb
-        if target is None:
-            return False      # idle with nothing ahead: nothing can run
         if until_ns is not None and target > until_ns:
             target = until_ns
-        new = self.port.advance(target, not idle)
+        new = self.port.advance(target, True)
         dt = new - now
         self._now = new
         cur._stats.cpu_ns += dt
-        if idle:
-            self.stats.idle_ns += dt
-            return
         if tc and new % tick == 0 and dt > 0:
             self._overhead += tc
         cur._work -= dt

@@ -85,8 +85,10 @@ class ThreadStats:
 class Stats:
     """System statistics: ``cpu_load``, ``context_switches``, ``threads``."""
 
-    def __init__(self, tick_hz=1000):
+    def __init__(self, tick_hz=1000, power=None):
         self.tick_hz = tick_hz
+        self.power = power      # a PowerModel, or None
+        self.deep_sleep_ns = 0  # part of idle_ns spent in deep sleep
         self.context_switches = 0
         self.threads = {}
         self._order = []        # ThreadStats in creation order
@@ -124,6 +126,28 @@ class Stats:
         if self.elapsed_ns <= 0:
             return 0.0
         return (self.elapsed_ns - self.idle_ns) / self.elapsed_ns
+
+    @property
+    def power_states(self):
+        """Ticks spent running (threads, handlers, kernel work), sleeping
+        and in deep sleep."""
+        hz = self.tick_hz
+        return {"run": ns_to_ticks(self.elapsed_ns - self.idle_ns, hz),
+                "sleep": ns_to_ticks(self.idle_ns - self.deep_sleep_ns, hz),
+                "deep_sleep": ns_to_ticks(self.deep_sleep_ns, hz)}
+
+    @property
+    def energy(self):
+        """Millijoules drawn under the power model (None without one):
+        the sum of milliwatts x seconds over the power states."""
+        pm = self.power
+        if pm is None:
+            return None
+        run = self.elapsed_ns - self.idle_ns
+        sleep = self.idle_ns - self.deep_sleep_ns
+        deep = self.deep_sleep_ns
+        return (pm.run * run + pm.sleep * sleep
+                + (pm.deep_sleep or 0) * deep) / 1e9
 
     @property
     def elapsed(self):

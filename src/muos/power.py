@@ -1,0 +1,67 @@
+"""Power: what the CPU draws running, sleeping and in deep sleep.
+
+Owns: ``PowerModel`` and ``idle_sleep`` (what the idle thread does when
+nothing is ready: sleep the CPU until the next event, in deep sleep when
+that is at least ``deep_sleep_after`` ticks away, paying ``wakeup`` ticks
+of CPU to come back, as a µOS++ idle thread with a low-power RTC does).
+Imports ``stats``. The kernel calls ``idle_sleep``; the energy figures
+are computed by ``Stats`` from the time spent in each state.
+"""
+
+from .stats import ticks_to_ns
+
+__all__ = ["PowerModel", "idle_sleep"]
+
+
+class PowerModel:
+    """Milliwatts drawn per state; ``deep_sleep=None`` never deep-sleeps."""
+
+    def __init__(self, run, sleep, deep_sleep=None, *, deep_sleep_after=100,
+                 wakeup=0):
+        for what, v in (("run", run), ("sleep", sleep),
+                        ("deep_sleep", deep_sleep),
+                        ("deep_sleep_after", deep_sleep_after),
+                        ("wakeup", wakeup)):
+            if v is None and what == "deep_sleep":
+                continue
+            if type(v) is not int and type(v) is not float:
+                raise TypeError("PowerModel: %s must be a number, not %r"
+                                % (what, v))
+            if v < 0:
+                raise ValueError("PowerModel: %s must not be negative, "
+                                 "not %r" % (what, v))
+        self.run = run
+        self.sleep = sleep
+        self.deep_sleep = deep_sleep
+        self.deep_sleep_after = deep_sleep_after
+        self.wakeup = wakeup
+
+    def __repr__(self):
+        return "PowerModel(run=%r, sleep=%r, deep_sleep=%r)" % (
+            self.run, self.sleep, self.deep_sleep)
+
+
+def idle_sleep(k, nt, until_ns):
+    """Sleep the CPU from now until the next event ``nt`` (ns) or
+    ``until_ns``; False when nothing lies ahead (nothing can run)."""
+    if nt is None:
+        return False
+    now = k._now
+    target = nt if until_ns is None or nt <= until_ns else until_ns
+    pm = k.stats.power
+    deep = (pm is not None and pm.deep_sleep is not None
+            and nt - now >= ticks_to_ns(pm.deep_sleep_after, k.tick_hz))
+    if pm is not None:
+        k._emit("power", None, None, "deep_sleep" if deep else "sleep")
+    new = k.port.advance(target, False)
+    dt = new - now
+    k._now = new
+    st = k.stats
+    k.idle._stats.cpu_ns += dt
+    st.idle_ns += dt
+    if deep:
+        st.deep_sleep_ns += dt
+        if new >= nt:
+            k._overhead += ticks_to_ns(pm.wakeup, k.tick_hz)
+            k._emit("power", None, None, "wakeup")
+    return True
