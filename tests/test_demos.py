@@ -110,3 +110,47 @@ def test_cli_run_errors(tmp_path):
     p = _muos("run", str(boom))
     assert p.returncode == 1
     assert "thread 'main'" in p.stderr and "kaboom" in p.stderr
+
+
+def test_low_power_demo_energy_is_hand_computed():
+    from muos.demos import low_power as lp
+    samples, r = lp.run(lp.event_driven)
+    assert samples == 10
+    ps = r.stats.power_states
+    # each second: 2 ms waking from deep sleep (not for the first sample,
+    # taken at tick 0 while running), 2 + 5 ms of work, 1 ms asleep in WFI
+    # waiting for the ADC; main wakes at 10000 from deep sleep (+2 ms).
+    assert ps == {"run": 9 * 9 + 7 + 2, "sleep": 10,
+                  "deep_sleep": 10002 - 90 - 10}
+    expected = (16.5 * 90 + 4.95 * 10 + 0.0165 * 9902) / 1000  # mW*s = mJ
+    assert abs(r.stats.energy - expected) < 1e-9
+    samples, r = lp.run(lp.polling)
+    assert samples == 10
+    # polling never sleeps: 10 s at 16.5 mW = 165 mJ, 5 mA at 3.3 V
+    assert r.stats.power_states == {"run": 10000, "sleep": 0,
+                                    "deep_sleep": 0}
+    assert abs(r.stats.energy - 165.0) < 1e-9
+    assert abs(lp.average_ma(r.stats) - 5.0) < 1e-9
+
+
+def test_superloop_demo_latencies():
+    from muos.demos import superloop as sl
+    lat, _ = sl.run(sl.superloop)
+    assert len(lat) == len(sl.EVENTS)
+    # the loop notices the flag only after a whole pass of 3 + 6 + 4 ms
+    # (plus urgent jobs queued before it): never sooner than the handler
+    assert 0.05 <= min(lat) and max(lat) <= 13 + 0.5 * 2
+    assert max(lat) > 10
+    lat, _ = sl.run(sl.rtos)
+    # the urgent thread runs as soon as the 0.05 ms handler returns
+    assert lat == [0.05] * len(sl.EVENTS)
+
+
+def test_cli_lists_the_demos():
+    p = _muos("demo", "--list")
+    assert p.returncode == 0
+    for name in ("pathfinder", "superloop", "low-power"):
+        assert name in p.stdout
+    for name in ("superloop", "low-power"):
+        p = _muos("demo", name)
+        assert p.returncode == 0, p.stderr

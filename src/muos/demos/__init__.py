@@ -3,4 +3,6 @@
 
 DEMOS = {
     "pathfinder": "muos.demos.pathfinder",
+    "superloop": "muos.demos.superloop",
+    "low-power": "muos.demos.low_power",
 }
