@@ -76,6 +76,7 @@ class Kernel:
         self._last = None            # the thread that last had the CPU
         self._seq = 0                # arrival order in wait queues
         self._nthreads = 0
+        self._dead = 0               # ended threads not yet reclaimed
         self._lock = 0               # scheduler lock depth
         self._isr = 0                # interrupt nesting depth
         self._overhead = 0           # ns of kernel work before the next step
@@ -159,7 +160,11 @@ class Kernel:
         return self._new_thread(coro, name, priority)
 
     def _reclaim(self):
-        self._threads = [t for t in self._threads if t.state != TERMINATED]
+        # amortised O(1): sweep when a quarter of the list has ended
+        if self._dead and self._dead * 4 >= len(self._threads):
+            self._dead = 0
+            self._threads = [t for t in self._threads
+                             if t.state != TERMINATED]
 
     # -- interrupts and timers --
     def interrupt(self, name, handler, *, priority=1, cost=0):
@@ -527,6 +532,7 @@ class Kernel:
 
     def _finish(self, t, result, exc, how="return"):
         t.state = TERMINATED
+        self._dead += 1
         t.result = result
         t.exception = exc
         t._work = 0

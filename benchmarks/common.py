@@ -1,0 +1,74 @@
+"""Shared helpers of the benchmarks: timing, medians, the report format.
+
+Every benchmark measures muos and its peers in the same process run, takes
+the median of 5 repetitions after a warm-up, prints one JSON line (for
+machines) and a small table with ratios (for people).
+"""
+
+import json
+import platform
+import statistics
+import sys
+import time
+
+REPEAT = 5
+
+
+def median_rate(fn, ops, repeat=REPEAT, warmup=1):
+    """Operations per second of ``fn()`` (which performs ``ops``
+    operations), median of ``repeat`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    rates = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        rates.append(ops / (time.perf_counter() - t))
+    return statistics.median(rates)
+
+
+def median_time(fn, repeat=REPEAT, warmup=1):
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def machine():
+    return {"python": platform.python_version(),
+            "implementation": platform.python_implementation(),
+            "machine": platform.machine()}
+
+
+def report(name, results, ratios=None, target=None, unit="ops/s"):
+    """Print the JSON line and the table; returns the JSON object."""
+    out = {"benchmark": name, "unit": unit, "results": results,
+           "ratios": ratios or {}, "target": target, "machine": machine()}
+    print(json.dumps(out, sort_keys=True))
+    width = max(len(k) for k in results) + 2
+    print("%s (%s)" % (name, unit))
+    for k, v in results.items():
+        print("  %-*s %14s" % (width, k, _fmt(v)))
+    for k, v in (ratios or {}).items():
+        print("  %-*s %14.2fx" % (width, k, v))
+    if target:
+        print("  target: %s" % target)
+    sys.stdout.flush()
+    return out
+
+
+def _fmt(v):
+    if isinstance(v, float):
+        if v >= 1000:
+            return "{:,.0f}".format(v)
+        return "%.3f" % v
+    return str(v)
+
+
+def quick(argv=None):
+    argv = sys.argv[1:] if argv is None else argv
+    return "--quick" in argv

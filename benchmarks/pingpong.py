@@ -1,0 +1,157 @@
+"""Two threads ping-pong: muos (Semaphore on SimPort, tracing off) against
+the raw coroutine trampoline, asyncio (Event), SimPy (events) and
+threading (Semaphore), all in this process. Target: muos >= 3x asyncio,
+aim >= SimPy. The unit is switches (one hand-over from one side to the
+other) per second."""
+
+import asyncio
+import os
+import sys
+import threading
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
+sys.path.insert(0, os.path.dirname(__file__))
+
+import muos  # noqa: E402
+from common import median_rate, quick, report  # noqa: E402
+
+
+class _Yield:
+    __slots__ = ()
+
+    def __await__(self):
+        yield self
+
+
+def raw(n):
+    """The limit: two coroutines handed control by a trampoline."""
+    y = _Yield()
+
+    async def side():
+        for _ in range(n):
+            await y
+
+    a, b = side(), side()
+    live = [a, b]
+    while live:
+        for c in list(live):
+            try:
+                c.send(None)
+            except StopIteration:
+                live.remove(c)
+
+
+def muos_pp(n):
+    a = muos.Semaphore(0)
+    b = muos.Semaphore(0)
+
+    async def ping():
+        for _ in range(n):
+            b.post()
+            await a.wait()
+
+    async def pong():
+        for _ in range(n):
+            await b.wait()
+            a.post()
+
+    async def main():
+        t1 = muos.spawn(ping, priority=100)
+        t2 = muos.spawn(pong, priority=100)
+        await t1.join()
+        await t2.join()
+
+    muos.run(main)
+
+
+def asyncio_pp(n):
+    async def main():
+        a = asyncio.Event()
+        b = asyncio.Event()
+
+        async def ping():
+            for _ in range(n):
+                b.set()
+                await a.wait()
+                a.clear()
+
+        async def pong():
+            for _ in range(n):
+                await b.wait()
+                b.clear()
+                a.set()
+
+        await asyncio.gather(ping(), pong())
+
+    asyncio.run(main())
+
+
+def simpy_pp(n):
+    import simpy
+    env = simpy.Environment()
+    box = {"a": env.event(), "b": env.event()}
+
+    def ping(env):
+        for _ in range(n):
+            box["b"].succeed()
+            yield box["a"]
+            box["a"] = env.event()
+
+    def pong(env):
+        for _ in range(n):
+            yield box["b"]
+            box["b"] = env.event()
+            box["a"].succeed()
+
+    env.process(ping(env))
+    env.process(pong(env))
+    env.run()
+
+
+def threading_pp(n):
+    a = threading.Semaphore(0)
+    b = threading.Semaphore(0)
+
+    def ping():
+        for _ in range(n):
+            b.release()
+            a.acquire()
+
+    def pong():
+        for _ in range(n):
+            b.acquire()
+            a.release()
+
+    t1 = threading.Thread(target=ping)
+    t2 = threading.Thread(target=pong)
+    t1.start()
+    t2.start()
+    t1.join()
+    t2.join()
+
+
+def main():
+    q = quick()
+    n = 2000 if q else 100000
+    results = {
+        "raw coroutine trampoline": median_rate(lambda: raw(n), 2 * n),
+        "asyncio Event": median_rate(lambda: asyncio_pp(n), 2 * n),
+        "threading Semaphore": median_rate(
+            lambda: threading_pp(n // 10), 2 * (n // 10)),
+        "muos Semaphore (SimPort)": median_rate(lambda: muos_pp(n), 2 * n),
+    }
+    try:
+        results["SimPy events"] = median_rate(lambda: simpy_pp(n), 2 * n)
+    except ImportError:
+        pass
+    m = results["muos Semaphore (SimPort)"]
+    ratios = {"muos / asyncio": m / results["asyncio Event"]}
+    if "SimPy events" in results:
+        ratios["muos / SimPy"] = m / results["SimPy events"]
+    ratios["muos / raw"] = m / results["raw coroutine trampoline"]
+    return report("pingpong", results, ratios,
+                  "muos >= 3x asyncio, aim >= SimPy", "switches/s")
+
+
+if __name__ == "__main__":
+    main()
