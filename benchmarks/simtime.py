@@ -4,7 +4,6 @@ events, not with simulated time. Target: >= 1000x real time."""
 
 import os
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 sys.path.insert(0, os.path.dirname(__file__))
