@@ -111,7 +111,10 @@ class Mutex:
                 return True
             raise DeadlockError("%s: thread %r already owns it" % (
                 self._label(), t.name), [t])
-        self._check_cycle(t)
+        if trap.timeout != 0:
+            # only a caller that would really wait can close a cycle:
+            # try_lock (and timed_lock(0)) just fail
+            self._check_cycle(t)
         return BLOCK
 
     def _check_cycle(self, t):
@@ -178,7 +181,7 @@ class Mutex:
     def try_lock(self):
         """Lock if free (or owned, for RECURSIVE). Thread context."""
         k = current_kernel("Mutex.try_lock")
-        trap = Trap(WAIT, self, None, self._q)
+        trap = Trap(WAIT, self, None, self._q, 0)
         trap.thread = k._thread_context("%s.try_lock" % self._label())
         return self._try(trap) is not BLOCK
 

@@ -1,0 +1,441 @@
+"""Property tests over random programs (hypothesis).
+
+Random threads at random (often equal) priorities run random sequences of
+semaphore operations, critical sections, sleeps, work, priority changes
+and interrupts of each other. Whatever the program, these must hold:
+
+* conservation: initial + units posted == units taken + final value;
+  ``post`` fails only at ``max``;
+* no lost wake-up: a thread left blocked on a semaphore at the end finds
+  its value 0, and ``Stalled`` is raised exactly when such threads remain;
+* mutual exclusion: never two owners, critical sections never overlap;
+* the effective priority of every thread is max(base, ceilings of PROTECT
+  mutexes held, most urgent waiter of each INHERIT mutex held);
+* scheduling: no time passes while a thread more urgent than the running
+  one is ready (checked on the trace).
+
+Plus the wait queue against a sorted-list model.
+"""
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import muos
+from muos import DeadlockError, Interrupted, Mutex, Semaphore
+from muos.traps import WAIT, Trap
+from muos.waitq import WaitQueue
+
+PRIOS = [10, 20, 30]
+
+
+def check_schedule(events):
+    """No interval of time in which a ready thread is more urgent than the
+    running one (equal is fine: round-robin). Events are grouped by
+    instant; the state after an instant's last event lasts until the next
+    instant."""
+    state = {}
+    prio = {}
+    running = None
+    n = len(events)
+    for i, (t, kind, name, _obj, details) in enumerate(events):
+        if kind == "spawn":
+            state[name] = "ready"
+            prio[name] = details
+        elif kind == "switch":
+            running = name
+            state[name] = "running"
+        elif kind in ("preempt", "ready"):
+            state[name] = "ready"
+            if running == name:
+                running = None
+        elif kind == "suspend":
+            state[name] = "blocked"
+            if running == name:
+                running = None
+        elif kind == "exit":
+            state[name] = "ended"
+            if running == name:
+                running = None
+        elif kind == "priority":
+            prio[name] = details[1]
+        if i + 1 < n and events[i + 1][0] > t:
+            # time passes until the next instant
+            assert running is not None, (t, "nobody runs")
+            top = max(prio[x] for x, s in state.items()
+                      if s in ("ready", "running"))
+            assert prio[running] == top, (t, running, prio[running], top,
+                                          dict(state))
+
+
+def check_service_order(events, objs):
+    """Every hand-over (a "wake" by one of ``objs``) goes to the most
+    urgent waiter of that object, the earliest arrival among equals:
+    waiters are tracked from "suspend" to "wake", "timeout" or
+    "interrupt", priorities from "spawn" and "priority" events."""
+    prio = {}
+    waiting = {o: [] for o in objs}
+    served = 0
+    for _t, kind, name, obj, details in events:
+        if kind == "spawn":
+            prio[name] = details
+        elif kind == "priority":
+            prio[name] = details[1]
+        elif obj in waiting:
+            ws = waiting[obj]
+            if kind == "suspend":
+                ws.append(name)
+            elif kind in ("timeout", "interrupt"):
+                ws.remove(name)
+            elif kind == "wake":
+                best = max(prio[w] for w in ws)
+                assert name == [w for w in ws if prio[w] == best][0], (
+                    _t, obj, name, [(w, prio[w]) for w in ws])
+                ws.remove(name)
+                served += 1
+    return served
+
+
+# -- semaphores and a mutex under random programs ---------------------------
+
+CRIT = st.tuples(st.just("crit"),
+                 st.sampled_from(["lock", "try_lock", "timed_lock"]),
+                 st.sampled_from([0, 1, 3]), st.sampled_from([0.5, 1, 2]))
+OP = st.one_of(
+    st.tuples(st.just("post")),
+    st.tuples(st.just("wait")),
+    st.tuples(st.just("timed_wait"), st.sampled_from([0, 0.5, 1, 2, 4])),
+    st.tuples(st.just("try_wait")),
+    CRIT, CRIT,                        # twice as likely: more contention
+    st.tuples(st.just("sleep"), st.sampled_from([0, 0.5, 1, 3])),
+    st.tuples(st.just("busy"), st.sampled_from([0.5, 1, 2])),
+    st.tuples(st.just("interrupt"), st.integers(0, 3)),
+    st.tuples(st.just("prio"), st.integers(0, 3), st.sampled_from(PRIOS)),
+    st.tuples(st.just("yield")),
+)
+
+PROGRAM = st.lists(st.tuples(st.sampled_from(PRIOS),
+                             st.lists(OP, min_size=1, max_size=8)),
+                   min_size=2, max_size=4)
+
+SEM = st.tuples(st.integers(0, 2),                       # initial
+                st.one_of(st.none(), st.integers(1, 3)))  # max
+
+PROTO = st.sampled_from([Mutex.NONE, Mutex.INHERIT, Mutex.PROTECT])
+
+
+def build(program, sem, proto):
+    """The program as a main function plus the shared state it fills."""
+    initial, mx = sem
+    if mx is not None and initial > mx:
+        initial = mx
+    s = Semaphore(initial, max=mx, name="S")
+    m = Mutex("M", protocol=proto,
+              ceiling=30 if proto == Mutex.PROTECT else None)
+    st_ = {"s": s, "m": m, "initial": initial, "posted": 0, "taken": 0,
+           "inside": None, "sections": [], "threads": []}
+
+    def worker(ops):
+        async def w():
+            me = muos.this_thread()
+            ths = st_["threads"]
+            for op in ops:
+                kind = op[0]
+                try:
+                    if kind == "post":
+                        if s.post():
+                            st_["posted"] += 1
+                        else:
+                            # fails only when full (so nobody waits)
+                            assert s.value == s.max and len(s._q) == 0
+                    elif kind == "wait":
+                        assert await s.wait() is True
+                        st_["taken"] += 1
+                    elif kind == "timed_wait":
+                        if await s.timed_wait(op[1]):
+                            st_["taken"] += 1
+                    elif kind == "try_wait":
+                        if s.try_wait():
+                            st_["taken"] += 1
+                    elif kind == "crit":
+                        form, ticks, work = op[1:]
+                        if form == "lock":
+                            got = await m.lock()
+                        elif form == "try_lock":
+                            got = m.try_lock()
+                        else:
+                            got = await m.timed_lock(ticks)
+                        if got:
+                            assert m.owner is me
+                            assert st_["inside"] is None
+                            st_["inside"] = me
+                            t0 = muos.now()
+                            await muos.busy(work)
+                            assert st_["inside"] is me and m.owner is me
+                            st_["inside"] = None
+                            st_["sections"].append((t0, muos.now()))
+                            m.unlock()
+                    elif kind == "sleep":
+                        await muos.sleep_for(op[1])
+                    elif kind == "busy":
+                        await muos.busy(op[1])
+                    elif kind == "interrupt":
+                        ths[op[1] % len(ths)].interrupt()
+                    elif kind == "prio":
+                        ths[op[1] % len(ths)].set_priority(op[2])
+                    else:
+                        await muos.yield_now()
+                except Interrupted:
+                    me.interrupted = False   # the flag stays set otherwise
+        return w
+
+    async def main():
+        ths = st_["threads"]
+        for i, (p, ops) in enumerate(program):
+            ths.append(muos.spawn(worker(ops), name="w%d" % i, priority=p))
+        for t in ths:
+            await t.join()
+
+    return main, st_
+
+
+def check_end(st_, blocked_names):
+    s = st_["s"]
+    m = st_["m"]
+    # conservation, bounded or not
+    assert st_["initial"] + st_["posted"] == st_["taken"] + s.value
+    if s.max is not None:
+        assert 0 <= s.value <= s.max
+    # mutual exclusion over time
+    secs = sorted(st_["sections"])
+    for (a0, a1), (b0, b1) in zip(secs, secs[1:]):
+        assert a1 <= b0, (a0, a1, b0, b1)
+    # every critical section ended: nobody holds or waits for M
+    assert m.owner is None and m.waiters == []
+    # threads still alive are exactly the ones blocked on S, and only
+    # while S has nothing to give (no lost wake-up)
+    alive = sorted(t.name for t in st_["threads"] if t.alive)
+    queued = sorted(trap.thread.name for trap in s._q.items)
+    assert alive == queued == blocked_names
+    if alive:
+        assert s.value == 0
+
+
+@settings(max_examples=250, deadline=None)
+@given(PROGRAM, SEM, PROTO)
+def test_random_semaphore_and_mutex_programs(program, sem, proto):
+    # 1. on a bare kernel, traced: the run ends when nothing can run
+    main, st1 = build(program, sem, proto)
+    k = muos.Kernel(trace=True)
+    tm = k.spawn(main, name="main")
+    k.run()
+    for t in st1["threads"]:
+        assert t.exception is None, (t.name, t.exception)
+    stalled = tm.alive
+    blocked1 = sorted(n for n in k.blocked() if n != "main")
+    check_end(st1, blocked1)
+    assert stalled == bool(blocked1)
+    check_schedule(k.trace.events)
+    check_service_order(k.trace.events, ("S", "M"))
+
+    # 2. the same program through muos.run: Stalled exactly when some
+    # thread is left waiting, naming the same threads
+    main, st2 = build(program, sem, proto)
+    try:
+        muos.run(main)
+        blocked2 = None
+    except muos.Stalled as e:
+        blocked2 = e.blocked
+    if not stalled:
+        assert blocked2 is None
+    else:
+        assert blocked2 is not None
+        assert sorted(n for n in blocked2 if n != "main") == blocked1
+        for n in blocked1:
+            assert "Semaphore 'S'" in blocked2[n]
+    # the same schedule, so the same accounting
+    for key in ("posted", "taken", "sections"):
+        assert st2[key] == st1[key]
+    assert st2["s"].value == st1["s"].value
+
+
+# -- several mutexes: inheritance formula, exclusion, deadlock errors -------
+
+NEST = st.tuples(
+    st.lists(st.tuples(st.sampled_from([0, 0, 1, 2]),   # contention on M0
+                       st.sampled_from(["lock", "try_lock", "timed_lock",
+                                        "timed_lock"]),
+                       st.sampled_from([1, 2, 4])),
+             min_size=1, max_size=3),
+    st.sampled_from([1, 2, 3]),                   # work while holding
+    st.permutations([0, 1, 2]),                   # unlock order
+)
+# whole ticks only: the observer samples at half ticks, so that it never
+# shares an instant with an event of the program
+MOP = st.one_of(
+    st.tuples(st.just("nest"), NEST),
+    st.tuples(st.just("nest"), NEST),  # twice as likely
+    st.tuples(st.just("sleep"), st.sampled_from([1, 2, 3])),
+    st.tuples(st.just("interrupt"), st.integers(0, 3)),
+    st.tuples(st.just("prio"), st.integers(0, 3), st.sampled_from(PRIOS)),
+)
+MPROGRAM = st.lists(st.tuples(st.sampled_from(PRIOS),
+                              st.sampled_from([0, 1, 2]),   # first sleep
+                              st.lists(MOP, min_size=2, max_size=6)),
+                    min_size=2, max_size=4)
+PROTOS = st.lists(PROTO, min_size=3, max_size=3)
+
+
+def expected_priority(t, mutexes):
+    p = t.base_priority
+    for m in mutexes:
+        if m.owner is t:
+            if m.protocol == Mutex.PROTECT:
+                p = max(p, m.ceiling)
+            elif m.protocol == Mutex.INHERIT and m.waiters:
+                p = max(p, m.waiters[0].priority)
+    return p
+
+
+@settings(max_examples=200, deadline=None)
+@given(MPROGRAM, PROTOS)
+def test_random_nested_locking_programs(program, protos):
+    ms = [Mutex("M%d" % i, protocol=pr,
+                ceiling=30 if pr == Mutex.PROTECT else None)
+          for i, pr in enumerate(protos)]
+    inside = [None, None, None]
+    sections = [[], [], []]
+    ths = []
+    samples = []
+
+    def worker(delay, ops):
+        async def w():
+            me = muos.this_thread()
+            try:
+                await muos.sleep_for(delay)
+            except Interrupted:
+                me.interrupted = False
+            for op in ops:
+                try:
+                    if op[0] == "nest":
+                        await nest(me, *op[1])
+                    elif op[0] == "sleep":
+                        await muos.sleep_for(op[1])
+                    elif op[0] == "interrupt":
+                        ths[op[1] % len(ths)].interrupt()
+                    else:
+                        ths[op[1] % len(ths)].set_priority(op[2])
+                except Interrupted:
+                    me.interrupted = False
+        return w
+
+    async def nest(me, locks, work, order):
+        held = []
+        for i, form, ticks in locks:
+            m = ms[i]
+            if m.owner is me:
+                continue
+            try:
+                if form == "lock":
+                    got = await m.lock()
+                elif form == "try_lock":
+                    got = m.try_lock()
+                else:
+                    got = await m.timed_lock(ticks)
+            except (Interrupted, DeadlockError):
+                me.interrupted = False
+                got = False
+            if got:
+                assert m.owner is me and inside[i] is None
+                inside[i] = (me, muos.now())
+                held.append(i)
+        await muos.busy(work)
+        for i in order:
+            if i in held:
+                who, t0 = inside[i]
+                assert who is me and ms[i].owner is me
+                inside[i] = None
+                sections[i].append((t0, muos.now()))
+                ms[i].unlock()
+
+    async def observer():
+        # at every half tick, check the inheritance formula for everyone
+        t = 0.5
+        while any(x.alive for x in ths):
+            await muos.sleep_until(t)
+            for x in ths:
+                if x.alive:
+                    assert x.priority == expected_priority(x, ms), (
+                        t, x.name, x.priority, x.base_priority)
+            samples.append(t)
+            t += 1
+
+    async def main():
+        for i, (p, delay, ops) in enumerate(program):
+            ths.append(muos.spawn(worker(delay, ops), name="w%d" % i,
+                                  priority=p))
+        obs = muos.spawn(observer, name="obs", priority=250)
+        for t in ths:
+            await t.join()
+        await obs.join()
+
+    r = muos.run(main, trace=True)
+    for t in ths:
+        assert t.exception is None, (t.name, t.exception)
+    assert samples                       # the observer did look
+    for secs in sections:
+        secs.sort()
+        for (_a0, a1), (b0, _b1) in zip(secs, secs[1:]):
+            assert a1 <= b0
+    for m in ms:
+        assert m.owner is None and m.waiters == []
+    # everyone is back at its base priority
+    for t in ths:
+        assert t.priority == t.base_priority
+    check_schedule(r.trace.events)
+    check_service_order(r.trace.events, ("M0", "M1", "M2"))
+
+
+# -- the wait queue against a model -----------------------------------------
+
+class _T:
+    def __init__(self, name, priority):
+        self.name = name
+        self.priority = priority
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["push", "push", "remove", "move",
+                                           "move", "pop"]),
+                          st.integers(0, 5), st.integers(1, 3)),
+                max_size=60))
+def test_wait_queue_matches_sorted_model(ops):
+    q = WaitQueue()
+    traps = {}
+    inq = set()
+    seq = 0
+    for kind, key, p in ops:
+        if kind == "push" and key not in inq:
+            seq += 1
+            tr = Trap(WAIT)
+            tr.thread = _T(key, p)
+            tr.seq = seq
+            traps[key] = tr
+            q.push(tr)
+            inq.add(key)
+        elif kind == "remove":
+            if key in traps:
+                assert q.remove(traps[key]) is (key in inq)
+            inq.discard(key)
+        elif kind == "move" and key in inq:
+            traps[key].thread.priority = p
+            q.reposition(traps[key])
+        elif kind == "pop" and inq:
+            head = q.pop()
+            model_head = min((traps[k] for k in inq),
+                             key=lambda x: (-x.thread.priority, x.seq))
+            assert head is model_head
+            inq.discard(head.thread.name)
+        model = sorted((traps[k] for k in inq),
+                       key=lambda x: (-x.thread.priority, x.seq))
+        assert q.items == model
+        assert len(q) == len(inq)
