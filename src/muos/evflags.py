@@ -66,6 +66,8 @@ class EventFlags:
         q = self._q
         if q.items:
             for trap in list(q.items):
+                if trap not in q.items:
+                    continue    # withdrawn: its wait_any completed above
                 m, mode, clear = trap.arg
                 got = self._match(m, mode, clear)
                 if got:

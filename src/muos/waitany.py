@@ -26,6 +26,11 @@ def wait_any(*ops, timeout=None):
         if type(op) is not Trap or op.kind != WAIT:
             raise TypeError("muos.wait_any: operation %d (%r) is not an "
                             "un-awaited blocking call" % (i, op))
+        if op.timeout is not None:
+            # the kernel would ignore it: say so instead of waiting forever
+            raise ValueError("muos.wait_any: operation %d (%r) has its own "
+                             "timeout; give wait_any(timeout=...) instead"
+                             % (i, op))
         for o in seen:
             if o is op:
                 raise ValueError("muos.wait_any: operation %d is given "
