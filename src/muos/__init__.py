@@ -28,6 +28,11 @@ from .timer import Timer
 from .trace import Trace
 from .waitany import wait_any
 
+try:                      # CPython only: MicroPython has no threading
+    from .ports.host import HostPort
+except ImportError:
+    HostPort = None
+
 __version__ = "0.1.0"
 
 __all__ = [
@@ -42,6 +47,10 @@ __all__ = [
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
     "interrupts_disabled", "interrupts_masked", "PowerModel",
 ]
+if HostPort is not None:
+    __all__.append("HostPort")
+else:
+    del HostPort
 
 
 class RunResult:
@@ -59,16 +68,39 @@ class RunResult:
         return "<RunResult value=%r now=%r>" % (self.value, self.now)
 
 
+def _stopped(k, e):
+    """Ctrl-C on a real port: keep what the run measured in ``e.result``,
+    and end the threads' coroutines now, quietly (their ``finally`` blocks
+    run outside the kernel: a muos call there raises, and is ignored),
+    rather than at garbage collection."""
+    try:
+        e.result = RunResult(None, k.now, k.stats, k.trace, k)
+    except AttributeError:
+        pass                  # MicroPython: no attributes on exceptions
+    for t in k._threads:
+        if t.state != TERMINATED:
+            try:
+                t._coro.close()
+            except BaseException:
+                pass
+
+
 def run(main, *args, port=None, until=None, trace=False, **kernel_options):
     """Run ``main(*args)`` as thread "main" at Priority.NORMAL on a new
     kernel until main returns, ``until`` ticks pass, or main can never run
-    again (``Stalled``). If main raises, ``ThreadError`` from it."""
+    again (``Stalled``). If main raises, ``ThreadError`` from it. Ctrl-C
+    (``KeyboardInterrupt``) stops it: the exception is re-raised with a
+    ``result`` attribute, a RunResult (value None) with the stats and
+    trace of the run so far."""
     k = Kernel(port, trace=trace, **kernel_options)
     t = k.spawn(main, *args, name="main", priority=Priority.NORMAL)
     k._stop_on = t
     k._quiet = t
     try:
         why = k.run(until)
+    except KeyboardInterrupt as e:
+        _stopped(k, e)
+        raise
     finally:
         k.close()
     if t.state == TERMINATED:

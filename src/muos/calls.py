@@ -49,8 +49,8 @@ def yield_now():
     """Go to the tail of this priority's ready list. Thread context."""
     k = current_kernel("muos.yield_now")
     k._thread_context("muos.yield_now")
-    if k._lock:
-        return _PASS          # no switch while the scheduler is locked
+    if k._lock or k._irqs.mask:
+        return _PASS          # no switch in a locked or masked section
     return Trap(YIELD)
 
 

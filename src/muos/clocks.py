@@ -30,6 +30,10 @@ class Clock:
         return k._now // self.unit_ns
 
     def _ns(self, d, what):
+        if self.name == "sysclock":
+            # exactly as muos.sleep_for: unit_ns is rounded down when
+            # tick_hz does not divide a second (1024 Hz)
+            return self._k.abs_ns(d, "%s.%s" % (self.name, what))
         tp = type(d)
         if tp is not int and tp is not float:
             raise TypeError("%s.%s: expects an int or float, not %r"

@@ -115,8 +115,14 @@ class Interrupt:
 
     def trigger(self):
         """Set the pending bit; the handler runs at the next decision point
-        (a thread's next await). ISR-safe; thread-safe on host ports."""
-        self._kernel._irqs.trigger(self)
+        (a thread's next await). ISR-safe; thread-safe on host ports:
+        from another OS thread (``port.foreign()``) it is queued, stamped
+        with the port's time, and the port woken."""
+        irqs = self._kernel._irqs
+        if irqs.is_foreign is not None and irqs.is_foreign():
+            irqs.post_foreign(self)
+        else:
+            irqs.trigger(self)
 
     def trigger_at(self, tick):
         """Trigger at the absolute ``tick``."""
@@ -138,7 +144,7 @@ class Interrupt:
         if off < now:
             off += -(-(now - off) // p) * p     # first one not in the past
         self.cancel()
-        self._every = _Every(self, p)
+        self._every = _Every(self, p, off)
         k._tq.push(off, self._every)
 
     def cancel(self):
@@ -164,17 +170,19 @@ class _Every:
     """A time-queue entry that triggers an interrupt periodically,
     rescheduled from its own deadline (no drift)."""
 
-    __slots__ = ("irq", "period")
+    __slots__ = ("irq", "period", "when")
 
-    def __init__(self, irq, period):
+    def __init__(self, irq, period, when):
         self.irq = irq
         self.period = period
+        self.when = when          # its own deadline, not when it fired
 
     def fire(self, kernel):
         irq = self.irq
         if irq is None:
             return
-        kernel._tq.push(kernel._now + self.period, self)
+        self.when += self.period
+        kernel._tq.push(self.when, self)
         kernel._irqs.trigger(irq)
 
 
@@ -192,7 +200,9 @@ class Interrupts:
         self.masked_since = 0
         self.masked_by = None
         self._seq = 0
-        self.foreign = []        # triggers from other OS threads
+        self.foreign = []        # (irq, port ns) from other OS threads
+        # the port's "not on the kernel's thread?" test (SimPort: none)
+        self.is_foreign = getattr(kernel.port, "foreign", None)
         self.timer_irq = None    # runs expired software timers
         self.due_timers = []
 
@@ -201,24 +211,32 @@ class Interrupts:
         if self.timer_irq is None:
             self.timer_irq = self.k.interrupt("timers", self._run_timers)
         self.due_timers.append(timer)
-        self.trigger(self.timer_irq)
+        if not self.timer_irq._pending:    # queued, not missed
+            self.trigger(self.timer_irq)
+
+    def cancel_timer(self, timer):
+        """Drop a stopped timer's expiries not yet run."""
+        due = self.due_timers
+        while timer in due:
+            due.remove(timer)
 
     def _run_timers(self):
         due = self.due_timers
-        self.due_timers = []
-        for tm in due:
+        while due:
+            # one at a time: a callback may stop a timer due after it
+            tm = due.pop(0)
             self.k._emit("timer", None, tm)
             try:
                 tm._run()
             except Exception as e:
                 report("timer %r callback" % tm.name, e)
 
-    def trigger(self, irq):
+    def trigger(self, irq, t=None):
         if irq._pending:
             irq.stats.missed += 1
             return
         irq._pending = True
-        irq._t_trigger = self.k._now
+        irq._t_trigger = self.k._now if t is None else t
         self._seq += 1
         irq._seq = self._seq
         self.pending.append(irq)
@@ -232,9 +250,34 @@ class Interrupts:
                 lv = p
         return lv
 
+    # -- triggers from outside the kernel's thread (real ports) --
+    def post_foreign(self, irq, t=None):
+        """Queue a trigger from an OS thread, a signal handler or a
+        scheduled hardware IRQ, stamped with the port time ``t`` (ns, now
+        by default), and wake the port. Only appends: safe between any two
+        bytecodes of the kernel; the kernel loop drains the queue."""
+        port = self.k.port
+        self.foreign.append((irq, port.now() if t is None else t))
+        port.wake()
+
+    def drain(self):
+        """Deliver the queued foreign triggers, oldest first. The kernel's
+        clock catches up with the port first; each trigger's latency runs
+        from its own stamp."""
+        k = self.k
+        now = k.port.now()
+        if now > k._now:
+            k._now = now
+        f = self.foreign
+        while f:
+            irq, t = f.pop(0)
+            self.trigger(irq, t if t < k._now else k._now)
+
     def dispatch(self):
         """Start the most urgent pending line allowed to run; True if one
-        started."""
+        started. Foreign triggers are delivered first."""
+        if self.foreign:
+            self.drain()
         pend = self.pending
         if not pend:
             return False

@@ -84,7 +84,7 @@ class Kernel:
         self._quiet = None           # its exception is raised, not printed
         self._stop = False
         self.stats = Stats(tick_hz, getattr(port, "power", None))
-        self.trace = Trace(tick_hz) if trace else None
+        self.trace = Trace(tick_hz, self.stats) if trace else None
         self._trace = self.trace
         port.attach(self)
         self._switch_cost = port.cost_ns("switch_cost", tick_hz)
@@ -219,7 +219,7 @@ class Kernel:
                     p.fire(self)
             # 2. interrupt handlers come before any thread
             irqs = self._irqs
-            if irqs.pending and irqs.dispatch():
+            if (irqs.pending or irqs.foreign) and irqs.dispatch():
                 continue
             if irqs.stack:
                 irqs.run_top(until_ns)
@@ -465,6 +465,7 @@ class Kernel:
         if self._current is t:
             self._current = None
         self._emit("suspend", t, what)
+        self.stats._block(t, what, self._now)
 
     def _deliver_fail(self, t, trap):
         fail = trap.fail
@@ -476,6 +477,7 @@ class Kernel:
     def _withdraw(self, t, keep=None):
         """Take ``t`` off every queue it waits on (but ``keep``) and cancel
         its timeout; returns the trap it was blocked in."""
+        self.stats._unblock(t, self._now)
         trap = t._trap
         t._trap = None
         e = t._tentry
@@ -576,6 +578,7 @@ class Kernel:
         old = t.priority
         t.priority = p
         self._emit("priority", t, None, (old, p))
+        self.stats._priority(t, self._now)
         if t.state == READY:
             self._ready.remove(t)
             self._ready.push_tail(t)

@@ -43,14 +43,19 @@ class PowerModel:
 
 def idle_sleep(k, nt, until_ns):
     """Sleep the CPU from now until the next event ``nt`` (ns) or
-    ``until_ns``; False when nothing lies ahead (nothing can run)."""
+    ``until_ns``; False when nothing lies ahead (nothing can run). A
+    port that can receive external interrupts (``port.external``: an OS
+    thread, a file, a signal, a pin) sleeps until woken instead."""
     if nt is None:
-        return False
+        if not getattr(k.port, "external", False):
+            return False
+        nt = until_ns            # None: advance(None) returns when woken
     now = k._now
     target = nt if until_ns is None or nt <= until_ns else until_ns
     pm = k.stats.power
     deep = (pm is not None and pm.deep_sleep is not None
-            and nt - now >= ticks_to_ns(pm.deep_sleep_after, k.tick_hz))
+            and (nt is None or nt - now
+                 >= ticks_to_ns(pm.deep_sleep_after, k.tick_hz)))
     if pm is not None:
         k._emit("power", None, None, "deep_sleep" if deep else "sleep")
     new = k.port.advance(target, False)
@@ -61,7 +66,7 @@ def idle_sleep(k, nt, until_ns):
     st.idle_ns += dt
     if deep:
         st.deep_sleep_ns += dt
-        if new >= nt:
+        if nt is not None and new >= nt:
             k._overhead += ticks_to_ns(pm.wakeup, k.tick_hz)
             k._emit("power", None, None, "wakeup")
     return True

@@ -2,6 +2,10 @@
 
 Owns: ``Stats`` (the whole system) and ``ThreadStats`` (one thread).
 Imports nothing. Times are kept as integer nanoseconds and shown in ticks.
+The kernel calls ``_block`` / ``_unblock`` when a thread starts and ends a
+wait and ``_priority`` when an effective priority changes; everything
+here (blocked time per object, priority inversion) is computed from those
+calls, so it is the same with tracing on or off.
 """
 
 __all__ = ["Stats", "ThreadStats", "ns_to_ticks", "ticks_to_ns"]
@@ -37,9 +41,10 @@ class ThreadStats:
     """What one thread did: CPU time, switches, periodic jobs."""
 
     __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "response_times",
-                 "deadline_misses", "seq", "masked_ns")
+                 "deadline_misses", "seq", "masked_ns", "waits",
+                 "inversion_ns", "blk_at", "blk_on", "_stats")
 
-    def __init__(self, name, tick_hz, seq=0):
+    def __init__(self, name, tick_hz, seq=0, stats=None):
         self.name = name
         self.tick_hz = tick_hz
         self.cpu_ns = 0
@@ -48,6 +53,91 @@ class ThreadStats:
         self.deadline_misses = 0
         self.seq = seq
         self.masked_ns = 0      # its longest interrupts-masked section
+        # ns of ended waits per thing waited on: the object itself, or
+        # "sleep", "suspend", "wait_any" (objects are named when read)
+        self.waits = {}
+        self.inversion_ns = 0   # ns of priority inversion it suffered
+        self.blk_at = 0         # when its current wait began
+        self.blk_on = None      # what it waits on now, or None
+        self._stats = stats     # the Stats it belongs to
+
+    def _waits_ns(self):
+        """{name: ns} of every wait, the one in progress counted up to
+        the end of the run."""
+        st = self._stats
+        name_of = st.name_of if st is not None else _name
+        out = {}
+        w = self.waits
+        for k in w:
+            n = name_of(k)
+            out[n] = out.get(n, 0) + w[k]
+        on = self.blk_on
+        if on is not None and st is not None:
+            n = name_of(on)
+            out[n] = out.get(n, 0) + max(0, st.elapsed_ns - self.blk_at)
+        return out
+
+    @property
+    def blocked(self):
+        """{object name: ticks waited on it}, waits still in progress
+        counted up to the end of the run; "suspend" is muos.suspend(),
+        "wait_any" a muos.wait_any(); sleeping is ``sleep_time``."""
+        ns = self._waits_ns()
+        ns.pop("sleep", None)
+        hz = self.tick_hz
+        return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
+
+    @property
+    def blocked_time(self):
+        """Ticks spent waiting on objects (all of ``blocked``)."""
+        ns = self._waits_ns()
+        ns.pop("sleep", None)
+        return ns_to_ticks(sum(ns.values()), self.tick_hz)
+
+    @property
+    def sleep_time(self):
+        """Ticks spent sleeping (``sleep_for``, ``sleep_until``, between
+        periodic jobs)."""
+        return ns_to_ticks(self._waits_ns().get("sleep", 0), self.tick_hz)
+
+    @property
+    def inversion_time(self):
+        """Ticks of priority inversion this thread suffered as a waiter
+        (see ``Stats.inversion_time``)."""
+        ns = self.inversion_ns
+        st = self._stats
+        if st is not None:
+            for e in st._mwaits:
+                if e[0]._stats is self and e[2] is not None:
+                    ns += max(0, st.elapsed_ns - e[2])
+        return ns_to_ticks(ns, self.tick_hz)
+
+    def histogram(self, bins=8):
+        """Response times in ``bins`` equal bins from the shortest to the
+        longest: a list of ``(low, high, count)`` in ticks, each bin
+        holding ``low <= r < high`` (the last one also ``r == high``);
+        a single bin when every response is equal, ``[]`` without jobs."""
+        r = self.response_times
+        if not r:
+            return []
+        lo = min(r)
+        hi = max(r)
+        if lo == hi:
+            return [(lo, hi, len(r))]
+        if type(bins) is not int or bins < 1:
+            raise ValueError("histogram: bins must be a positive int, not "
+                             "%r" % (bins,))
+        width = (hi - lo) / bins
+        counts = [0] * bins
+        for x in r:
+            i = int((x - lo) / width)
+            counts[i if i < bins else bins - 1] += 1
+        out = []
+        for i in range(bins):
+            a = lo + i * width
+            b = hi if i == bins - 1 else lo + (i + 1) * width
+            out.append((_exact(a), _exact(b), counts[i]))
+        return out
 
     @property
     def longest_masked(self):
@@ -97,6 +187,167 @@ class Stats:
         self.isr_latency = {}   # interrupt name -> IsrStats
         self.masked_ns = 0
         self.masked_by = None   # thread name of the longest masked section
+        self._names = {}        # id(unnamed object) -> its name
+        self._ntype = {}        # type name -> unnamed objects named so far
+        self._mwaits = []       # the waits on mutexes in progress
+        self._inversions = []   # ended windows, see inversion_windows
+        self._inv_by = {}       # mutex name -> ns of inversion on it
+        self._plain = set()     # types waited on that are not mutexes
+
+    def name_of(self, obj):
+        """The name an object has in statistics and trace events: its
+        ``name``, else its type and a number counted per type in order of
+        first appearance (deterministic): ``Semaphore#1``."""
+        if obj is None or isinstance(obj, str):
+            return obj
+        name = getattr(obj, "name", None)
+        if name is not None:
+            return name
+        key = id(obj)
+        n = self._names.get(key)
+        if n is None:
+            tp = type(obj).__name__
+            c = self._ntype.get(tp, 0) + 1
+            self._ntype[tp] = c
+            n = "%s#%d" % (tp, c)
+            self._names[key] = n
+        return n
+
+    # -- the kernel's hooks: a wait starts, ends; a priority changes --
+    def _block(self, t, what, now):
+        st = t._stats
+        st.blk_at = now
+        st.blk_on = what
+        tp = type(what)
+        if tp is not str and tp not in self._plain:
+            # a Mutex (it has _boost)? asked once per type: a failed
+            # getattr costs more than the rest of this hook
+            if not hasattr(what, "_boost"):
+                self._plain.add(tp)
+            else:
+                # [waiter, mutex, inversion since, mutex name, owner]
+                o = what.owner
+                inv = o is not None and o.priority < t.priority
+                self._mwaits.append([t, what, now if inv else None,
+                                     self.name_of(what),
+                                     o.name if inv else None])
+
+    def _unblock(self, t, now):
+        st = t._stats
+        on = st.blk_on
+        if on is None:
+            return
+        st.blk_on = None
+        try:
+            st.waits[on] += now - st.blk_at
+        except KeyError:
+            self.name_of(on)    # numbered in a deterministic order
+            st.waits[on] = now - st.blk_at
+        mw = self._mwaits
+        if mw:
+            for i in range(len(mw)):
+                if mw[i][0] is t:
+                    self._inv_end(mw.pop(i), now)
+                    # t may own the mutex now: the others' owner changed
+                    for e in mw:
+                        self._inv_check(e, now)
+                    break
+
+    def _priority(self, t, now):
+        """Something that decides an inversion may have changed (a
+        priority, a mutex's owner): check every wait on a mutex."""
+        for e in self._mwaits:
+            self._inv_check(e, now)
+
+    def _inv_check(self, e, now):
+        w = e[0]
+        o = e[1].owner
+        inv = o is not None and o.priority < w.priority
+        if e[2] is not None and (not inv or o.name != e[4]):
+            self._inv_end(e, now)
+        if inv and e[2] is None:
+            e[2] = now
+            e[4] = o.name
+
+    def _inv_end(self, e, now):
+        since = e[2]
+        if since is None:
+            return
+        e[2] = None
+        dt = now - since
+        if dt <= 0:
+            return
+        e[0]._stats.inversion_ns += dt
+        self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
+        self._inversions.append((since, now, e[0].name, e[3], e[4]))
+
+    @property
+    def inversion_windows(self):
+        """Every priority-inversion window, in the order they ended (those
+        still open at the end of the run last, cut there): tuples
+        ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds."""
+        out = list(self._inversions)
+        end = self.elapsed_ns
+        for e in self._mwaits:
+            if e[2] is not None and end > e[2]:
+                out.append((e[2], end, e[0].name, e[3], e[4]))
+        return out
+
+    @property
+    def inversion_time(self):
+        """Total priority-inversion time, ticks.
+
+        Definition: a thread W suffers priority inversion on a mutex M at
+        every instant at which W is blocked in ``M.lock()`` or
+        ``M.timed_lock()`` and M's owner's effective priority is strictly
+        lower than W's effective priority (a dead owner of a non-robust
+        mutex keeps the priority it ended with). During that time any
+        thread of a priority between the two can run in front of W: the
+        unbounded inversion that priority inheritance (INHERIT) and the
+        ceiling protocol (PROTECT) remove, so with them it is zero unless
+        a base priority is changed while waiting. The time W waits while
+        the owner holds M at W's priority or above (bounded blocking)
+        is blocked time, not inversion. Waits through ``wait_any`` are
+        not counted. Summed over waiters (two waiters inverted at once
+        count twice); exact, since the condition can only change at the
+        instants where a wait starts or ends, an effective priority
+        changes or M changes hands, and each of those calls a hook.
+        """
+        ns = sum(self._inv_by.values())
+        for e in self._mwaits:
+            if e[2] is not None:
+                ns += max(0, self.elapsed_ns - e[2])
+        return ns_to_ticks(ns, self.tick_hz)
+
+    @property
+    def inversion_by_object(self):
+        """{mutex name: ticks of inversion suffered by its waiters}."""
+        ns = dict(self._inv_by)
+        for e in self._mwaits:
+            if e[2] is not None and self.elapsed_ns > e[2]:
+                ns[e[3]] = ns.get(e[3], 0) + self.elapsed_ns - e[2]
+        hz = self.tick_hz
+        return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
+
+    @property
+    def blocked(self):
+        """{object name: ticks threads waited on it}, summed over threads
+        (sleeping excluded; see ``ThreadStats.blocked``)."""
+        out = {}
+        for st in self._order:
+            b = st.blocked
+            for k in b:
+                out[k] = out.get(k, 0) + b[k]
+        return {k: out[k] for k in sorted(out)}
+
+    def blocked_by(self, name):
+        """{thread name: ticks it waited on object ``name``}."""
+        out = {}
+        for st in self._order:
+            v = st.blocked.get(name)
+            if v is not None:
+                out[st.name] = v
+        return out
 
     def _masked(self, t, ns):
         if t is not None and ns > t._stats.masked_ns:
@@ -116,7 +367,7 @@ class Stats:
         while key in self.threads:
             n += 1
             key = "%s#%d" % (name, n)
-        st = ThreadStats(key, self.tick_hz, len(self._order))
+        st = ThreadStats(key, self.tick_hz, len(self._order), self)
         self.threads[key] = st
         self._order.append(st)
         return st
@@ -154,24 +405,95 @@ class Stats:
         return ns_to_ticks(self.elapsed_ns, self.tick_hz)
 
     def __str__(self):
+        """The tables: threads, response-time histograms, blocked time per
+        object, priority inversion, interrupts, masking, power."""
         lines = [
             "elapsed %s ticks, cpu load %.1f%%, %d context switches" % (
                 self.elapsed, 100.0 * self.cpu_load, self.context_switches),
-            "%-16s %10s %8s %6s %10s %10s %7s" % (
-                "thread", "cpu", "switches", "jobs", "max resp", "mean resp",
-                "misses"),
+            "%-16s %9s %8s %5s %8s %8s %8s %6s %9s %9s" % (
+                "thread", "cpu", "switches", "jobs", "min resp",
+                "mean resp", "max resp", "misses", "blocked", "inversion"),
         ]
         for st in self._order:
+            mn = st.min_response
             mx = st.max_response
             mean = st.mean_response
-            lines.append("%-16s %10s %8d %6d %10s %10s %7d" % (
+            inv = st.inversion_time
+            lines.append("%-16s %9s %8d %5d %8s %8s %8s %6d %9s %9s" % (
                 st.name, _fmt(st.cpu_time), st.switches, st.jobs,
-                "-" if mx is None else _fmt(mx),
-                "-" if mean is None else _fmt(mean), st.deadline_misses))
+                _opt(mn), _opt(mean), _opt(mx), st.deadline_misses,
+                _fmt(st.blocked_time), _fmt(inv) if inv else "-"))
+        hist = [st for st in self._order if st.jobs > 1]
+        if hist:
+            lines.append("response-time histograms (ticks: low..high "
+                         "count):")
+            for st in hist:
+                lines.append("  %-14s %s" % (st.name, "  ".join(
+                    "%s..%s:%d" % (_fmt(a), _fmt(b), c)
+                    for a, b, c in st.histogram(5))))
+        blocked = self.blocked
+        if blocked:
+            lines.append("blocked time per object (ticks, total and per "
+                         "thread):")
+            for name in blocked:
+                per = self.blocked_by(name)
+                lines.append("  %-14s %9s  %s" % (
+                    name, _fmt(blocked[name]), ", ".join(
+                        "%s %s" % (t, _fmt(per[t])) for t in per)))
+        inv = self.inversion_by_object
+        if inv:
+            win = self.inversion_windows
+            lines.append("priority inversion: %s ticks in %d windows "
+                         "(waiter blocked on a mutex whose owner ran "
+                         "below it)" % (_fmt(self.inversion_time),
+                                        len(win)))
+            hz = self.tick_hz
+            for a, b, w, m, o in win:
+                lines.append("  %s..%s  %s waits on %s held by %s" % (
+                    _fmt(ns_to_ticks(a, hz)), _fmt(ns_to_ticks(b, hz)),
+                    w, m, o))
+        if self.isr_latency:
+            lines.append("%-16s %6s %6s %8s %8s %8s %9s" % (
+                "interrupt", "count", "missed", "min lat", "mean lat",
+                "max lat", "cpu"))
+            for name in self.isr_latency:
+                s = self.isr_latency[name]
+                lines.append("%-16s %6d %6d %8s %8s %8s %9s" % (
+                    name, s.count, s.missed, _opt(s.min), _opt(s.mean),
+                    _opt(s.max), _fmt(s.cpu_time)))
+        if self.masked_ns:
+            lines.append("longest interrupts-masked section: %s ticks%s" % (
+                _fmt(self.longest_masked), "" if self.masked_by is None
+                else " (thread %s)" % self.masked_by))
+        if self.power is not None:
+            ps = self.power_states
+            lines.append("power: run %s, sleep %s, deep sleep %s ticks; "
+                         "energy %.6g mJ" % (
+                             _fmt(ps["run"]), _fmt(ps["sleep"]),
+                             _fmt(ps["deep_sleep"]), self.energy))
         return "\n".join(lines)
+
+
+def _name(obj):
+    if obj is None or isinstance(obj, str):
+        return obj
+    n = getattr(obj, "name", None)
+    return n if n is not None else type(obj).__name__
+
+
+def _opt(x):
+    return "-" if x is None else _fmt(x)
+
+
+def _exact(x):
+    """An int when a float is whole (histogram edges stay exact)."""
+    if isinstance(x, float) and x == int(x):
+        return int(x)
+    return x
 
 
 def _fmt(x):
     if isinstance(x, int):
         return str(x)
-    return "%.3f" % x
+    s = "%.3f" % x
+    return s.rstrip("0").rstrip(".") if "." in s else s

@@ -165,8 +165,11 @@ class Thread:
         if k._current is self:
             k._current = None
         saved = k._current
-        k._current = self          # so that finally-blocks act as it
-        _close(self._coro)
+        isr = k._isr
+        k._current = self          # so that finally-blocks act as it,
+        k._isr = 0                 # in thread context even if a handler
+        _close(self._coro)         # killed it
+        k._isr = isr
         k._current = saved
         k._finish(self, None, None, "kill")
 

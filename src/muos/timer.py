@@ -56,6 +56,8 @@ class Timer:
         if e is not None:
             e[2] = None
             self._entry = None
+        if self._k is not None:       # an expiry may wait for its line
+            self._k._irqs.cancel_timer(self)
 
     def fire(self, kernel):
         # called by the kernel loop when the time-queue entry is due

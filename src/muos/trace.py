@@ -17,33 +17,63 @@ __all__ = ["Trace", "EVENT_KINDS"]
 # (obj: what on); wake: obj completed the thread's wait; timeout: a wait
 # gave up; interrupt: Thread.interrupt() ended a wait; priority: effective
 # priority changed (details: (old, new)); exit: thread ended (details:
-# "return", "kill" or the exception's type name).
+# "return", "kill" or the exception's type name); isr_enter: a handler
+# starts (thread None, obj: the interrupt's name, details: its priority);
+# isr_exit: it returns; timer: a software timer's callback runs (obj: the
+# timer); power: the idle CPU sleeps (details: "sleep", "deep_sleep") or
+# pays its wake-up cost ("wakeup").
 EVENT_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
-               "timeout", "interrupt", "priority", "exit")
+               "timeout", "interrupt", "priority", "exit", "isr_enter",
+               "isr_exit", "timer", "power")
 
 
 class Trace:
     """Events of one kernel run, in order; ``timeline()`` renders them."""
 
-    def __init__(self, tick_hz=1000):
+    def __init__(self, tick_hz=1000, stats=None):
         self.tick_hz = tick_hz
         self.events = []
+        self.stats = stats          # the run's Stats (for the exporters)
         self._names = {}
+        self._ntype = {}
 
     def name_of(self, obj):
         """The name an object has in events: its ``name``, else its type
-        and a number in order of first appearance (deterministic)."""
+        and a number counted per type in order of first appearance
+        (deterministic), the same names as in the run's ``Stats``."""
         if obj is None or isinstance(obj, str):
             return obj
         name = getattr(obj, "name", None)
         if name is not None:
             return name
+        if self.stats is not None:
+            return self.stats.name_of(obj)
         key = id(obj)
         n = self._names.get(key)
         if n is None:
-            n = "%s#%d" % (type(obj).__name__, len(self._names) + 1)
+            tp = type(obj).__name__
+            c = self._ntype.get(tp, 0) + 1
+            self._ntype[tp] = c
+            n = "%s#%d" % (tp, c)
             self._names[key] = n
         return n
+
+    # -- exporters: muos.export, CPython only, imported on first use --
+    def to_perfetto(self, path):
+        """Write the trace as Chrome trace-event JSON, which opens in
+        ui.perfetto.dev and chrome://tracing (see muos.export.perfetto)."""
+        return _exporter("perfetto").write(self, path)
+
+    def to_vcd(self, path):
+        """Write thread states, interrupt lines and effective priorities
+        as a VCD waveform for GTKWave (needs ``pyvcd``: the ``vcd``
+        extra; see muos.export.vcd)."""
+        return _exporter("vcd").write(self, path)
+
+    def to_html(self, path, title=None):
+        """Write one self-contained HTML page: an SVG timeline with zoom
+        and hover details, and the statistics (see muos.export.html)."""
+        return _exporter("html").write(self, path, title)
 
     def emit(self, t_ns, kind, thread, obj=None, details=None):
         self.events.append((t_ns, kind, thread, obj, details))
@@ -153,6 +183,12 @@ def _cell(changes, a, b):
         if _RANK[st] > _RANK[best]:
             best = st
     return _CHAR[best]
+
+
+def _exporter(name):
+    # the one reference upwards, resolved at call time: export/ sits above
+    # the portable core and never loads on MicroPython (DESIGN.md)
+    return __import__("muos.export." + name, None, None, ["write"])
 
 
 def _fmt_details(d):

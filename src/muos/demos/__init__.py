@@ -5,4 +5,8 @@ DEMOS = {
     "pathfinder": "muos.demos.pathfinder",
     "superloop": "muos.demos.superloop",
     "low-power": "muos.demos.low_power",
+    "inversion": "muos.demos.inversion",
+    "producer-consumer": "muos.demos.producer_consumer",
+    "philosophers": "muos.demos.philosophers",
+    "rms": "muos.demos.rms",
 }

@@ -1,0 +1,100 @@
+"""A trace as a VCD waveform (GTKWave, Surfer, sigrok, ...).
+
+Owns: ``write(trace, path)``. Needs ``pyvcd`` (the ``vcd`` extra:
+``pip install muos[vcd]``). CPython only; imported lazily by
+``Trace.to_vcd``.
+
+Signals, timescale 1 ns (the kernel's own unit, so every time is exact):
+
+* ``muos.threads.<thread>``: ``state`` (a string: ``none`` before the
+  thread exists, then ``ready``, ``running``, ``blocked:<object>``,
+  ``sleeping``, ``suspended``, ``ended``), ``cpu`` (1 while it really
+  executes: running, minus the time handlers take) and ``priority`` (its
+  effective priority, 8-bit integer).
+* ``muos.irqs.<interrupt>``: ``active`` (1 from handler entry to return,
+  nested time included), ``cpu`` (1 while the handler itself executes)
+  and ``fired`` (an event at each entry, so that zero-cost handlers show).
+
+A VCD holds one value per signal per instant: a state that begins and
+ends at the same instant (code that took no simulated time) keeps only
+the last value. Names are reduced to letters, digits and ``_``.
+"""
+
+import re
+
+from . import Timeline
+
+__all__ = ["write", "signal_name"]
+
+
+def signal_name(name, taken):
+    """``name`` as a VCD scope name, unique within ``taken``."""
+    s = re.sub(r"[^A-Za-z0-9_]", "_", str(name)) or "_"
+    base = s
+    n = 1
+    while s in taken:
+        n += 1
+        s = "%s_%d" % (base, n)
+    taken.add(s)
+    return s
+
+
+def write(trace, path):
+    """Write the trace's waveform to ``path``; returns ``path``."""
+    try:
+        from vcd import VCDWriter
+    except ImportError as e:
+        raise ImportError("Trace.to_vcd needs pyvcd: pip install "
+                          "'muos[vcd]' (or pip install pyvcd)") from e
+    from .. import __version__
+    tl = Timeline(trace)
+    changes = []             # (t, var, value) in the order they happen
+    with open(path, "w", encoding="utf-8") as f:
+        w = VCDWriter(f, timescale="1 ns", date="",
+                      version="muos %s" % __version__)
+        taken = set()
+        for name in tl.threads:
+            scope = ("muos", "threads", signal_name(name, taken))
+            state = w.register_var(scope, "state", "string", init="none")
+            cpu = w.register_var(scope, "cpu", "wire", size=1, init=0)
+            prio = w.register_var(scope, "priority", "integer", size=8,
+                                  init=0)
+            for t, st, obj in tl.states[name]:
+                if st == "blocked":
+                    st = "blocked:%s" % re.sub(r"\s", "_", str(obj))
+                changes.append((t, state, st))
+            for s, e in tl.running[name]:
+                changes.append((s, cpu, 1))
+                changes.append((e, cpu, 0))
+            for t, p in tl.priority[name]:
+                changes.append((t, prio, p))
+        taken = set()
+        for name in tl.irqs:
+            scope = ("muos", "irqs", signal_name(name, taken))
+            active = w.register_var(scope, "active", "wire", size=1,
+                                    init=0)
+            cpu = w.register_var(scope, "cpu", "wire", size=1, init=0)
+            fired = w.register_var(scope, "fired", "event")
+            for s, e in tl.active[name]:
+                changes.append((s, active, 1))
+                changes.append((s, fired, True))
+                changes.append((e, active, 0))
+            for s, e in tl.handling[name]:
+                changes.append((s, cpu, 1))
+                changes.append((e, cpu, 0))
+        # one value per signal per instant: the last one; sorted is
+        # stable, so changes at one instant keep the order they happened
+        changes.sort(key=lambda c: c[0])
+        final = {}
+        for i, (t, var, _) in enumerate(changes):
+            final[(t, id(var))] = i
+        current = {}
+        for i, (t, var, v) in enumerate(changes):
+            if final[(t, id(var))] != i:
+                continue
+            if var.type.value != "event" and current.get(id(var)) == v:
+                continue
+            current[id(var)] = v
+            w.change(var, t, v)
+        w.close(tl.end_ns)
+    return path

@@ -1,0 +1,237 @@
+"""MachinePort: muos on a MicroPython board.
+
+Owns: ``MachinePort``. Portable: imports ``time`` and, guarded,
+``machine`` and ``micropython``; nothing from muos (the kernel reaches it
+through the port contract, DESIGN.md). No threads, no allocation in a
+hard interrupt.
+
+Time: ``time.ticks_us()`` wraps around (every 2**30 us, about 17.9 min,
+on most boards); the kernel's 64-bit nanosecond clock is kept by adding
+``ticks_diff`` deltas, so ``now()`` must run at least once per half
+period: every sleep is cut into pieces of at most a quarter period.
+
+``advance(until, busy)``: busy spins; idle sleeps with
+``machine.lightsleep(ms)`` (``time.sleep_ms`` where there is none, or
+with ``lightsleep=False``) until ``until``, or until a hardware interrupt
+arrives; ``advance(None, False)`` sleeps until one does.
+
+Hardware interrupts: ``port.irq_handler(interrupt)`` returns a function to
+give to ``Pin.irq(handler=...)`` or ``Timer(callback=...)``. In the hard
+IRQ it only stores a time stamp and a flag in lists made beforehand, and
+asks ``micropython.schedule`` for a soft callback (one outstanding at a
+time), which queues the trigger for the kernel (``Interrupts.post_foreign``)
+with the stamp, so that the latency counts from the pin edge. If the
+schedule queue is full, the kernel polls the flags instead.
+
+Python code between awaits takes real time: ``attach`` wraps the kernel's
+``_step`` so that the kernel clock catches up before every step (the
+thread resumes at the real time) and after it (charged to the thread).
+"""
+
+import time
+
+try:
+    import machine
+except ImportError:          # CPython, or a port without it
+    machine = None
+try:
+    import micropython
+except ImportError:
+    micropython = None
+
+__all__ = ["MachinePort"]
+
+
+class MachinePort:
+    """``time.ticks_us`` and ``machine.lightsleep`` (see the module doc).
+
+    ``lightsleep``: idle in ``machine.lightsleep`` when the board has it
+    (its ticks must keep counting in light sleep, and the pins you use
+    must wake it); otherwise in ``time.sleep_ms`` slices of ``slice_ms``
+    (an interrupt is seen at the end of the slice). ``max_irqs``: how many
+    lines ``irq_handler`` can serve (their slots are allocated now).
+    """
+
+    power = None
+
+    def __init__(self, *, lightsleep=True, slice_ms=1, max_irqs=8):
+        self._ticks_us = time.ticks_us
+        self._diff = time.ticks_diff
+        self._period = time.ticks_add(0, -1) + 1
+        self._cap_ms = self._period // 4000       # a quarter period
+        self._last = self._ticks_us()
+        self._ns = 0
+        sleep = None
+        if lightsleep and machine is not None:
+            sleep = getattr(machine, "lightsleep", None)
+        self._light = sleep is not None
+        self._sleep_ms = sleep if sleep is not None else time.sleep_ms
+        self._sleep_us = getattr(time, "sleep_us", None)
+        self._slice_ms = slice_ms
+        self._schedule = None if micropython is None else getattr(
+            micropython, "schedule", None)
+        self.kernel = None
+        self._woken = False
+        # hard-IRQ slots, allocated now: flag, stamp (ticks), misses
+        self._max = max_irqs
+        self._lines = []
+        self._flags = [0] * max_irqs
+        self._stamps = [0] * max_irqs
+        self._state = [0, 0]        # [soft callback scheduled, poll flags]
+        self._soft_cb = self._soft  # one bound method, made once
+
+    # -- the port contract --
+    def attach(self, kernel):
+        if self.kernel is not None and self.kernel is not kernel:
+            raise ValueError("MachinePort: already attached to another "
+                             "kernel")
+        if self.kernel is kernel:
+            return
+        self.kernel = kernel
+        self.now()
+        self._ns = 0                     # kernel time starts at attach
+        kernel._step = self._timed(kernel, kernel._step)
+
+    def cost_ns(self, what, tick_hz):
+        """Real ports model no costs: the real ones are paid."""
+        return 0
+
+    def now(self):
+        """Nanoseconds since attach. Straight-line code: no scheduled
+        callback runs inside it on MicroPython."""
+        t = self._ticks_us()
+        self._ns += self._diff(t, self._last) * 1000
+        self._last = t
+        return self._ns
+
+    def advance(self, until_ns, busy):
+        """Spin (``busy``) or sleep until ``until_ns`` (None: until an
+        interrupt) or an interrupt; returns the time it is now."""
+        irqs = self.kernel._irqs
+        state = self._state
+        now = self.now()
+        if busy:
+            while now < until_ns and not irqs.foreign:
+                if state[1]:
+                    self._collect()
+                now = self.now()
+            return now
+        while not irqs.foreign and not self._woken:
+            if state[1]:
+                self._collect()
+                continue
+            if until_ns is None:
+                ms = self._cap_ms
+            else:
+                left = (until_ns - now) // 1000          # microseconds
+                if left <= 0:
+                    break
+                if left < 1000:
+                    if self._sleep_us is not None:
+                        self._sleep_us(left)
+                    now = self.now()
+                    continue
+                ms = left // 1000
+                if ms > self._cap_ms:
+                    ms = self._cap_ms
+            if not self._light and ms > self._slice_ms:
+                ms = self._slice_ms
+            self._sleep_ms(ms)
+            now = self.now()
+        self._woken = False
+        return self.now()
+
+    def wake(self):
+        """Cut an ``advance`` short (from a scheduled callback)."""
+        self._woken = True
+
+    @property
+    def external(self):
+        """True when a line other than the software-timer one exists: an
+        idle kernel with nothing timed then sleeps until an interrupt."""
+        k = self.kernel
+        if k is None:
+            return False
+        timers = k._irqs.timer_irq
+        for irq in k.interrupts:
+            if irq is not timers:
+                return True
+        return False
+
+    # -- hardware interrupts --
+    def irq_handler(self, interrupt):
+        """A function for ``Pin.irq(handler=...)`` (``hard=True`` is fine)
+        or ``Timer(callback=...)`` that triggers ``interrupt``. It does
+        not allocate: call this at set-up, not in an interrupt."""
+        k = self.kernel
+        if k is None or getattr(interrupt, "_kernel", None) is not k:
+            raise ValueError("MachinePort.irq_handler: %r is not an "
+                             "interrupt of this port's kernel" % (interrupt,))
+        i = len(self._lines)
+        if i >= self._max:
+            raise ValueError("MachinePort.irq_handler: more than max_irqs=%d"
+                             " lines" % self._max)
+        self._lines.append(interrupt)
+        flags = self._flags
+        stamps = self._stamps
+        state = self._state
+        ticks = self._ticks_us
+        schedule = self._schedule
+        soft = self._soft_cb
+
+        def handler(source=None):
+            # hard IRQ: list stores of small ints only
+            if flags[i]:
+                return                   # still pending: one trigger
+            stamps[i] = ticks()
+            flags[i] = 1
+            if state[0]:
+                return                   # a soft callback is on its way
+            if schedule is None:
+                state[1] = 1
+                return
+            state[0] = 1
+            try:
+                schedule(soft, 0)
+            except Exception:            # queue full: the kernel polls
+                state[0] = 0
+                state[1] = 1
+        return handler
+
+    # -- inside --
+    def _soft(self, _):
+        self._state[0] = 0
+        self._collect()
+
+    def _collect(self):
+        """Queue the flagged lines for the kernel, stamped in kernel ns."""
+        self._state[1] = 0
+        flags = self._flags
+        stamps = self._stamps
+        irqs = self.kernel._irqs
+        for i in range(len(self._lines)):
+            if flags[i]:
+                t = stamps[i]
+                flags[i] = 0
+                irqs.post_foreign(self._lines[i], self._ns
+                                  + self._diff(t, self._last) * 1000)
+
+    def _timed(self, k, step):
+        """``k._step``, after which the kernel clock catches up."""
+        port = self
+        state = self._state
+
+        def timed_step(t):
+            now = port.now()             # the thread resumes now
+            if now > k._now:
+                k._now = now
+            try:
+                step(t)
+            finally:
+                now = port.now()
+                if now > k._now:
+                    t._stats.cpu_ns += now - k._now
+                    k._now = now
+                if state[1]:
+                    port._collect()
+        return timed_step

@@ -1,0 +1,75 @@
+"""Heap used by muos on MicroPython: the kernel import, a kernel, a thread.
+
+    node tools/mpy/run.mjs src/muos tools/mpy/heap.py     # WebAssembly build
+    mpremote run tools/mpy/heap.py                         # on a board
+
+Prints ``gc.mem_alloc()`` differences in bytes, each measured after an
+explicit ``gc.collect()`` (the WebAssembly build collects no garbage by
+itself while a script runs). Figures for the README's "On a MicroPython
+board". Not a test: the numbers depend on the build.
+"""
+
+import gc
+import sys
+
+if not hasattr(gc, "mem_alloc"):
+    print("run this under MicroPython (gc.mem_alloc)")
+    sys.exit(0)
+
+N = 20
+
+
+def used():
+    gc.collect()
+    gc.collect()
+    return gc.mem_alloc()
+
+
+base = used()
+import muos  # noqa: E402
+
+after_import = used()
+from muos.ports.micropython import MachinePort  # noqa: E402, F401
+
+after_port = used()
+k = muos.Kernel()
+after_kernel = used()
+del k
+res = {}
+
+
+async def waiter(sem):
+    await sem.wait()
+
+
+async def sleeper():
+    while True:
+        await muos.sleep_for(10)
+
+
+async def main():
+    sem = muos.Semaphore(0)
+    await muos.sleep_for(1)
+    before = used()
+    for _ in range(N):
+        muos.spawn(waiter, sem, name="w")
+    await muos.sleep_for(1)                 # every waiter now blocked
+    res["blocked"] = (used() - before) // N
+    before = used()
+    for _ in range(N):
+        muos.spawn(sleeper, name="s")
+    await muos.sleep_for(1)
+    res["sleeping"] = (used() - before) // N
+    for _ in range(N):
+        sem.post()
+
+
+muos.run(main, until=5)
+impl = sys.implementation
+print("MicroPython %s (%s)" % (".".join(str(x) for x in impl.version[:3]),
+                               getattr(impl, "_machine", "?")))
+print("import muos:                 %6d bytes" % (after_import - base))
+print("+ muos.ports.micropython:    %6d bytes" % (after_port - after_import))
+print("a Kernel (idle thread, ...): %6d bytes" % (after_kernel - after_port))
+print("per thread blocked on a Semaphore: %d bytes" % res["blocked"])
+print("per thread in sleep_for:           %d bytes" % res["sleeping"])
