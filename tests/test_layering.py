@@ -111,6 +111,11 @@ def test_portable_core_imports():
     assert bad == []
 
 
+def test_kernel_stays_small():
+    n = len(open(os.path.join(SRC, "kernel.py")).read().splitlines())
+    assert n <= 600, "kernel.py has %d lines: move a concern out" % n
+
+
 def test_no_trace_code_in_sync_objects():
     for name in ("mutex", "semaphore", "evflags", "mqueue", "condvar",
                  "mempool"):

@@ -26,11 +26,14 @@ from .trace import Trace
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "IDLE_WAIT",
-           "describe"]
+           "ANY_HANDLER", "describe"]
 
 _running = None      # the kernel whose loop is running now
 
 IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
+# the handler of ANY traps, supplied by the module that makes them
+# (muos.waitany, a layer above), so the kernel needs no import of it
+ANY_HANDLER = [None]
 _IDLE_TRAP = Trap(IDLE_WAIT)
 
 
@@ -390,7 +393,7 @@ class Kernel:
                 t._trap = trap
                 self._block(t, trap, "suspend")
         elif kind == ANY:
-            self._wait_any(t, trap)
+            ANY_HANDLER[0](self, t, trap)   # set by muos.waitany
         elif kind == IDLE_WAIT:
             t._sleeping = True
         else:
@@ -425,40 +428,6 @@ class Kernel:
         self._block(t, trap, trap.obj)
         if trap.q.on_change is not None:
             trap.q.on_change()
-
-    def _wait_any(self, t, trap):
-        ops = trap.arg
-        for i in range(len(ops)):
-            op = ops[i]
-            op.thread = t
-            op.index = i
-            try:
-                v = op.obj._try(op)
-            except Exception as e:
-                t._wake_exc = e
-                return
-            if v is not BLOCK:
-                t._wake_value = (i, v)
-                return
-        if t.interrupted:
-            t._wake_exc = Interrupted("thread %r interrupted" % t.name)
-            return
-        timeout = trap.timeout
-        if timeout is not None and timeout <= 0:
-            t._wake_value = (None, None)
-            return
-        trap.thread = t
-        t._trap = trap
-        for op in ops:
-            self._seq += 1
-            op.seq = self._seq
-            op.q.push(op)
-        if timeout is not None:
-            t._tentry = self._tq.push(self._now + timeout, t)
-        self._block(t, trap, "wait_any")
-        for op in ops:
-            if op.q.on_change is not None:
-                op.q.on_change()
 
     def _block(self, t, trap, what):
         t.state = SUSPENDED
@@ -560,12 +529,6 @@ class Kernel:
             self._stop = True
 
     # -- priorities --
-    def _set_base_priority(self, t, p):
-        if t.state == TERMINATED:
-            return
-        t.base_priority = p
-        self.recompute_priority(t)
-
     def recompute_priority(self, t):
         """Effective priority = max(base, what each held mutex gives)."""
         p = t.base_priority
