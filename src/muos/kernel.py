@@ -257,14 +257,16 @@ class Kernel:
                             ready.push_tail(cur)
                         else:
                             ready.push_head(cur)
-                        self._emit("preempt", cur, None, top.name)
+                        if self._trace is not None:
+                            self._emit("preempt", cur, None, top.name)
                         cur = None
                     elif (self.preemptive and self._slice is not None
                           and now >= cur._slice_end
                           and top.priority == cur.priority):
                         cur.state = READY
                         ready.push_tail(cur)
-                        self._emit("ready", cur, None, "slice")
+                        if self._trace is not None:
+                            self._emit("ready", cur, None, "slice")
                         cur = None
             if cur is None:
                 cur = ready.top()
@@ -288,7 +290,8 @@ class Kernel:
             self.stats.context_switches += 1
             t._stats.switches += 1
             self._overhead += self._switch_cost
-        self._emit("switch", t, None, None if prev is None else prev.name)
+        if self._trace is not None:
+            self._emit("switch", t, None, None if prev is None else prev.name)
         if self._slice is not None:
             tick = 1000000000 // self.tick_hz
             t._slice_end = (self._now // tick + self._slice) * tick
@@ -380,7 +383,8 @@ class Kernel:
             t.state = READY
             self._ready.push_tail(t)
             self._current = None
-            self._emit("ready", t, None, "yield")
+            if self._trace is not None:
+                self._emit("ready", t, None, "yield")
         elif kind == PASS:
             t._wake_value = trap.arg
         elif kind == SUSPEND:
@@ -433,7 +437,8 @@ class Kernel:
         t.state = SUSPENDED
         if self._current is t:
             self._current = None
-        self._emit("suspend", t, what)
+        if self._trace is not None:
+            self._emit("suspend", t, what)
         self.stats._block(t, what, self._now)
 
     def _deliver_fail(self, t, trap):
@@ -470,7 +475,8 @@ class Kernel:
     def _make_ready(self, t, why):
         t.state = READY
         self._ready.push_tail(t)
-        self._emit("ready", t, None, why)
+        if self._trace is not None:
+            self._emit("ready", t, None, why)
 
     def wake(self, trap, value=None, exc=None):
         """Complete ``trap``'s wait with ``value`` (or raise ``exc`` in the
@@ -482,7 +488,8 @@ class Kernel:
             value = (trap.index, value)
         t._wake_value = value
         t._wake_exc = exc
-        self._emit("wake", t, trap.obj)
+        if self._trace is not None:
+            self._emit("wake", t, trap.obj)
         self._make_ready(t, "wake")
 
     def _timeout(self, t):
@@ -555,7 +562,12 @@ class Kernel:
                         op.q.on_change()
 
     # -- contexts --
-    def _check_block(self, what):
+    def _check_block(self, what, obj=None):
+        if (not self._isr and not self._lock and not self._irqs.mask
+                and self._current is not None):
+            return self
+        if obj is not None:
+            what = "%s.%s" % (describe(obj), what)
         if self._isr:
             raise ContextError("%s may block: not allowed in an interrupt "
                                "handler or timer callback" % what)

@@ -91,9 +91,9 @@ class MessageQueue:
     def send(self, msg, priority=0):
         """Send, waiting while the queue is full. Thread context; may
         block."""
-        what = "%s.send" % describe(self)
-        self._check_priority(priority, what)
-        current_kernel(what)._check_block(what)
+        if type(priority) is not int:
+            self._check_priority(priority, "%s.send" % describe(self))
+        current_kernel("MessageQueue.send")._check_block("send", self)
         return Trap(WAIT, self, (msg, priority), self._senders)
 
     def try_send(self, msg, priority=0):
@@ -116,8 +116,7 @@ class MessageQueue:
     def receive(self):
         """The most urgent message, waiting for one. Thread context; may
         block."""
-        what = "%s.receive" % describe(self)
-        current_kernel(what)._check_block(what)
+        current_kernel("MessageQueue.receive")._check_block("receive", self)
         return Trap(WAIT, self, None, self._receivers)
 
     def try_receive(self):

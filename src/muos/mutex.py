@@ -174,8 +174,9 @@ class Mutex:
         """Lock, waiting while another thread owns it. Thread context; may
         block."""
         k = current_kernel("Mutex.lock")
-        k._thread_context("%s.lock" % self._label())
-        k._check_block("%s.lock" % self._label())
+        if k._isr or k._current is None:
+            k._thread_context("%s.lock" % self._label())
+        k._check_block("lock", self)
         return Trap(WAIT, self, None, self._q)
 
     def try_lock(self):

@@ -65,8 +65,7 @@ class Semaphore:
 
     def wait(self):
         """Take one unit, waiting for it. Thread context; may block."""
-        current_kernel("Semaphore.wait")._check_block(
-            "%s.wait" % describe(self))
+        current_kernel("Semaphore.wait")._check_block("wait", self)
         return Trap(WAIT, self, None, self._q)
 
     def try_wait(self):
