@@ -36,7 +36,7 @@ def test_sample_runs(code, capsys):
     if re.search(r"^\s*(import|from) machine\b", code, re.M):
         pytest.skip("runs on a MicroPython board (tested with a fake "
                     "machine module in tests/mpy/machine_port.py)")
-    exec(compile(code, "<doc sample>", "exec"), {"__name__": "__doc__"})
+    exec(compile(code, "<doc sample>", "exec"), {"__name__": "__main__"})
 
 
 def test_names_table_mentions_every_object():
