@@ -136,7 +136,10 @@ class Mutex:
     def _acquire(self, t):
         self.owner = t
         self._count = 1
-        t._held.append(self)
+        if t._held:
+            t._held.append(self)
+        else:
+            t._held = [self]       # most threads never hold a mutex
         t._kernel.recompute_priority(t)
 
     def _owner_dead(self):

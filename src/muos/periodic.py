@@ -60,7 +60,7 @@ class periodic:
         if self._index >= 0:
             # the previous job completes now
             st = k._current._stats
-            st.response_times.append(
+            st.add_response(
                 ns_to_ticks(now - self._release, k.tick_hz))
             if now > self._release + self._deadline:
                 st.deadline_misses += 1

@@ -40,7 +40,7 @@ def ticks_to_ns(ticks, tick_hz, what="duration"):
 class ThreadStats:
     """What one thread did: CPU time, switches, periodic jobs."""
 
-    __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "response_times",
+    __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "_rt",
                  "deadline_misses", "seq", "masked_ns", "waits",
                  "inversion_ns", "blk_at", "blk_on", "_stats")
 
@@ -49,17 +49,33 @@ class ThreadStats:
         self.tick_hz = tick_hz
         self.cpu_ns = 0
         self.switches = 0
-        self.response_times = []
+        self._rt = None         # response times, made at the first job
         self.deadline_misses = 0
         self.seq = seq
         self.masked_ns = 0      # its longest interrupts-masked section
         # ns of ended waits per thing waited on: the object itself, or
         # "sleep", "suspend", "wait_any" (objects are named when read)
-        self.waits = {}
+        self.waits = None       # made at the first ended wait
         self.inversion_ns = 0   # ns of priority inversion it suffered
         self.blk_at = 0         # when its current wait began
         self.blk_on = None      # what it waits on now, or None
         self._stats = stats     # the Stats it belongs to
+
+    @property
+    def response_times(self):
+        """Response time of each completed periodic job, in job order."""
+        r = self._rt
+        return r if r is not None else []
+
+    @response_times.setter
+    def response_times(self, v):
+        self._rt = list(v)
+
+    def add_response(self, r):
+        if self._rt is None:
+            self._rt = [r]
+        else:
+            self._rt.append(r)
 
     def _waits_ns(self):
         """{name: ns} of every wait, the one in progress counted up to
@@ -67,7 +83,7 @@ class ThreadStats:
         st = self._stats
         name_of = st.name_of if st is not None else _name
         out = {}
-        w = self.waits
+        w = self.waits or {}
         for k in w:
             n = name_of(k)
             out[n] = out.get(n, 0) + w[k]
@@ -181,6 +197,7 @@ class Stats:
         self.deep_sleep_ns = 0  # part of idle_ns spent in deep sleep
         self.context_switches = 0
         self.threads = {}
+        self._dups = {}         # name -> last #n given to a duplicate
         self._order = []        # ThreadStats in creation order
         self.idle_ns = 0        # time the idle thread had the CPU
         self.elapsed_ns = 0     # kept current by the kernel
@@ -238,11 +255,14 @@ class Stats:
         if on is None:
             return
         st.blk_on = None
+        w = st.waits
+        if w is None:
+            w = st.waits = {}   # most threads never wait: made on demand
         try:
-            st.waits[on] += now - st.blk_at
+            w[on] += now - st.blk_at
         except KeyError:
             self.name_of(on)    # numbered in a deterministic order
-            st.waits[on] = now - st.blk_at
+            w[on] = now - st.blk_at
         mw = self._mwaits
         if mw:
             for i in range(len(mw)):
@@ -363,10 +383,14 @@ class Stats:
 
     def add_thread(self, name):
         key = name
-        n = 1
-        while key in self.threads:
-            n += 1
-            key = "%s#%d" % (name, n)
+        if key in self.threads:
+            # name#2, name#3, ...: O(1) per thread however many share it
+            dup = self._dups
+            n = dup.get(name, 1)
+            while key in self.threads:
+                n += 1
+                key = "%s#%d" % (name, n)
+            dup[name] = n
         st = ThreadStats(key, self.tick_hz, len(self._order), self)
         self.threads[key] = st
         self._order.append(st)

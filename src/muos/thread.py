@@ -80,8 +80,8 @@ class Thread:
         "name", "base_priority", "priority", "state", "result", "exception",
         "interrupted", "_kernel", "_coro", "_stats", "_seq",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
-        "_rnext", "_rprev", "_rlevel", "_held", "_ceilings",
-        "_resume_pending", "_joinq", "_slice_end", "_flags", "_reported",
+        "_rnext", "_rprev", "_rlevel", "_held",
+        "_resume_pending", "_joinq", "_slice_end", "_flags",
         "_sleeping",
     )
 
@@ -105,13 +105,11 @@ class Thread:
         self._rnext = None
         self._rprev = None
         self._rlevel = 0
-        self._held = []            # mutexes held, in locking order
-        self._ceilings = 0
+        self._held = ()            # mutexes held, in locking order
         self._resume_pending = False
-        self._joinq = WaitQueue(self)
+        self._joinq = None         # its joiners' WaitQueue, made on demand
         self._slice_end = 0
         self._flags = None
-        self._reported = False
         self._sleeping = False
 
     def __repr__(self):
@@ -136,7 +134,10 @@ class Thread:
         if k._current is self:
             raise DeadlockError("thread %r cannot join itself" % self.name,
                                 [self])
-        return Trap(WAIT, self, None, self._joinq)
+        q = self._joinq
+        if q is None:
+            q = self._joinq = WaitQueue(self)
+        return Trap(WAIT, self, None, q)
 
     def interrupt(self):
         """Set ``interrupted``; a blocked thread's wait raises
