@@ -31,7 +31,7 @@ from .waitany import wait_any
 try:                      # CPython only: MicroPython has no threading
     from .ports.host import HostPort
 except ImportError:
-    HostPort = None
+    HostPort = None  # type: ignore[misc,assignment]
 
 __version__ = "0.1.0"
 

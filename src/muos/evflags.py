@@ -137,4 +137,4 @@ class ThreadFlags(EventFlags):
                                "flags" % (what, self.owner.name))
 
 
-_thread.FLAGS_FACTORY = ThreadFlags
+_thread.FLAGS_FACTORY = ThreadFlags  # type: ignore[assignment]

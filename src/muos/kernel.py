@@ -33,7 +33,7 @@ _running = None      # the kernel whose loop is running now
 IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # the handler of ANY traps, supplied by the module that makes them
 # (muos.waitany, a layer above), so the kernel needs no import of it
-ANY_HANDLER = [None]
+ANY_HANDLER = [None]  # type: list
 _IDLE_TRAP = Trap(IDLE_WAIT)
 
 

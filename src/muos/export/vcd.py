@@ -63,9 +63,9 @@ def write(trace, path):
                 if st == "blocked":
                     st = "blocked:%s" % re.sub(r"\s", "_", str(obj))
                 changes.append((t, state, st))
-            for s, e in tl.running[name]:
-                changes.append((s, cpu, 1))
-                changes.append((e, cpu, 0))
+            for t0, t1 in tl.running[name]:
+                changes.append((t0, cpu, 1))
+                changes.append((t1, cpu, 0))
             for t, p in tl.priority[name]:
                 changes.append((t, prio, p))
         taken = set()
@@ -75,13 +75,13 @@ def write(trace, path):
                                     init=0)
             cpu = w.register_var(scope, "cpu", "wire", size=1, init=0)
             fired = w.register_var(scope, "fired", "event")
-            for s, e in tl.active[name]:
-                changes.append((s, active, 1))
-                changes.append((s, fired, True))
-                changes.append((e, active, 0))
-            for s, e in tl.handling[name]:
-                changes.append((s, cpu, 1))
-                changes.append((e, cpu, 0))
+            for t0, t1 in tl.active[name]:
+                changes.append((t0, active, 1))
+                changes.append((t0, fired, True))
+                changes.append((t1, active, 0))
+            for t0, t1 in tl.handling[name]:
+                changes.append((t0, cpu, 1))
+                changes.append((t1, cpu, 0))
         # one value per signal per instant: the last one; sorted is
         # stable, so changes at one instant keep the order they happened
         changes.sort(key=lambda c: c[0])
