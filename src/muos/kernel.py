@@ -295,7 +295,7 @@ class Kernel:
         if self._slice is not None:
             tick = 1000000000 // self.tick_hz
             t._slice_end = (self._now // tick + self._slice) * tick
-        if t is self.idle:
+        if t is self.idle and self._dead * 4 >= len(self._threads) > 0:
             t._sleeping = False      # let it reclaim before it sleeps again
 
     def _advance(self, cur, until_ns):
