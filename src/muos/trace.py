@@ -7,7 +7,7 @@ program compare equal. Exporters (Perfetto, VCD, HTML) live in
 ``muos.export`` and are loaded lazily; they never load on MicroPython.
 """
 
-from .stats import ns_to_ticks
+from .stats import Stats, ns_to_ticks
 
 __all__ = ["Trace", "EVENT_KINDS"]
 
@@ -34,29 +34,14 @@ class Trace:
         self.tick_hz = tick_hz
         self.events = []
         self.stats = stats          # the run's Stats (for the exporters)
-        self._names = {}
-        self._ntype = {}
+        # names objects as the run's Stats does (a private one if none)
+        self._namer = stats if stats is not None else Stats(tick_hz)
 
     def name_of(self, obj):
         """The name an object has in events: its ``name``, else its type
         and a number counted per type in order of first appearance
         (deterministic), the same names as in the run's ``Stats``."""
-        if obj is None or isinstance(obj, str):
-            return obj
-        name = getattr(obj, "name", None)
-        if name is not None:
-            return name
-        if self.stats is not None:
-            return self.stats.name_of(obj)
-        key = id(obj)
-        n = self._names.get(key)
-        if n is None:
-            tp = type(obj).__name__
-            c = self._ntype.get(tp, 0) + 1
-            self._ntype[tp] = c
-            n = "%s#%d" % (tp, c)
-            self._names[key] = n
-        return n
+        return self._namer.name_of(obj)
 
     # -- exporters: muos.export, CPython only, imported on first use --
     def to_perfetto(self, path):
