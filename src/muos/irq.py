@@ -206,6 +206,15 @@ class Interrupts:
         self.timer_irq = None    # runs expired software timers
         self.due_timers = []
 
+    def has_lines(self):
+        """True when a line other than the software-timer one exists (an
+        interrupt may then come from outside the kernel)."""
+        timers = self.timer_irq
+        for irq in self.k.interrupts:
+            if irq is not timers:
+                return True
+        return False
+
     # -- software timers: their callbacks run in one interrupt --
     def timer_expired(self, timer):
         if self.timer_irq is None:

@@ -187,13 +187,7 @@ class HostPort:
         kernel with nothing timed sleeps until woken instead of stopping
         (``muos.Stalled`` still reports a program that has none)."""
         k = self.kernel
-        if k is None:
-            return False
-        timers = k._irqs.timer_irq
-        for irq in k.interrupts:
-            if irq is not timers:
-                return True
-        return False
+        return k is not None and k._irqs.has_lines()
 
     # -- external interrupt sources --
     def irq_on_readable(self, f, interrupt):

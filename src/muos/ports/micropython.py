@@ -150,13 +150,7 @@ class MachinePort:
         """True when a line other than the software-timer one exists: an
         idle kernel with nothing timed then sleeps until an interrupt."""
         k = self.kernel
-        if k is None:
-            return False
-        timers = k._irqs.timer_irq
-        for irq in k.interrupts:
-            if irq is not timers:
-                return True
-        return False
+        return k is not None and k._irqs.has_lines()
 
     # -- hardware interrupts --
     def irq_handler(self, interrupt):
