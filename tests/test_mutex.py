@@ -12,37 +12,7 @@ import pytest
 import muos
 from muos import (ContextError, DeadlockError, Interrupted, Mutex,
                   NotOwnerError, NotRecoverable, OwnerDead, Stalled)
-
-
-class Log(list):
-    def __call__(self, *what):
-        self.append((muos.now(),) + what)
-
-
-def play(*specs, allowed=(), **kw):
-    """Run (name, priority, fn) threads; returns the list of threads. A
-    thread that ends with an exception not in ``allowed`` fails the test
-    (so a broken thread cannot just drop log lines)."""
-
-    async def main():
-        ts = [muos.spawn(fn, name=n, priority=p) for n, p, fn in specs]
-        for t in ts:
-            try:
-                await t.join()
-            except muos.ThreadError:
-                pass
-        return ts
-
-    ts = muos.run(main, **kw).value
-    for t in ts:
-        if t.exception is not None and not isinstance(t.exception, allowed):
-            raise AssertionError("thread %r raised %r" % (t.name,
-                                                          t.exception))
-    return ts
-
-
-def me():
-    return muos.this_thread()
+from objects_support import Log, me, play
 
 
 # -- basic ownership --------------------------------------------------------

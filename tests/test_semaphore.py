@@ -10,36 +10,7 @@ import pytest
 import muos
 from muos import (BinarySemaphore, ContextError, Interrupted, Semaphore,
                   Stalled)
-
-
-class Log(list):
-    def __call__(self, *what):
-        self.append((muos.now(),) + what)
-
-
-def me():
-    return muos.this_thread()
-
-
-def play(*specs, **kw):
-    """Run (name, priority, fn) threads under main, which joins them; a
-    thread ending with an exception fails the test."""
-
-    async def main():
-        ts = [muos.spawn(fn, name=n, priority=p) for n, p, fn in specs]
-        for t in ts:
-            try:
-                await t.join()
-            except muos.ThreadError:
-                pass
-        return ts
-
-    ts = muos.run(main, **kw).value
-    for t in ts:
-        if t.exception is not None:
-            raise AssertionError("thread %r raised %r" % (t.name,
-                                                          t.exception))
-    return ts
+from objects_support import Log, me, play
 
 
 # -- construction -------------------------------------------------------------
