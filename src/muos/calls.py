@@ -8,7 +8,7 @@ check their context before any await (API.md: the call itself raises).
 
 from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
-from .kernel import current_kernel, running_kernel
+from .kernel import can_block, current_kernel, running_kernel
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap
 
@@ -34,14 +34,16 @@ def now():
 
 def sleep_for(ticks):
     """Sleep for ``ticks`` (µOS++ ``sleep_for``). Thread context; may block."""
-    k = current_kernel("muos.sleep_for")._check_block("muos.sleep_for")
+    k = can_block("muos.sleep_for")
+    if type(ticks) is int and ticks >= 0:
+        return Trap(SLEEP, None, k._now + ticks * 1000000000 // k.tick_hz)
     return Trap(SLEEP, None, k._now + k.to_ns(ticks, "sleep_for: ticks"))
 
 
 def sleep_until(tick):
     """Sleep until the absolute ``tick``; returns at once if it is past.
     Thread context; may block."""
-    k = current_kernel("muos.sleep_until")._check_block("muos.sleep_until")
+    k = can_block("muos.sleep_until")
     return Trap(SLEEP, None, k.abs_ns(tick, "sleep_until: tick"))
 
 
@@ -71,7 +73,7 @@ def spawn(fn, *args, name=None, priority=Priority.NORMAL):
 def suspend():
     """Block until ``Thread.resume()`` (one kept if it came first).
     Thread context; may block."""
-    current_kernel("muos.suspend")._check_block("muos.suspend")
+    can_block("muos.suspend")
     return Trap(SUSPEND)
 
 

@@ -1,32 +1,38 @@
-"""The kernel: run loop, current thread, ready list, traps, priorities.
+"""The kernel: run loop, current thread, ready list, traps, waking.
 
-Owns: ``Kernel`` and the notion of "the running kernel". Imports the
-layers below it (thread, ready, timeq, waitq, traps, stats, trace, errors,
-ports.sim). It never knows what a semaphore or a mutex is: objects give it
-traps (``obj._try(trap)`` and ``trap.q``) and call ``wake()``; a wait
-queue's ``on_change`` hook is how inheritance propagates through it.
+Owns: ``Kernel`` (its plain parts are in kernelbase.py) and the notion of
+"the running kernel". Imports the layers below it (thread, ready, timeq,
+waitq, traps, stats, trace, errors, ports.sim). It never knows what a
+semaphore or a mutex is: objects give it traps (``obj._try(trap)`` and
+``trap.q``) and call ``wake()``; a wait queue's ``on_change`` hook is how
+inheritance propagates through it.
 
 Time is an integer count of nanoseconds (``self._now``); the port decides
 how it passes. The loop, one iteration per decision:
 fire what is due -> pick who runs -> let time pass (busy work, idle) or
-step the running coroutine to its next trap -> handle the trap.
+step the running coroutine to its next trap -> handle the trap. The
+common cases (a wait that blocks, a sleep, a plain wake-up, a sleep that
+ends) are written out inline in the loop and in ``wake``: they are the
+switch path that benchmarks/ measures.
 """
 
+from heapq import heappop, heappush
+
 from .clocks import Clock, RealTimeClock
-from .diag import describe, report, waiting_for
+from .diag import describe
 from .errors import ContextError, Interrupted
-from .irq import Interrupt, Interrupts
+from .irq import Interrupts
+from .kernelbase import KernelBase
 from .power import idle_sleep
 from .ready import ReadyList
-from .stats import Stats, ns_to_ticks, ticks_to_ns
-from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Killed,
-                     Priority, Thread, make_coroutine)
+from .stats import Stats
+from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 
-__all__ = ["Kernel", "current_kernel", "running_kernel", "IDLE_WAIT",
-           "ANY_HANDLER", "describe"]
+__all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
+           "IDLE_WAIT", "ANY_HANDLER", "describe"]
 
 _running = None      # the kernel whose loop is running now
 
@@ -50,13 +56,24 @@ def current_kernel(what="this call"):
     return k
 
 
+def can_block(label, what=None, obj=None):
+    """The running kernel if its current thread may block here, else
+    ContextError naming ``label`` (no kernel) or ``obj``.``what``."""
+    k = _running
+    if (k is not None and not k._isr and not k._lock
+            and not k._irqs.mask and k._current is not None):
+        return k
+    return current_kernel(label)._check_block(
+        label if what is None else what, obj)
+
+
 async def _idle_body(k):
     while True:
         k._reclaim()
         await _IDLE_TRAP
 
 
-class Kernel:
+class Kernel(KernelBase):
     """One CPU, its threads and its clock (API.md, "Running")."""
 
     def __init__(self, port=None, *, tick_hz=1000, preemptive=True,
@@ -86,6 +103,7 @@ class Kernel:
         self._stop_on = None         # muos.run stops when this thread ends
         self._quiet = None           # its exception is raised, not printed
         self._stop = False
+        self._timed_steps = False    # a real port wraps _step (its clock)
         self.stats = Stats(tick_hz, getattr(port, "power", None))
         self.trace = Trace(tick_hz, self.stats) if trace else None
         self._trace = self.trace
@@ -99,91 +117,6 @@ class Kernel:
         self.hrclock = Clock(self, "hrclock", 1)
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
-
-    def close(self):
-        """Discard threads that never started (muos.run does this when it
-        returns), so that Python does not warn about unawaited coroutines."""
-        for t in self._threads:
-            if t.state != TERMINATED and t._stats.switches == 0:
-                try:
-                    t._coro.close()
-                except Exception:
-                    pass
-
-    # -- time --
-    @property
-    def time_slice(self):
-        return self._slice
-
-    @time_slice.setter
-    def time_slice(self, v):
-        if v is not None and (type(v) is not int or v <= 0):
-            raise ValueError("Kernel: time_slice must be a positive int of "
-                             "ticks or None, not %r" % (v,))
-        self._slice = v
-
-    @property
-    def now(self):
-        return ns_to_ticks(self._now, self.tick_hz)
-
-    def to_ns(self, ticks, what="duration"):
-        """Ticks (int or float, >= 0) to integer nanoseconds."""
-        return ticks_to_ns(ticks, self.tick_hz, what)
-
-    def abs_ns(self, tick, what="time"):
-        """An absolute tick (may be in the past) to ns."""
-        if type(tick) in (int, float) and tick < 0:
-            return -self.to_ns(-tick, what)
-        return self.to_ns(tick, what)
-
-    # -- threads --
-    @property
-    def threads(self):
-        return [t for t in self._threads if t.state != TERMINATED]
-
-    @property
-    def current(self):
-        return self._current
-
-    def _new_thread(self, coro, name, priority):
-        self._nthreads += 1
-        t = Thread(self, coro, name, priority, self._nthreads)
-        t._stats = self.stats.add_thread(name)
-        self._threads.append(t)
-        self._ready.push_tail(t)
-        self._emit("spawn", t, None, priority)
-        return t
-
-    def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
-        """Create a thread running ``fn(*args)`` (an ``async def``) at the
-        tail of its priority's ready list. ISR-safe."""
-        coro, fname = make_coroutine(fn, args, name, priority)
-        if name is None:
-            name = "%s-%d" % (fname, self._nthreads + 1)
-        return self._new_thread(coro, name, priority)
-
-    def _reclaim(self):
-        # amortised O(1): sweep when a quarter of the list has ended
-        if self._dead and self._dead * 4 >= len(self._threads):
-            self._dead = 0
-            self._threads = [t for t in self._threads
-                             if t.state != TERMINATED]
-
-    # -- interrupts and timers --
-    def interrupt(self, name, handler, *, priority=1, cost=0):
-        """A new interrupt line whose ``handler()`` runs in interrupt
-        context when triggered (see irq.py)."""
-        irq = Interrupt(self, name, handler, priority, cost)
-        self.interrupts.append(irq)
-        self.stats.isr_latency[name] = irq.stats
-        return irq
-
-    # -- tracing --
-    def _emit(self, kind, t, obj=None, details=None):
-        tr = self._trace
-        if tr is not None:
-            tr.emit(self._now, kind, None if t is None else t.name,
-                    tr.name_of(obj), details)
 
     # -- the run loop --
     def run(self, until=None):
@@ -203,8 +136,16 @@ class Kernel:
 
     def _loop(self, until_ns):
         tq = self._tq
+        heap = tq._heap
         ready = self._ready
-        port = self.port
+        levels = ready._levels
+        heads = ready._heads
+        irqs = self._irqs
+        idle = self.idle
+        stats = self.stats
+        plain = stats._plain     # types whose waits need no stats hook
+        tick = 1000000000 // self.tick_hz
+        timed = self._timed_steps
         while True:
             if self._stop:
                 return "stopped"
@@ -212,91 +153,191 @@ class Kernel:
             if until_ns is not None and now >= until_ns:
                 return "until"
             # 1. everything due at `now` happens, in scheduling order
-            while True:
-                p = tq.pop_due(now)
-                if p is None:
-                    break
-                if type(p) is Thread:
-                    self._timeout(p)
-                else:
-                    p.fire(self)
+            if heap and heap[0][0] <= now:
+                while heap:             # tq.pop_due inline
+                    e = heap[0]
+                    p = e[2]
+                    if p is None:
+                        heappop(heap)   # cancelled
+                        continue
+                    if e[0] > now:
+                        break
+                    heappop(heap)
+                    e[2] = None
+                    if type(p) is not Thread:
+                        p.fire(self)
+                    elif (p._trap is not None and p._trap.kind == SLEEP
+                            and self._trace is None and not stats._mwaits):
+                        # a sleep ends (the common case of _timeout)
+                        p._tentry = None
+                        p._trap = None
+                        self._unblocked(p, None, None)
+                    else:
+                        self._timeout(p)
             # 2. interrupt handlers come before any thread
-            irqs = self._irqs
-            if (irqs.pending or irqs.foreign) and irqs.dispatch():
-                continue
-            if irqs.stack:
-                irqs.run_top(until_ns)
-                continue
+            if irqs.pending or irqs.foreign or irqs.stack:
+                if (irqs.pending or irqs.foreign) and irqs.dispatch():
+                    continue
+                if irqs.stack:
+                    irqs.run_top(until_ns)
+                    continue
             # 3. kernel work (switch, tick) that only interrupts preempt
             if self._overhead:
-                target = now + self._overhead
-                nt = tq.next_time()
-                if nt is not None and nt < target:
-                    target = nt
-                if until_ns is not None and target > until_ns:
-                    target = until_ns
-                self._now = port.advance(target, True)
-                self._overhead -= self._now - now
-                if self._overhead < 0:
-                    self._overhead = 0
+                self._spend_overhead(now, until_ns)
                 continue
-            # 4. who runs
+            # 4. who runs (the ready list is only looked at when a thread
+            # at least as urgent as the current one may be ready)
             cur = self._current
-            if cur is not None:
-                top = ready.top()
-                if top is not None and self._lock == 0 and not irqs.mask:
-                    if cur is self.idle or (
-                            self.preemptive and top.priority > cur.priority):
-                        cur.state = READY
-                        if (self._slice is not None and cur is not self.idle
-                                and now >= cur._slice_end
-                                and ready.has_other(cur.priority)):
-                            # its slice expired at this same instant: that
-                            # sends it to the tail (API.md) before the
-                            # preemption would keep it at the head
-                            ready.push_tail(cur)
-                        else:
-                            ready.push_head(cur)
-                        if self._trace is not None:
-                            self._emit("preempt", cur, None, top.name)
-                        cur = None
-                    elif (self.preemptive and self._slice is not None
-                          and now >= cur._slice_end
-                          and top.priority == cur.priority):
-                        cur.state = READY
-                        ready.push_tail(cur)
-                        if self._trace is not None:
-                            self._emit("ready", cur, None, "slice")
-                        cur = None
+            if cur is not None and levels and (
+                    cur is idle or -levels[0] >= cur.priority):
+                cur = self._preempt(cur, now)
             if cur is None:
-                cur = ready.top()
-                ready.remove(cur)
-                self._switch_to(cur)
+                # the most urgent ready thread off its list (ready.pop_top
+                # inline: the idle thread is always ready when none runs)
+                while True:
+                    h = heads[-levels[0]]
+                    cur = h._rnext
+                    if cur is not h:
+                        break
+                    ready.top()          # drops the empty level
+                nxt = cur._rnext
+                h._rnext = nxt
+                nxt._rprev = h
+                cur._rnext = None
+                ready.count -= 1
+                cur.state = RUNNING
+                self._current = cur
+                prev = self._last
+                if cur is not prev:
+                    self._last = cur
+                    stats.context_switches += 1
+                    cur._stats.switches += 1
+                    self._overhead += self._switch_cost
+                if self._trace is not None:
+                    self._emit("switch", cur, None,
+                               None if prev is None else prev.name)
+                if self._slice is not None:
+                    cur._slice_end = (now // tick + self._slice) * tick
+                if cur is idle and self._dead * 4 >= len(self._threads) > 0:
+                    cur._sleeping = False  # reclaim before sleeping again
                 if self._overhead:
                     continue
             # 5. time passes while it computes (or idles), or it steps
             if cur._work > 0 or cur._sleeping:
                 if self._advance(cur, until_ns) is False:
                     return "idle"
-            else:
+                continue
+            if timed:
                 self._step(cur)
+                continue
+            exc = cur._wake_exc
+            try:
+                if exc is not None:
+                    cur._wake_exc = None
+                    trap = cur._coro.throw(exc)
+                else:
+                    v = cur._wake_value
+                    cur._wake_value = None
+                    trap = cur._coro.send(v)
+            except BaseException as e:
+                self._ended(cur, e)
+                continue
+            if type(trap) is not Trap:
+                self._trap_in(cur, trap)
+                continue
+            if trap.kind != WAIT:
+                if (trap.kind != SLEEP or trap.arg <= now or cur.interrupted
+                        or self._trace is not None):
+                    self._trap_in(cur, trap)
+                    continue
+                # the common sleep, inline (see _trap_in)
+                trap.thread = cur
+                cur._trap = trap
+                tq._seq += 1
+                entry = [trap.arg, tq._seq, cur]
+                heappush(heap, entry)
+                cur._tentry = entry
+                cur.state = SUSPENDED
+                self._current = None
+                st = cur._stats
+                st.blk_at = now
+                st.blk_on = "sleep"
+                continue
+            # the common wait, inline: try it; if it must block, queue it
+            trap.thread = cur
+            obj = trap.obj
+            try:
+                v = obj._try(trap)
+            except Exception as e:
+                cur._wake_exc = e
+                continue
+            if v is not BLOCK:
+                cur._wake_value = v
+                continue
+            q = trap.q
+            if (trap.timeout is not None or cur.interrupted
+                    or q.on_change is not None or self._trace is not None
+                    or type(obj) not in plain):
+                self._suspend(cur, trap)
+                continue
+            self._seq += 1
+            trap.seq = self._seq
+            cur._trap = trap
+            items = q.items
+            if not items or items[-1].thread.priority >= cur.priority:
+                items.append(trap)       # behind every one as urgent
+            else:
+                q.push(trap)
+            cur.state = SUSPENDED
+            self._current = None
+            st = cur._stats
+            st.blk_at = now
+            st.blk_on = obj
 
-    def _switch_to(self, t):
-        t.state = RUNNING
-        self._current = t
-        prev = self._last
-        if t is not prev:
-            self._last = t
-            self.stats.context_switches += 1
-            t._stats.switches += 1
-            self._overhead += self._switch_cost
-        if self._trace is not None:
-            self._emit("switch", t, None, None if prev is None else prev.name)
-        if self._slice is not None:
-            tick = 1000000000 // self.tick_hz
-            t._slice_end = (self._now // tick + self._slice) * tick
-        if t is self.idle and self._dead * 4 >= len(self._threads) > 0:
-            t._sleeping = False      # let it reclaim before it sleeps again
+    def _spend_overhead(self, now, until_ns):
+        target = now + self._overhead
+        nt = self._tq.next_time()
+        if nt is not None and nt < target:
+            target = nt
+        if until_ns is not None and target > until_ns:
+            target = until_ns
+        self._now = self.port.advance(target, True)
+        self._overhead -= self._now - now
+        if self._overhead < 0:
+            self._overhead = 0
+
+    def _preempt(self, cur, now):
+        """The current thread, or None when a ready one takes its place
+        (it goes to the head of its level, or to the tail when its
+        round-robin slice ended at this instant)."""
+        ready = self._ready
+        top = ready.top()
+        if top is None or self._lock or self._irqs.mask:
+            return cur
+        if cur is self.idle or (self.preemptive
+                                and top.priority > cur.priority):
+            cur.state = READY
+            if (self._slice is not None and cur is not self.idle
+                    and now >= cur._slice_end
+                    and ready.has_other(cur.priority)):
+                # its slice expired at this same instant: that sends it
+                # to the tail (API.md) before the preemption would keep
+                # it at the head
+                ready.push_tail(cur)
+            else:
+                ready.push_head(cur)
+            if self._trace is not None:
+                self._emit("preempt", cur, None, top.name)
+            return None
+        if (self.preemptive and self._slice is not None
+                and now >= cur._slice_end
+                and top.priority == cur.priority):
+            cur.state = READY
+            ready.push_tail(cur)
+            if self._trace is not None:
+                self._emit("ready", cur, None, "slice")
+            return None
+        return cur
 
     def _advance(self, cur, until_ns):
         now = self._now
@@ -346,15 +387,24 @@ class Kernel:
                 v = t._wake_value
                 t._wake_value = None
                 trap = t._coro.send(v)
-        except StopIteration as e:
+        except BaseException as e:
+            self._ended(t, e)
+            return
+        self._trap_in(t, trap)
+
+    def _ended(self, t, e):
+        """``t``'s coroutine raised ``e`` out of a step."""
+        if type(e) is StopIteration:
             self._finish(t, e.args[0] if e.args else None, None)
-            return
-        except Killed:
+        elif type(e) is Killed:
             self._finish(t, None, None, "kill")
-            return
-        except Exception as e:
+        elif isinstance(e, Exception):
             self._finish(t, None, e)
-            return
+        else:
+            raise e
+
+    def _trap_in(self, t, trap):
+        """Act on the trap ``t`` awaited."""
         if type(trap) is not Trap:
             t._wake_exc = TypeError(
                 "thread %r awaited %r, which is not a muos operation "
@@ -415,6 +465,10 @@ class Kernel:
         if v is not BLOCK:
             t._wake_value = v
             return
+        self._suspend(t, trap)
+
+    def _suspend(self, t, trap):
+        """Queue ``t`` on ``trap.q`` (its operation must wait)."""
         if t.interrupted:
             t._wake_exc = Interrupted("thread %r interrupted before waiting "
                                       "on %s" % (t.name, describe(trap.obj)))
@@ -482,6 +536,12 @@ class Kernel:
         """Complete ``trap``'s wait with ``value`` (or raise ``exc`` in the
         waiter). The caller has already removed it from its queue. ISR-safe."""
         t = trap.thread
+        if (t._trap is trap and t._tentry is None and self._trace is None
+                and not self.stats._mwaits):
+            # the common case: one plain wait without a timeout ends
+            t._trap = None
+            self._unblocked(t, value, exc)
+            return
         blocked = t._trap
         self._withdraw(t, trap)
         if blocked is not None and blocked.kind == ANY:
@@ -491,6 +551,34 @@ class Kernel:
         if self._trace is not None:
             self._emit("wake", t, trap.obj)
         self._make_ready(t, "wake")
+
+    def _unblocked(self, t, value, exc):
+        """``t``'s plain wait ended (its trap and timeout are gone): count
+        the time it waited, make it ready at the tail of its level."""
+        st = t._stats
+        w = st.waits
+        on = st.blk_on
+        if w is not None and on in w:
+            w[on] += self._now - st.blk_at
+            st.blk_on = None
+        else:                       # the first wait on that object
+            self.stats._unblock(t, self._now)
+        t._wake_value = value
+        t._wake_exc = exc
+        t.state = READY
+        # ready.push_tail inline
+        r = self._ready
+        p = t.priority
+        t._rlevel = p
+        h = r._heads[p]
+        prv = h._rprev
+        t._rnext = h
+        t._rprev = prv
+        prv._rnext = t
+        h._rprev = t
+        r.count += 1
+        if not r._listed[p]:
+            r.top_level(p)
 
     def _timeout(self, t):
         t._tentry = None
@@ -507,94 +595,3 @@ class Kernel:
             self._deliver_fail(t, trap)
         self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
         self._make_ready(t, "timeout")
-
-    def _finish(self, t, result, exc, how="return"):
-        t.state = TERMINATED
-        self._dead += 1
-        t.result = result
-        t.exception = exc
-        t._work = 0
-        if self._current is t:
-            self._current = None
-        if self._last is t:
-            self._last = None
-        self._emit("exit", t, None,
-                   how if exc is None else type(exc).__name__)
-        held = t._held
-        while held:
-            held[-1]._owner_died(t)
-        q = t._joinq
-        while q:
-            trap = q.pop()
-            if exc is None:
-                self.wake(trap, result)
-            else:
-                self.wake(trap, None, t._error())
-        if exc is not None and t is not self._quiet:
-            report("thread %r" % t.name, exc)
-        if t is self._stop_on:
-            self._stop = True
-
-    # -- priorities --
-    def recompute_priority(self, t):
-        """Effective priority = max(base, what each held mutex gives)."""
-        p = t.base_priority
-        for m in t._held:
-            b = m._boost()
-            if b > p:
-                p = b
-        if p == t.priority:
-            return
-        old = t.priority
-        t.priority = p
-        self._emit("priority", t, None, (old, p))
-        self.stats._priority(t, self._now)
-        if t.state == READY:
-            self._ready.remove(t)
-            self._ready.push_tail(t)
-        elif t.state == SUSPENDED:
-            trap = t._trap
-            if trap is not None and trap.kind in (WAIT, ANY):
-                ops = trap.arg if trap.kind == ANY else (trap,)
-                for op in ops:
-                    op.q.reposition(op)
-                    if op.q.on_change is not None:
-                        op.q.on_change()
-
-    # -- contexts --
-    def _check_block(self, what, obj=None):
-        if (not self._isr and not self._lock and not self._irqs.mask
-                and self._current is not None):
-            return self
-        if obj is not None:
-            what = "%s.%s" % (describe(obj), what)
-        if self._isr:
-            raise ContextError("%s may block: not allowed in an interrupt "
-                               "handler or timer callback" % what)
-        if self._lock:
-            raise ContextError("%s may block: not allowed while the "
-                               "scheduler is locked" % what)
-        if self._irqs.mask:
-            raise ContextError("%s may block: not allowed with interrupts "
-                               "disabled or masked" % what)
-        if self._current is None:
-            raise ContextError("%s must be called from a thread" % what)
-        return self
-
-    def _thread_context(self, what):
-        if self._isr:
-            raise ContextError("%s: not allowed in an interrupt handler or "
-                               "timer callback" % what)
-        t = self._current
-        if t is None:
-            raise ContextError("%s must be called from a thread" % what)
-        return t
-
-    def blocked(self):
-        """{thread name: what it waits for} of every blocked thread."""
-        out = {}
-        for t in self._threads:
-            if t.state == SUSPENDED:
-                out[t.name] = waiting_for(t._trap)
-        return out
-

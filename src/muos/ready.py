@@ -31,26 +31,33 @@ class ReadyList:
         self._levels = []                 # heap of -priority
         self.count = 0
 
-    def _insert(self, t, before):
+    def push_tail(self, t):
         p = t.priority
         t._rlevel = p
         h = self._heads[p]
-        nxt = h if before else h._rnext
-        prv = nxt._rprev
-        t._rnext = nxt
+        prv = h._rprev
+        t._rnext = h
         t._rprev = prv
         prv._rnext = t
-        nxt._rprev = t
+        h._rprev = t
         self.count += 1
         if not self._listed[p]:
             self._listed[p] = True
             heappush(self._levels, -p)
 
-    def push_tail(self, t):
-        self._insert(t, True)
-
     def push_head(self, t):
-        self._insert(t, False)
+        p = t.priority
+        t._rlevel = p
+        h = self._heads[p]
+        nxt = h._rnext
+        t._rnext = nxt
+        t._rprev = h
+        h._rnext = t
+        nxt._rprev = t
+        self.count += 1
+        if not self._listed[p]:
+            self._listed[p] = True
+            heappush(self._levels, -p)
 
     def remove(self, t):
         nxt = t._rnext
@@ -77,6 +84,31 @@ class ReadyList:
             heappop(levels)
             self._listed[p] = False
         return None
+
+    def pop_top(self):
+        """Remove and return the most urgent ready thread (one must be
+        ready: the idle thread always is when no other runs)."""
+        levels = self._levels
+        heads = self._heads
+        while True:
+            p = -levels[0]
+            h = heads[p]
+            t = h._rnext
+            if t is not h:
+                nxt = t._rnext
+                h._rnext = nxt
+                nxt._rprev = h
+                t._rnext = None
+                t._rprev = None
+                self.count -= 1
+                return t
+            heappop(levels)
+            self._listed[p] = False
+
+    def top_level(self, p):
+        """Level ``p`` has a ready thread now (a new one was linked)."""
+        self._listed[p] = True
+        heappush(self._levels, -p)
 
     def level(self, p):
         """The threads ready at priority ``p``, head first."""

@@ -5,7 +5,7 @@ traps: ``post()`` hands its unit straight to the most urgent waiter, which
 never retries (no barging, no lost wake-up).
 """
 
-from .kernel import current_kernel, describe
+from .kernel import can_block, describe
 from .traps import BLOCK, WAIT, Trap
 from .waitq import WaitQueue
 
@@ -47,9 +47,9 @@ class Semaphore:
     def post(self):
         """Release one unit: to the most urgent waiter if any, else to the
         count. False (no change) at ``max``. ISR-safe."""
-        q = self._q
-        if q.items:
-            trap = q.pop()
+        items = self._q.items
+        if items:
+            trap = items.pop(0)
             trap.thread._kernel.wake(trap, True)
             return True
         if self.max is not None and self._value >= self.max:
@@ -65,7 +65,7 @@ class Semaphore:
 
     def wait(self):
         """Take one unit, waiting for it. Thread context; may block."""
-        current_kernel("Semaphore.wait")._check_block("wait", self)
+        can_block("Semaphore.wait", "wait", self)
         return Trap(WAIT, self, None, self._q)
 
     def try_wait(self):
@@ -78,8 +78,7 @@ class Semaphore:
     def timed_wait(self, ticks):
         """Like ``wait`` but False after ``ticks``. Thread context; may
         block."""
-        k = current_kernel("Semaphore.timed_wait")._check_block(
-            "%s.timed_wait" % describe(self))
+        k = can_block("Semaphore.timed_wait", "timed_wait", self)
         return Trap(WAIT, self, None, self._q,
                     k.to_ns(ticks, "%s.timed_wait: ticks" % describe(self)),
                     False)

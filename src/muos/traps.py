@@ -52,9 +52,9 @@ class Trap:
         self.q = q              # the WaitQueue to wait on (WAIT)
         self.timeout = timeout  # relative ns, or None for no timeout
         self.fail = fail        # value on timeout, or an exception class
-        self.thread = None      # set by the kernel when processed
-        self.seq = 0            # arrival order in the wait queue
-        self.index = 0          # position among wait_any's operations
+        # set when used: thread (by the kernel when it processes the
+        # trap), seq (arrival order in the wait queue), index (position
+        # among wait_any's operations); unset until then
 
     def __iter__(self):
         return (yield self)

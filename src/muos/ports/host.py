@@ -135,6 +135,7 @@ class HostPort:
         self._main = self._tid == threading.main_thread().ident
         kernel.stats.overruns = {}
         kernel._step = self._timed(kernel, kernel._step)
+        kernel._timed_steps = True   # the loop calls _step, not inline
 
     def cost_ns(self, what, tick_hz):
         """Real ports model no costs: the real ones are paid."""

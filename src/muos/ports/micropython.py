@@ -91,6 +91,7 @@ class MachinePort:
         self.now()
         self._ns = 0                     # kernel time starts at attach
         kernel._step = self._timed(kernel, kernel._step)
+        kernel._timed_steps = True   # the loop calls _step, not inline
 
     def cost_ns(self, what, tick_hz):
         """Real ports model no costs: the real ones are paid."""

@@ -1,0 +1,198 @@
+"""The kernel's plain parts: time conversions, views of its threads and
+the context checks every blocking call makes, and the recomputation
+of a thread's effective priority (priority inheritance).
+
+Owns: ``KernelBase``, the base class of ``Kernel``; kernel.py keeps the
+run loop, the traps, blocking and waking. Imports ``diag``, ``errors``,
+``irq``, ``stats``, ``thread``, ``traps``.
+"""
+
+from .diag import describe, report, waiting_for
+from .errors import ContextError
+from .irq import Interrupt
+from .stats import ns_to_ticks, ticks_to_ns
+from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
+                     make_coroutine)
+from .traps import ANY, WAIT
+
+__all__ = ["KernelBase"]
+
+
+class KernelBase:
+    """What ``Kernel`` offers besides running: see kernel.py."""
+
+    # -- tracing --
+    def _emit(self, kind, t, obj=None, details=None):
+        tr = self._trace
+        if tr is not None:
+            tr.emit(self._now, kind, None if t is None else t.name,
+                    tr.name_of(obj), details)
+
+    # -- threads and interrupt lines: creation and end --
+    def _new_thread(self, coro, name, priority):
+        self._nthreads += 1
+        t = Thread(self, coro, name, priority, self._nthreads)
+        t._stats = self.stats.add_thread(name)
+        self._threads.append(t)
+        self._ready.push_tail(t)
+        self._emit("spawn", t, None, priority)
+        return t
+
+    def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
+        """Create a thread running ``fn(*args)`` (an ``async def``) at the
+        tail of its priority's ready list. ISR-safe."""
+        coro, fname = make_coroutine(fn, args, name, priority)
+        if name is None:
+            name = "%s-%d" % (fname, self._nthreads + 1)
+        return self._new_thread(coro, name, priority)
+
+    def _reclaim(self):
+        # amortised O(1): sweep when a quarter of the list has ended
+        if self._dead and self._dead * 4 >= len(self._threads):
+            self._dead = 0
+            self._threads = [t for t in self._threads
+                             if t.state != TERMINATED]
+
+    # -- interrupts and timers --
+    def interrupt(self, name, handler, *, priority=1, cost=0):
+        """A new interrupt line whose ``handler()`` runs in interrupt
+        context when triggered (see irq.py)."""
+        irq = Interrupt(self, name, handler, priority, cost)
+        self.interrupts.append(irq)
+        self.stats.isr_latency[name] = irq.stats
+        return irq
+
+    def _finish(self, t, result, exc, how="return"):
+        t.state = TERMINATED
+        self._dead += 1
+        t.result = result
+        t.exception = exc
+        t._work = 0
+        if self._current is t:
+            self._current = None
+        if self._last is t:
+            self._last = None
+        self._emit("exit", t, None,
+                   how if exc is None else type(exc).__name__)
+        held = t._held
+        while held:
+            held[-1]._owner_died(t)
+        q = t._joinq
+        while q:
+            trap = q.pop()
+            if exc is None:
+                self.wake(trap, result)
+            else:
+                self.wake(trap, None, t._error())
+        if exc is not None and t is not self._quiet:
+            report("thread %r" % t.name, exc)
+        if t is self._stop_on:
+            self._stop = True
+
+    def close(self):
+        """Discard threads that never started (muos.run does this when it
+        returns), so that Python does not warn about unawaited coroutines."""
+        for t in self._threads:
+            if t.state != TERMINATED and t._stats.switches == 0:
+                try:
+                    t._coro.close()
+                except Exception:
+                    pass
+
+    # -- time --
+    @property
+    def time_slice(self):
+        return self._slice
+
+    @time_slice.setter
+    def time_slice(self, v):
+        if v is not None and (type(v) is not int or v <= 0):
+            raise ValueError("Kernel: time_slice must be a positive int of "
+                             "ticks or None, not %r" % (v,))
+        self._slice = v
+
+    @property
+    def now(self):
+        return ns_to_ticks(self._now, self.tick_hz)
+
+    def to_ns(self, ticks, what="duration"):
+        """Ticks (int or float, >= 0) to integer nanoseconds."""
+        return ticks_to_ns(ticks, self.tick_hz, what)
+
+    def abs_ns(self, tick, what="time"):
+        """An absolute tick (may be in the past) to ns."""
+        if type(tick) in (int, float) and tick < 0:
+            return -self.to_ns(-tick, what)
+        return self.to_ns(tick, what)
+
+    # -- threads --
+    @property
+    def threads(self):
+        return [t for t in self._threads if t.state != TERMINATED]
+
+    @property
+    def current(self):
+        return self._current
+
+    # -- contexts --
+    def _check_block(self, what, obj=None):
+        if (not self._isr and not self._lock and not self._irqs.mask
+                and self._current is not None):
+            return self
+        if obj is not None:
+            what = "%s.%s" % (describe(obj), what)
+        if self._isr:
+            raise ContextError("%s may block: not allowed in an interrupt "
+                               "handler or timer callback" % what)
+        if self._lock:
+            raise ContextError("%s may block: not allowed while the "
+                               "scheduler is locked" % what)
+        if self._irqs.mask:
+            raise ContextError("%s may block: not allowed with interrupts "
+                               "disabled or masked" % what)
+        if self._current is None:
+            raise ContextError("%s must be called from a thread" % what)
+        return self
+
+    def _thread_context(self, what):
+        if self._isr:
+            raise ContextError("%s: not allowed in an interrupt handler or "
+                               "timer callback" % what)
+        t = self._current
+        if t is None:
+            raise ContextError("%s must be called from a thread" % what)
+        return t
+
+    def blocked(self):
+        """{thread name: what it waits for} of every blocked thread."""
+        out = {}
+        for t in self._threads:
+            if t.state == SUSPENDED:
+                out[t.name] = waiting_for(t._trap)
+        return out
+
+    # -- priorities --
+    def recompute_priority(self, t):
+        """Effective priority = max(base, what each held mutex gives)."""
+        p = t.base_priority
+        for m in t._held:
+            b = m._boost()
+            if b > p:
+                p = b
+        if p == t.priority:
+            return
+        old = t.priority
+        t.priority = p
+        self._emit("priority", t, None, (old, p))
+        self.stats._priority(t, self._now)
+        if t.state == READY:
+            self._ready.remove(t)
+            self._ready.push_tail(t)
+        elif t.state == SUSPENDED:
+            trap = t._trap
+            if trap is not None and trap.kind in (WAIT, ANY):
+                ops = trap.arg if trap.kind == ANY else (trap,)
+                for op in ops:
+                    op.q.reposition(op)
+                    if op.q.on_change is not None:
+                        op.q.on_change()
