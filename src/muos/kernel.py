@@ -144,8 +144,8 @@ class Kernel(KernelBase):
         idle = self.idle
         stats = self.stats
         plain = stats._plain     # types whose waits need no stats hook
-        tick = 1000000000 // self.tick_hz
         timed = self._timed_steps
+        switch_cost = self._switch_cost
         while True:
             if self._stop:
                 return "stopped"
@@ -170,8 +170,7 @@ class Kernel(KernelBase):
                             and self._trace is None and not stats._mwaits):
                         # a sleep ends (the common case of _timeout)
                         p._tentry = None
-                        p._trap = None
-                        self._unblocked(p, None, None)
+                        self.wake(p._trap, None)
                     else:
                         self._timeout(p)
             # 2. interrupt handlers come before any thread
@@ -212,12 +211,12 @@ class Kernel(KernelBase):
                     self._last = cur
                     stats.context_switches += 1
                     cur._stats.switches += 1
-                    self._overhead += self._switch_cost
+                    if switch_cost:
+                        self._overhead += switch_cost
                 if self._trace is not None:
                     self._emit("switch", cur, None,
                                None if prev is None else prev.name)
-                if self._slice is not None:
-                    cur._slice_end = (now // tick + self._slice) * tick
+                cur._slice_from = now      # its round-robin slice starts
                 if cur is idle and self._dead * 4 >= len(self._threads) > 0:
                     cur._sleeping = False  # reclaim before sleeping again
                 if self._overhead:
@@ -318,7 +317,7 @@ class Kernel(KernelBase):
                                 and top.priority > cur.priority):
             cur.state = READY
             if (self._slice is not None and cur is not self.idle
-                    and now >= cur._slice_end
+                    and now >= self._slice_end(cur)
                     and ready.has_other(cur.priority)):
                 # its slice expired at this same instant: that sends it
                 # to the tail (API.md) before the preemption would keep
@@ -330,7 +329,7 @@ class Kernel(KernelBase):
                 self._emit("preempt", cur, None, top.name)
             return None
         if (self.preemptive and self._slice is not None
-                and now >= cur._slice_end
+                and now >= self._slice_end(cur)
                 and top.priority == cur.priority):
             cur.state = READY
             ready.push_tail(cur)
@@ -338,6 +337,12 @@ class Kernel(KernelBase):
                 self._emit("ready", cur, None, "slice")
             return None
         return cur
+
+    def _slice_end(self, t):
+        """When ``t``'s round-robin slice ends: ``time_slice`` tick
+        boundaries after it was switched in."""
+        tick = 1000000000 // self.tick_hz
+        return (t._slice_from // tick + self._slice) * tick
 
     def _advance(self, cur, until_ns):
         now = self._now
@@ -350,7 +355,7 @@ class Kernel(KernelBase):
         if (self.preemptive and self._slice is not None
                 and self._lock == 0 and not self._irqs.mask
                 and self._ready.has_other(cur.priority)):
-            se = cur._slice_end
+            se = self._slice_end(cur)
             if se <= now:
                 se = now   # slice already over: rotate at this instant
             if target is None or se < target:
@@ -540,7 +545,30 @@ class Kernel(KernelBase):
                 and not self.stats._mwaits):
             # the common case: one plain wait without a timeout ends
             t._trap = None
-            self._unblocked(t, value, exc)
+            st = t._stats
+            w = st.waits
+            on = st.blk_on
+            if w is not None and on in w:
+                w[on] += self._now - st.blk_at
+                st.blk_on = None
+            else:                       # the first wait on that object
+                self.stats._unblock(t, self._now)
+            t._wake_value = value
+            t._wake_exc = exc
+            t.state = READY
+            # ready.push_tail inline
+            r = self._ready
+            p = t.priority
+            t._rlevel = p
+            h = r._heads[p]
+            prv = h._rprev
+            t._rnext = h
+            t._rprev = prv
+            prv._rnext = t
+            h._rprev = t
+            r.count += 1
+            if not r._listed[p]:
+                r.top_level(p)
             return
         blocked = t._trap
         self._withdraw(t, trap)
@@ -551,34 +579,6 @@ class Kernel(KernelBase):
         if self._trace is not None:
             self._emit("wake", t, trap.obj)
         self._make_ready(t, "wake")
-
-    def _unblocked(self, t, value, exc):
-        """``t``'s plain wait ended (its trap and timeout are gone): count
-        the time it waited, make it ready at the tail of its level."""
-        st = t._stats
-        w = st.waits
-        on = st.blk_on
-        if w is not None and on in w:
-            w[on] += self._now - st.blk_at
-            st.blk_on = None
-        else:                       # the first wait on that object
-            self.stats._unblock(t, self._now)
-        t._wake_value = value
-        t._wake_exc = exc
-        t.state = READY
-        # ready.push_tail inline
-        r = self._ready
-        p = t.priority
-        t._rlevel = p
-        h = r._heads[p]
-        prv = h._rprev
-        t._rnext = h
-        t._rprev = prv
-        prv._rnext = t
-        h._rprev = t
-        r.count += 1
-        if not r._listed[p]:
-            r.top_level(p)
 
     def _timeout(self, t):
         t._tentry = None

@@ -81,7 +81,7 @@ class Thread:
         "interrupted", "_kernel", "_coro", "_stats", "_seq",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
         "_rnext", "_rprev", "_rlevel", "_held",
-        "_resume_pending", "_joinq", "_slice_end", "_flags",
+        "_resume_pending", "_joinq", "_slice_from", "_flags",
         "_sleeping",
     )
 
@@ -108,7 +108,7 @@ class Thread:
         self._held = ()            # mutexes held, in locking order
         self._resume_pending = False
         self._joinq = None         # its joiners' WaitQueue, made on demand
-        self._slice_end = 0
+        self._slice_from = 0
         self._flags = None
         self._sleeping = False
 
