@@ -10,13 +10,13 @@ from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
 from .kernel import can_block, current_kernel, running_kernel
 from .thread import Priority
-from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap
+from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, shared_trap
 
 __all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
            "interrupts_disabled", "interrupts_masked"]
 
-_PASS = Trap(PASS)
+_PASS = shared_trap(PASS)
 
 
 def this_thread():

@@ -29,7 +29,8 @@ from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
-from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
+from .traps import (ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap,
+                    shared_trap)
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT", "ANY_HANDLER", "describe"]
@@ -40,7 +41,7 @@ IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # the handler of ANY traps, supplied by the module that makes them
 # (muos.waitany, a layer above), so the kernel needs no import of it
 ANY_HANDLER = [None]  # type: list
-_IDLE_TRAP = Trap(IDLE_WAIT)
+_IDLE_TRAP = shared_trap(IDLE_WAIT)
 
 
 def running_kernel():
@@ -559,7 +560,6 @@ class Kernel(KernelBase):
             # ready.push_tail inline
             r = self._ready
             p = t.priority
-            t._rlevel = p
             h = r._heads[p]
             prv = h._rprev
             t._rnext = h

@@ -31,7 +31,7 @@ class KernelBase:
     # -- threads and interrupt lines: creation and end --
     def _new_thread(self, coro, name, priority):
         self._nthreads += 1
-        t = Thread(self, coro, name, priority, self._nthreads)
+        t = Thread(self, coro, name, priority)
         t._stats = self.stats.add_thread(name)
         self._threads.append(t)
         self._ready.push_tail(t)

@@ -33,7 +33,6 @@ class ReadyList:
 
     def push_tail(self, t):
         p = t.priority
-        t._rlevel = p
         h = self._heads[p]
         prv = h._rprev
         t._rnext = h
@@ -47,7 +46,6 @@ class ReadyList:
 
     def push_head(self, t):
         p = t.priority
-        t._rlevel = p
         h = self._heads[p]
         nxt = h._rnext
         t._rnext = nxt

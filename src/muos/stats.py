@@ -1,12 +1,14 @@
 """Statistics: cheap counters the kernel updates at its choke points.
 
 Owns: ``Stats`` (the whole system) and ``ThreadStats`` (one thread).
-Imports nothing. Times are kept as integer nanoseconds and shown in ticks.
+Imports ``compat``. Times are kept as integer nanoseconds and shown in ticks.
 The kernel calls ``_block`` / ``_unblock`` when a thread starts and ends a
 wait and ``_priority`` when an effective priority changes; everything
 here (blocked time per object, priority inversion) is computed from those
 calls, so it is the same with tracing on or off.
 """
+
+from .compat import init_fields, lazy_fields
 
 __all__ = ["Stats", "ThreadStats", "ns_to_ticks", "ticks_to_ns"]
 
@@ -47,19 +49,9 @@ class ThreadStats:
     def __init__(self, name, tick_hz, seq=0, stats=None):
         self.name = name
         self.tick_hz = tick_hz
-        self.cpu_ns = 0
-        self.switches = 0
-        self._rt = None         # response times, made at the first job
-        self.deadline_misses = 0
         self.seq = seq
-        self.masked_ns = 0      # its longest interrupts-masked section
-        # ns of ended waits per thing waited on: the object itself, or
-        # "sleep", "suspend", "wait_any" (objects are named when read)
-        self.waits = None       # made at the first ended wait
-        self.inversion_ns = 0   # ns of priority inversion it suffered
-        self.blk_at = 0         # when its current wait began
-        self.blk_on = None      # what it waits on now, or None
         self._stats = stats     # the Stats it belongs to
+        init_fields(self, _THREAD_STATS_FIELDS)
 
     @property
     def response_times(self):
@@ -186,6 +178,22 @@ class ThreadStats:
     def __repr__(self):
         return "<ThreadStats %s cpu=%s switches=%d jobs=%d>" % (
             self.name, self.cpu_time, self.switches, self.jobs)
+
+
+# what a new thread has done (see compat.py)
+_THREAD_STATS_FIELDS = {
+    "cpu_ns": 0, "switches": 0,
+    "_rt": None,              # response times, made at the first job
+    "deadline_misses": 0,
+    "masked_ns": 0,           # its longest interrupts-masked section
+    # ns of ended waits per thing waited on: the object itself, or
+    # "sleep", "suspend", "wait_any" (objects are named when read)
+    "waits": None,            # made at the first ended wait
+    "inversion_ns": 0,        # ns of priority inversion it suffered
+    "blk_at": 0,              # when its current wait began
+    "blk_on": None,           # what it waits on now, or None
+}
+lazy_fields(ThreadStats, _THREAD_STATS_FIELDS)
 
 
 class Stats:

@@ -2,12 +2,14 @@
 
 Owns: ``Thread`` (the TCB: state, priorities, links into the ready list,
 the pending trap, accounting), ``Priority`` and the state constants.
-Imports ``errors``, ``diag``, ``traps``, ``waitq``. Scheduling decisions
-are the kernel's: the control methods here (interrupt, resume, kill, join)
-only use the kernel's primitives (``_withdraw``, ``_make_ready``,
-``_finish``, ``_check_block``) through ``self._kernel``.
+Imports ``compat``, ``errors``, ``diag``, ``traps``, ``waitq``.
+Scheduling decisions are the kernel's: the control methods here
+(interrupt, resume, kill, join) only use the kernel's primitives
+(``_withdraw``, ``_make_ready``, ``_finish``, ``_check_block``) through
+``self._kernel``.
 """
 
+from .compat import init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import DeadlockError, Interrupted, ThreadError
 from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
@@ -78,39 +80,22 @@ class Thread:
 
     __slots__ = (
         "name", "base_priority", "priority", "state", "result", "exception",
-        "interrupted", "_kernel", "_coro", "_stats", "_seq",
+        "interrupted", "_kernel", "_coro", "_stats",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
-        "_rnext", "_rprev", "_rlevel", "_held",
+        "_rnext", "_rprev", "_held",
         "_resume_pending", "_joinq", "_slice_from", "_flags",
         "_sleeping",
     )
 
-    def __init__(self, kernel, coro, name, priority, seq):
+    def __init__(self, kernel, coro, name, priority):
         self.name = name
         self.base_priority = priority
         self.priority = priority
         self.state = READY
-        self.result = None
-        self.exception = None
-        self.interrupted = False
         self._kernel = kernel
         self._coro = coro
         self._stats = None
-        self._seq = seq
-        self._wake_value = None
-        self._wake_exc = None
-        self._trap = None          # the trap this thread is blocked in
-        self._tentry = None        # its timeout entry in the time queue
-        self._work = 0             # CPU work left in a busy(), ns
-        self._rnext = None
-        self._rprev = None
-        self._rlevel = 0
-        self._held = ()            # mutexes held, in locking order
-        self._resume_pending = False
-        self._joinq = None         # its joiners' WaitQueue, made on demand
-        self._slice_from = 0
-        self._flags = None
-        self._sleeping = False
+        init_fields(self, _THREAD_FIELDS)
 
     def __repr__(self):
         return "<Thread %s prio=%d %s>" % (self.name, self.priority,
@@ -237,6 +222,24 @@ class Thread:
         except (AttributeError, TypeError):
             pass            # MicroPython has no __cause__
         return e
+
+
+# the fields most threads never change (see compat.py)
+_THREAD_FIELDS = {
+    "result": None, "exception": None, "interrupted": False,
+    "_wake_value": None, "_wake_exc": None,
+    "_trap": None,            # the trap this thread is blocked in
+    "_tentry": None,          # its timeout entry in the time queue
+    "_work": 0,               # CPU work left in a busy(), ns
+    "_rnext": None, "_rprev": None,   # links in the ready list
+    "_held": (),              # mutexes held, in locking order
+    "_resume_pending": False,
+    "_joinq": None,           # its joiners' WaitQueue, made on demand
+    "_slice_from": 0,         # when its round-robin slice began
+    "_flags": None,           # its EventFlags, made on demand
+    "_sleeping": False,       # the idle thread: the CPU sleeps
+}
+lazy_fields(Thread, _THREAD_FIELDS)
 
 
 def _close(coro):

@@ -1,6 +1,6 @@
 """Traps: the one awaitable through which a thread leaves the CPU.
 
-Owns: the trap kinds and the ``Trap`` record. Imports nothing. A thread
+Owns: the trap kinds and the ``Trap`` record. Imports ``compat``. A thread
 awaits a Trap; the kernel receives it from ``coroutine.send()``, acts on
 its ``kind`` (plain int constants, dispatched by if/elif) and later
 resumes the thread with the value the waker chose, or throws into it.
@@ -10,9 +10,11 @@ A blocking call builds its Trap without side effects, so that
 object's ``_try(trap)`` runs only when the kernel processes the trap.
 """
 
+from .compat import MICROPYTHON, lazy_fields
+
 __all__ = [
-    "Trap", "SLEEP", "YIELD", "BUSY", "WAIT", "SUSPEND", "ANY", "PASS",
-    "BLOCK", "NEVER",
+    "Trap", "shared_trap", "SLEEP", "YIELD", "BUSY", "WAIT", "SUSPEND",
+    "ANY", "PASS", "BLOCK", "NEVER",
 ]
 
 SLEEP = 1     # arg: absolute wake-up time in ns
@@ -47,19 +49,78 @@ class Trap:
     def __init__(self, kind, obj=None, arg=None, q=None, timeout=None,
                  fail=None):
         self.kind = kind
-        self.obj = obj          # the sync object (WAIT), else None
-        self.arg = arg          # operation argument (message, mask, ...)
-        self.q = q              # the WaitQueue to wait on (WAIT)
-        self.timeout = timeout  # relative ns, or None for no timeout
-        self.fail = fail        # value on timeout, or an exception class
+        if MICROPYTHON:
+            # fields left at None are class attributes there (compat.py)
+            if obj is not None:
+                self.obj = obj
+            if arg is not None:
+                self.arg = arg
+            if q is not None:
+                self.q = q
+            if timeout is not None:
+                self.timeout = timeout
+            if fail is not None:
+                self.fail = fail
+        else:
+            self.obj = obj          # the sync object (WAIT), else None
+            self.arg = arg          # operation argument (message, mask)
+            self.q = q              # the WaitQueue to wait on (WAIT)
+            self.timeout = timeout  # relative ns, or None for none
+            self.fail = fail        # value on timeout, or an exception
         # set when used: thread (by the kernel when it processes the
         # trap), seq (arrival order in the wait queue), index (position
         # among wait_any's operations); unset until then
 
-    def __iter__(self):
-        return (yield self)
+    if not MICROPYTHON:
+        def __iter__(self):
+            # CPython: a generator is the fastest one-shot iterator (its
+            # return value reaches the await without an exception object)
+            return (yield self)
+    else:
+        # MicroPython: the trap is its own iterator (no generator object
+        # per await, and faster there); ``_awaited`` says whether it has
+        # been yielded. A trap shared by several threads (``shared``)
+        # keeps the generator form.
+        _awaited = False
+        shared = False
+
+        def __iter__(self):
+            if self.shared:
+                return self._generator()
+            return self
+
+        def _generator(self):
+            return (yield self)
+
+        def __next__(self):
+            if self._awaited:         # resumed with None
+                self._awaited = False
+                raise StopIteration
+            self._awaited = True
+            return self
+
+        def send(self, value):
+            self._awaited = False
+            raise StopIteration(value)
+
+        def throw(self, exc, *rest):
+            self._awaited = False
+            raise exc
 
     __await__ = __iter__
 
     def __repr__(self):
         return "<Trap %d %r>" % (self.kind, self.obj)
+
+
+lazy_fields(Trap, {"obj": None, "arg": None, "q": None, "timeout": None,
+                   "fail": None})
+
+
+def shared_trap(kind, arg=None):
+    """A trap awaited by any number of threads at once (a preemption
+    point, the idle thread's sleep): it carries no per-await state."""
+    t = Trap(kind, None, arg)
+    if MICROPYTHON:
+        t.shared = True
+    return t
