@@ -171,7 +171,7 @@ class Kernel(KernelBase):
                             and self._trace is None and not stats._mwaits):
                         # a sleep ends (the common case of _timeout)
                         p._tentry = None
-                        self.wake(p._trap, None)
+                        self.wake(p._trap, p._trap.obj)
                     else:
                         self._timeout(p)
             # 2. interrupt handlers come before any thread
@@ -424,7 +424,8 @@ class Kernel(KernelBase):
             t._work = trap.arg
         elif kind == SLEEP:
             if trap.arg <= self._now:
-                pass                # nothing to wait for: no Interrupted
+                # nothing to wait for: no Interrupted
+                t._wake_value = trap.obj
             elif t.interrupted:
                 # like every blocking call: a pending interrupt ends the
                 # wait before it starts (µOS++ EINTR)
@@ -586,7 +587,7 @@ class Kernel(KernelBase):
         if trap is None:
             return
         if trap.kind == SLEEP:
-            t._wake_value = None
+            t._wake_value = trap.obj
             self._make_ready(t, "sleep")
             return
         if trap.kind == ANY:

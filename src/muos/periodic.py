@@ -15,14 +15,23 @@ __all__ = ["periodic", "Job"]
 
 class Job:
     """One release of a periodic thread: ``index``, ``release`` and
-    ``deadline`` (absolute ticks)."""
+    ``deadline`` (absolute ticks, converted from ns when read)."""
 
-    __slots__ = ("index", "release", "deadline")
+    __slots__ = ("index", "release_ns", "deadline_ns", "_hz")
 
-    def __init__(self, index, release, deadline):
+    def __init__(self, index, release_ns, deadline_ns, tick_hz):
         self.index = index
-        self.release = release
-        self.deadline = deadline
+        self.release_ns = release_ns
+        self.deadline_ns = deadline_ns
+        self._hz = tick_hz
+
+    @property
+    def release(self):
+        return ns_to_ticks(self.release_ns, self._hz)
+
+    @property
+    def deadline(self):
+        return ns_to_ticks(self.deadline_ns, self._hz)
 
     def __repr__(self):
         return "<Job %d release=%s deadline=%s>" % (
@@ -54,7 +63,9 @@ class periodic:
     def __aiter__(self):
         return self
 
-    async def __anext__(self):
+    def __anext__(self):
+        # a plain method: the sleep until the release is the awaitable,
+        # and it returns the Job (no coroutine per job)
         k = self._k
         now = k._now
         if self._index >= 0:
@@ -70,7 +81,5 @@ class periodic:
         rel = self._start + self._offset + self._index * self._period
         self._release = rel
         # a preemption point even when the release is already due
-        await Trap(SLEEP, None, rel)
-        hz = k.tick_hz
-        return Job(self._index, ns_to_ticks(rel, hz),
-                   ns_to_ticks(rel + self._deadline, hz))
+        return Trap(SLEEP, Job(self._index, rel, rel + self._deadline,
+                               k.tick_hz), rel)

@@ -17,7 +17,7 @@ __all__ = [
     "ANY", "PASS", "BLOCK", "NEVER",
 ]
 
-SLEEP = 1     # arg: absolute wake-up time in ns
+SLEEP = 1     # arg: absolute wake-up time in ns; returns obj
 YIELD = 2     # to the tail of the caller's ready list
 BUSY = 3      # arg: CPU work in ns
 WAIT = 4      # obj._try(trap) or wait on trap.q; timeout: absolute ns or None
@@ -46,11 +46,23 @@ class Trap:
     __slots__ = ("kind", "obj", "arg", "q", "timeout", "fail", "thread",
                  "seq", "index")
 
-    def __init__(self, kind, obj=None, arg=None, q=None, timeout=None,
-                 fail=None):
-        self.kind = kind
-        if MICROPYTHON:
+    if not MICROPYTHON:
+        def __init__(self, kind, obj=None, arg=None, q=None, timeout=None,
+                     fail=None):
+            self.kind = kind
+            self.obj = obj          # the sync object (WAIT), else None
+            self.arg = arg          # operation argument (message, mask)
+            self.q = q              # the WaitQueue to wait on (WAIT)
+            self.timeout = timeout  # relative ns, or None for none
+            self.fail = fail        # value on timeout, or an exception
+            # set when used: thread (by the kernel when it processes the
+            # trap), seq (arrival order in the wait queue), index
+            # (position among wait_any's operations); unset until then
+    else:
+        def __init__(self, kind, obj=None, arg=None, q=None, timeout=None,
+                     fail=None):
             # fields left at None are class attributes there (compat.py)
+            self.kind = kind
             if obj is not None:
                 self.obj = obj
             if arg is not None:
@@ -61,15 +73,6 @@ class Trap:
                 self.timeout = timeout
             if fail is not None:
                 self.fail = fail
-        else:
-            self.obj = obj          # the sync object (WAIT), else None
-            self.arg = arg          # operation argument (message, mask)
-            self.q = q              # the WaitQueue to wait on (WAIT)
-            self.timeout = timeout  # relative ns, or None for none
-            self.fail = fail        # value on timeout, or an exception
-        # set when used: thread (by the kernel when it processes the
-        # trap), seq (arrival order in the wait queue), index (position
-        # among wait_any's operations); unset until then
 
     if not MICROPYTHON:
         def __iter__(self):
