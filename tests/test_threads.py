@@ -807,3 +807,20 @@ def test_two_runs_of_the_same_program_give_identical_traces():
     assert len(r1.trace.events) > 30
     assert r1.trace.events == r2.trace.events
     assert (r1.value, r1.now) == (r2.value, r2.now)
+
+
+def test_await_results_do_not_leak_into_the_next_await():
+    # the switch path hands each resumed thread the value its own await
+    # produced: a wait's True must not come back from the yield, busy,
+    # sleep or past sleep_until that follow it
+    async def main():
+        s = muos.Semaphore(1)
+        got = [await s.wait(), await muos.yield_now(), await muos.busy(1),
+               await muos.sleep_for(1), await muos.sleep_until(0)]
+        s.post()
+        got.append(await s.timed_wait(5))
+        got.append(await muos.sleep_for(0))
+        return got
+
+    r = muos.run(main)
+    assert r.value == [True, None, None, None, None, True, None]

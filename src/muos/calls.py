@@ -59,8 +59,11 @@ def yield_now():
 def busy(ticks):
     """Compute for ``ticks`` of CPU time: modelled, preemptible work on
     SimPort, a real spin on real ports. Thread context."""
-    k = current_kernel("muos.busy")
-    k._thread_context("muos.busy")
+    k = running_kernel()
+    if k is None or k._isr or k._current is None:
+        current_kernel("muos.busy")._thread_context("muos.busy")
+    if type(ticks) is int and ticks >= 0:
+        return Trap(BUSY, None, ticks * 1000000000 // k.tick_hz)
     return Trap(BUSY, None, k.to_ns(ticks, "busy: ticks"))
 
 

@@ -204,7 +204,6 @@ class Kernel(KernelBase):
                 h._rnext = nxt
                 nxt._rprev = h
                 cur._rnext = None
-                ready.count -= 1
                 cur.state = RUNNING
                 self._current = cur
                 prev = self._last
@@ -567,7 +566,6 @@ class Kernel(KernelBase):
             t._rprev = prv
             prv._rnext = t
             h._rprev = t
-            r.count += 1
             if not r._listed[p]:
                 r.top_level(p)
             return

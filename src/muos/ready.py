@@ -23,13 +23,12 @@ class _Head:
 
 
 class ReadyList:
-    __slots__ = ("_heads", "_listed", "_levels", "count")
+    __slots__ = ("_heads", "_listed", "_levels")
 
     def __init__(self):
         self._heads = [_Head() for _ in range(LEVELS)]
         self._listed = [False] * LEVELS   # level is in the _levels heap
         self._levels = []                 # heap of -priority
-        self.count = 0
 
     def push_tail(self, t):
         p = t.priority
@@ -39,7 +38,6 @@ class ReadyList:
         t._rprev = prv
         prv._rnext = t
         h._rprev = t
-        self.count += 1
         if not self._listed[p]:
             self._listed[p] = True
             heappush(self._levels, -p)
@@ -52,7 +50,6 @@ class ReadyList:
         t._rprev = h
         h._rnext = t
         nxt._rprev = t
-        self.count += 1
         if not self._listed[p]:
             self._listed[p] = True
             heappush(self._levels, -p)
@@ -66,7 +63,6 @@ class ReadyList:
         nxt._rprev = prv
         t._rnext = None
         t._rprev = None
-        self.count -= 1
         return True
 
     def top(self):
@@ -98,7 +94,6 @@ class ReadyList:
                 nxt._rprev = h
                 t._rnext = None
                 t._rprev = None
-                self.count -= 1
                 return t
             heappop(levels)
             self._listed[p] = False
