@@ -188,9 +188,12 @@ class Kernel(KernelBase):
             # 4. who runs (the ready list is only looked at when a thread
             # at least as urgent as the current one may be ready)
             cur = self._current
-            if cur is not None and levels and (
-                    cur is idle or -levels[0] >= cur.priority):
-                cur = self._preempt(cur, now)
+            if cur is not None and levels:
+                lv = -levels[0]      # may be a level emptied since
+                if cur is idle or lv > cur.priority or (
+                        lv == cur.priority and heads[lv]._rnext is not
+                        heads[lv]):
+                    cur = self._preempt(cur, now)
             if cur is None:
                 # the most urgent ready thread off its list (ready.pop_top
                 # inline: the idle thread is always ready when none runs)
