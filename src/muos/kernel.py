@@ -331,9 +331,9 @@ class Kernel(KernelBase):
             if self._trace is not None:
                 self._emit("preempt", cur, None, top.name)
             return None
-        if (self.preemptive and self._slice is not None
-                and now >= self._slice_end(cur)
-                and top.priority == cur.priority):
+        if (top.priority == cur.priority and self.preemptive
+                and self._slice is not None
+                and now >= self._slice_end(cur)):
             cur.state = READY
             ready.push_tail(cur)
             if self._trace is not None:
@@ -349,15 +349,19 @@ class Kernel(KernelBase):
 
     def _advance(self, cur, until_ns):
         now = self._now
-        nt = self._tq.next_time()
+        heap = self._tq._heap        # tq.next_time() inline
+        while heap and heap[0][2] is None:
+            heappop(heap)
+        nt = heap[0][0] if heap else None
         if cur._sleeping:
             return idle_sleep(self, nt, until_ns)
         target = now + cur._work
         if nt is not None and nt < target:
             target = nt
-        if (self.preemptive and self._slice is not None
-                and self._lock == 0 and not self._irqs.mask
-                and self._ready.has_other(cur.priority)):
+        h = self._ready._heads[cur.priority]
+        if (h._rnext is not h and self.preemptive
+                and self._slice is not None
+                and self._lock == 0 and not self._irqs.mask):
             se = self._slice_end(cur)
             if se <= now:
                 se = now   # slice already over: rotate at this instant
@@ -504,43 +508,6 @@ class Kernel(KernelBase):
             self._emit("suspend", t, what)
         self.stats._block(t, what, self._now)
 
-    def _deliver_fail(self, t, trap):
-        fail = trap.fail
-        if isinstance(fail, type) and issubclass(fail, BaseException):
-            t._wake_exc = fail("%s: timed out" % describe(trap.obj))
-        else:
-            t._wake_value = fail
-
-    def _withdraw(self, t, keep=None):
-        """Take ``t`` off every queue it waits on (but ``keep``) and cancel
-        its timeout; returns the trap it was blocked in."""
-        self.stats._unblock(t, self._now)
-        trap = t._trap
-        t._trap = None
-        e = t._tentry
-        if e is not None:
-            e[2] = None
-            t._tentry = None
-        if trap is None:
-            return None
-        if trap.kind == ANY:
-            ops = trap.arg
-        elif trap.kind == WAIT:
-            ops = (trap,)
-        else:
-            return trap
-        for op in ops:
-            if op is not keep and op.q.remove(op):
-                if op.q.on_change is not None:
-                    op.q.on_change()
-        return trap
-
-    def _make_ready(self, t, why):
-        t.state = READY
-        self._ready.push_tail(t)
-        if self._trace is not None:
-            self._emit("ready", t, None, why)
-
     def wake(self, trap, value=None, exc=None):
         """Complete ``trap``'s wait with ``value`` (or raise ``exc`` in the
         waiter). The caller has already removed it from its queue. ISR-safe."""
@@ -581,19 +548,3 @@ class Kernel(KernelBase):
         if self._trace is not None:
             self._emit("wake", t, trap.obj)
         self._make_ready(t, "wake")
-
-    def _timeout(self, t):
-        t._tentry = None
-        trap = self._withdraw(t)
-        if trap is None:
-            return
-        if trap.kind == SLEEP:
-            t._wake_value = trap.obj
-            self._make_ready(t, "sleep")
-            return
-        if trap.kind == ANY:
-            t._wake_value = (None, None)
-        else:
-            self._deliver_fail(t, trap)
-        self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
-        self._make_ready(t, "timeout")

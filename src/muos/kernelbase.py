@@ -1,6 +1,7 @@
 """The kernel's plain parts: time conversions, views of its threads and
 the context checks every blocking call makes, and the recomputation
-of a thread's effective priority (priority inheritance).
+of a thread's effective priority (priority inheritance), and the
+general paths of ending a wait (withdraw, timeout, failure).
 
 Owns: ``KernelBase``, the base class of ``Kernel``; kernel.py keeps the
 run loop, the traps, blocking and waking. Imports ``diag``, ``errors``,
@@ -13,7 +14,7 @@ from .irq import Interrupt
 from .stats import ns_to_ticks, ticks_to_ns
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
                      make_coroutine)
-from .traps import ANY, WAIT
+from .traps import ANY, SLEEP, WAIT
 
 __all__ = ["KernelBase"]
 
@@ -196,3 +197,58 @@ class KernelBase:
                     op.q.reposition(op)
                     if op.q.on_change is not None:
                         op.q.on_change()
+
+    # -- the general paths of ending a wait (kernel.py has the common
+    # ones written out) --
+    def _deliver_fail(self, t, trap):
+        fail = trap.fail
+        if isinstance(fail, type) and issubclass(fail, BaseException):
+            t._wake_exc = fail("%s: timed out" % describe(trap.obj))
+        else:
+            t._wake_value = fail
+
+    def _withdraw(self, t, keep=None):
+        """Take ``t`` off every queue it waits on (but ``keep``) and cancel
+        its timeout; returns the trap it was blocked in."""
+        self.stats._unblock(t, self._now)
+        trap = t._trap
+        t._trap = None
+        e = t._tentry
+        if e is not None:
+            e[2] = None
+            t._tentry = None
+        if trap is None:
+            return None
+        if trap.kind == ANY:
+            ops = trap.arg
+        elif trap.kind == WAIT:
+            ops = (trap,)
+        else:
+            return trap
+        for op in ops:
+            if op is not keep and op.q.remove(op):
+                if op.q.on_change is not None:
+                    op.q.on_change()
+        return trap
+
+    def _make_ready(self, t, why):
+        t.state = READY
+        self._ready.push_tail(t)
+        if self._trace is not None:
+            self._emit("ready", t, None, why)
+
+    def _timeout(self, t):
+        t._tentry = None
+        trap = self._withdraw(t)
+        if trap is None:
+            return
+        if trap.kind == SLEEP:
+            t._wake_value = trap.obj
+            self._make_ready(t, "sleep")
+            return
+        if trap.kind == ANY:
+            t._wake_value = (None, None)
+        else:
+            self._deliver_fail(t, trap)
+        self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
+        self._make_ready(t, "timeout")
