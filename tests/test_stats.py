@@ -293,3 +293,27 @@ def test_power_line_in_the_table():
     assert line == ["power: run %s, sleep %s, deep sleep %s ticks; energy "
                     "%.6g mJ" % (ps["run"], ps["sleep"], ps["deep_sleep"],
                                  r.stats.energy)]
+
+
+async def _work_then_wait():
+    sem = muos.Semaphore(0, name="sem")
+
+    async def w():
+        await muos.busy(3)                # computes 0..3
+        await sem.wait()                  # blocked 3..10
+        await muos.busy(2)                # computes 10..12
+        await muos.sleep_until(11)        # already past: no sleep
+        await muos.sleep_until(15)        # sleeps 12..15
+
+    muos.spawn(w, name="w", priority=Priority.HIGH)
+    await muos.sleep_for(10)
+    sem.post()
+    await muos.sleep_for(10)
+
+
+def test_waits_after_busy_work_start_when_the_work_ends():
+    off, on = both(_work_then_wait)
+    w = off.stats.threads["w"]
+    assert w.blocked == {"sem": 7}
+    assert w.sleep_time == 3
+    assert w.cpu_time == 5

@@ -42,6 +42,7 @@ IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # (muos.waitany, a layer above), so the kernel needs no import of it
 ANY_HANDLER = [None]  # type: list
 _IDLE_TRAP = shared_trap(IDLE_WAIT)
+_STEP = "step"       # _advance: the work ended, step the thread now
 
 
 def running_kernel():
@@ -226,9 +227,14 @@ class Kernel(KernelBase):
                     continue
             # 5. time passes while it computes (or idles), or it steps
             if cur._work > 0 or cur._sleeping:
-                if self._advance(cur, until_ns) is False:
-                    return "idle"
-                continue
+                r = self._advance(cur, until_ns)
+                if r is not _STEP:
+                    if r is False:
+                        return "idle"
+                    continue
+                # its work ended: it steps at this same instant, before
+                # anything else due now
+                now = self._now
             if timed:
                 self._step(cur)
                 continue
@@ -385,8 +391,8 @@ class Kernel(KernelBase):
         cur._work -= dt
         if cur._work <= 0:
             cur._work = 0
-            # one instant: work ending at t ends before anything else at t
-            self._step(cur)
+            return _STEP
+        return True
 
     def _step(self, t):
         """Run ``t``'s Python code up to its next await; handle the trap."""
