@@ -27,6 +27,14 @@ def median_rate(fn, ops, repeat=REPEAT, warmup=1):
     return statistics.median(rates)
 
 
+def median_value(fn, repeat=REPEAT, warmup=1):
+    """Median of what ``fn()`` returns (a time it measured itself), over
+    ``repeat`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    return statistics.median([fn() for _ in range(repeat)])
+
+
 def median_time(fn, repeat=REPEAT, warmup=1):
     for _ in range(warmup):
         fn()
