@@ -254,6 +254,9 @@ class Kernel(KernelBase):
                 self._trap_in(cur, trap)
                 continue
             if trap.kind != WAIT:
+                if trap.kind == BUSY:
+                    cur._work = trap.arg
+                    continue
                 if (trap.kind != SLEEP or trap.arg <= now or cur.interrupted
                         or self._trace is not None):
                     self._trap_in(cur, trap)
@@ -326,8 +329,8 @@ class Kernel(KernelBase):
                                 and top.priority > cur.priority):
             cur.state = READY
             if (self._slice is not None and cur is not self.idle
-                    and now >= self._slice_end(cur)
-                    and ready.has_other(cur.priority)):
+                    and ready.has_other(cur.priority)
+                    and now >= self._slice_end(cur)):
                 # its slice expired at this same instant: that sends it
                 # to the tail (API.md) before the preemption would keep
                 # it at the head
