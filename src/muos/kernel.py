@@ -142,6 +142,7 @@ class Kernel(KernelBase):
         ready = self._ready
         levels = ready._levels
         heads = ready._heads
+        listed = ready._listed
         irqs = self._irqs
         idle = self.idle
         stats = self.stats
@@ -199,11 +200,13 @@ class Kernel(KernelBase):
                 # the most urgent ready thread off its list (ready.pop_top
                 # inline: the idle thread is always ready when none runs)
                 while True:
-                    h = heads[-levels[0]]
+                    lv = -levels[0]
+                    h = heads[lv]
                     cur = h._rnext
                     if cur is not h:
                         break
-                    ready.top()          # drops the empty level
+                    heappop(levels)      # a level emptied since
+                    listed[lv] = False
                 nxt = cur._rnext
                 h._rnext = nxt
                 nxt._rprev = h
