@@ -824,3 +824,24 @@ def test_await_results_do_not_leak_into_the_next_await():
 
     r = muos.run(main)
     assert r.value == [True, None, None, None, None, True, None]
+
+
+def test_a_thread_is_its_own_stats_under_a_unique_name():
+    # a name already taken is numbered, so that traces, stats and
+    # exports never merge two threads: "w", "w#2", "w#3"
+    async def w():
+        await muos.sleep_for(1)
+
+    async def main():
+        ts = [muos.spawn(w, name="w") for _ in range(3)]
+        for t in ts:
+            await t.join()
+        return ts
+
+    r = muos.run(main)
+    ts = r.value
+    assert [t.name for t in ts] == ["w", "w#2", "w#3"]
+    for t in ts:
+        assert r.stats.threads[t.name] is t is t.stats
+        assert isinstance(t, muos.ThreadStats)
+        assert t.switches == 2 and t.cpu_time == 0

@@ -217,7 +217,7 @@ class Kernel(KernelBase):
                 if cur is not prev:
                     self._last = cur
                     stats.context_switches += 1
-                    cur._stats.switches += 1
+                    cur.switches += 1
                     if switch_cost:
                         self._overhead += switch_cost
                 if self._trace is not None:
@@ -273,9 +273,8 @@ class Kernel(KernelBase):
                 cur._tentry = entry
                 cur.state = SUSPENDED
                 self._current = None
-                st = cur._stats
-                st.blk_at = now
-                st.blk_on = "sleep"
+                cur.blk_at = now
+                cur.blk_on = "sleep"
                 continue
             # the common wait, inline: try it; if it must block, queue it
             trap.thread = cur
@@ -304,9 +303,8 @@ class Kernel(KernelBase):
                 q.push(trap)
             cur.state = SUSPENDED
             self._current = None
-            st = cur._stats
-            st.blk_at = now
-            st.blk_on = obj
+            cur.blk_at = now
+            cur.blk_on = obj
 
     def _spend_overhead(self, now, until_ns):
         target = now + self._overhead
@@ -391,7 +389,7 @@ class Kernel(KernelBase):
         new = self.port.advance(target, True)
         dt = new - now
         self._now = new
-        cur._stats.cpu_ns += dt
+        cur.cpu_ns += dt
         if tc and new % tick == 0 and dt > 0:
             self._overhead += tc
         cur._work -= dt
@@ -528,12 +526,11 @@ class Kernel(KernelBase):
                 and not self.stats._mwaits):
             # the common case: one plain wait without a timeout ends
             t._trap = None
-            st = t._stats
-            w = st.waits
-            on = st.blk_on
+            w = t.waits
+            on = t.blk_on
             if w is not None and on in w:
-                w[on] += self._now - st.blk_at
-                st.blk_on = None
+                w[on] += self._now - t.blk_at
+                t.blk_on = None
             else:                       # the first wait on that object
                 self.stats._unblock(t, self._now)
             t._wake_value = value

@@ -33,7 +33,7 @@ class KernelBase:
     def _new_thread(self, coro, name, priority):
         self._nthreads += 1
         t = Thread(self, coro, name, priority)
-        t._stats = self.stats.add_thread(name)
+        self.stats.add_thread(name, t)
         self._threads.append(t)
         self._ready.push_tail(t)
         self._emit("spawn", t, None, priority)
@@ -69,6 +69,7 @@ class KernelBase:
         t.result = result
         t.exception = exc
         t._work = 0
+        t._coro = None     # the stats keep the thread: not its coroutine
         if self._current is t:
             self._current = None
         if self._last is t:
@@ -94,7 +95,7 @@ class KernelBase:
         """Discard threads that never started (muos.run does this when it
         returns), so that Python does not warn about unawaited coroutines."""
         for t in self._threads:
-            if t.state != TERMINATED and t._stats.switches == 0:
+            if t.state != TERMINATED and t.switches == 0:
                 try:
                     t._coro.close()
                 except Exception:

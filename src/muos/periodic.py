@@ -70,7 +70,7 @@ class periodic:
         now = k._now
         if self._index >= 0:
             # the previous job completes now
-            st = k._current._stats
+            st = k._current
             st.add_response(
                 ns_to_ticks(now - self._release, k.tick_hz))
             if now > self._release + self._deadline:

@@ -62,7 +62,7 @@ def idle_sleep(k, nt, until_ns):
     dt = new - now
     k._now = new
     st = k.stats
-    k.idle._stats.cpu_ns += dt
+    k.idle.cpu_ns += dt
     st.idle_ns += dt
     if deep:
         st.deep_sleep_ns += dt

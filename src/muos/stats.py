@@ -40,17 +40,22 @@ def ticks_to_ns(ticks, tick_hz, what="duration"):
 
 
 class ThreadStats:
-    """What one thread did: CPU time, switches, periodic jobs."""
+    """What one thread did: CPU time, switches, periodic jobs. A
+    ``Thread`` is its own ThreadStats (one object per thread, and the
+    kernel's counters are plain attributes of the thread)."""
 
     __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "_rt",
                  "deadline_misses", "seq", "masked_ns", "waits",
-                 "inversion_ns", "blk_at", "blk_on", "_stats")
+                 "inversion_ns", "blk_at", "blk_on", "_system")
 
     def __init__(self, name, tick_hz, seq=0, stats=None):
+        self._init_stats(name, tick_hz, seq, stats)
+
+    def _init_stats(self, name, tick_hz, seq, stats):
         self.name = name
         self.tick_hz = tick_hz
         self.seq = seq
-        self._stats = stats     # the Stats it belongs to
+        self._system = stats    # the Stats it belongs to
         init_fields(self, _THREAD_STATS_FIELDS)
 
     @property
@@ -72,7 +77,7 @@ class ThreadStats:
     def _waits_ns(self):
         """{name: ns} of every wait, the one in progress counted up to
         the end of the run."""
-        st = self._stats
+        st = self._system
         name_of = st.name_of if st is not None else _name
         out = {}
         w = self.waits or {}
@@ -113,10 +118,10 @@ class ThreadStats:
         """Ticks of priority inversion this thread suffered as a waiter
         (see ``Stats.inversion_time``)."""
         ns = self.inversion_ns
-        st = self._stats
+        st = self._system
         if st is not None:
             for e in st._mwaits:
-                if e[0]._stats is self and e[2] is not None:
+                if e[0] is self and e[2] is not None:
                     ns += max(0, st.elapsed_ns - e[2])
         return ns_to_ticks(ns, self.tick_hz)
 
@@ -206,7 +211,7 @@ class Stats:
         self.context_switches = 0
         self.threads = {}
         self._dups = {}         # name -> last #n given to a duplicate
-        self._order = []        # ThreadStats in creation order
+        self._order = []        # ThreadStats (threads) in creation order
         self.idle_ns = 0        # time the idle thread had the CPU
         self.elapsed_ns = 0     # kept current by the kernel
         self.isr_latency = {}   # interrupt name -> IsrStats
@@ -240,7 +245,7 @@ class Stats:
 
     # -- the kernel's hooks: a wait starts, ends; a priority changes --
     def _block(self, t, what, now):
-        st = t._stats
+        st = t
         st.blk_at = now
         st.blk_on = what
         tp = type(what)
@@ -258,7 +263,7 @@ class Stats:
                                      o.name if inv else None])
 
     def _unblock(self, t, now):
-        st = t._stats
+        st = t
         on = st.blk_on
         if on is None:
             return
@@ -305,7 +310,7 @@ class Stats:
         dt = now - since
         if dt <= 0:
             return
-        e[0]._stats.inversion_ns += dt
+        e[0].inversion_ns += dt
         self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
         self._inversions.append((since, now, e[0].name, e[3], e[4]))
 
@@ -378,8 +383,8 @@ class Stats:
         return out
 
     def _masked(self, t, ns):
-        if t is not None and ns > t._stats.masked_ns:
-            t._stats.masked_ns = ns
+        if t is not None and ns > t.masked_ns:
+            t.masked_ns = ns
         if ns > self.masked_ns:
             self.masked_ns = ns
             self.masked_by = None if t is None else t.name
@@ -389,7 +394,9 @@ class Stats:
         """The longest interrupts-masked section of the run, ticks."""
         return ns_to_ticks(self.masked_ns, self.tick_hz)
 
-    def add_thread(self, name):
+    def add_thread(self, name, st=None):
+        """Record the thread (or a new ThreadStats) ``st`` under ``name``,
+        numbered ``name#2``, ``name#3``... when taken; returns it."""
         key = name
         if key in self.threads:
             # name#2, name#3, ...: O(1) per thread however many share it
@@ -399,7 +406,10 @@ class Stats:
                 n += 1
                 key = "%s#%d" % (name, n)
             dup[name] = n
-        st = ThreadStats(key, self.tick_hz, len(self._order), self)
+        if st is None:
+            st = ThreadStats(key, self.tick_hz, len(self._order), self)
+        else:
+            st._init_stats(key, self.tick_hz, len(self._order), self)
         self.threads[key] = st
         self._order.append(st)
         return st

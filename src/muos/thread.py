@@ -12,6 +12,7 @@ Scheduling decisions are the kernel's: the control methods here
 from .compat import init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import DeadlockError, Interrupted, ThreadError
+from .stats import ThreadStats
 from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
@@ -75,12 +76,13 @@ def make_coroutine(fn, args, name, priority):
     return coro, fname
 
 
-class Thread:
+class Thread(ThreadStats):
     """A muos thread: an ``async def`` function scheduled by priority."""
 
+    # ``name`` and the statistics' fields are ThreadStats's slots
     __slots__ = (
-        "name", "base_priority", "priority", "state", "result", "exception",
-        "interrupted", "_kernel", "_coro", "_stats",
+        "base_priority", "priority", "state", "result", "exception",
+        "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
         "_rnext", "_rprev", "_held",
         "_resume_pending", "_joinq", "_slice_from", "_flags",
@@ -88,13 +90,14 @@ class Thread:
     )
 
     def __init__(self, kernel, coro, name, priority):
+        # the kernel's Stats.add_thread completes the statistics' part
+        # (and numbers a name already taken: "w", "w#2", ...)
         self.name = name
         self.base_priority = priority
         self.priority = priority
         self.state = READY
         self._kernel = kernel
         self._coro = coro
-        self._stats = None
         init_fields(self, _THREAD_FIELDS)
 
     def __repr__(self):
@@ -173,16 +176,9 @@ class Thread:
             self._resume_pending = True
 
     @property
-    def cpu_time(self):
-        return self._stats.cpu_time
-
-    @property
-    def switches(self):
-        return self._stats.switches
-
-    @property
     def stats(self):
-        return self._stats
+        """Its statistics: the thread itself (a ThreadStats)."""
+        return self
 
     @property
     def flags(self):

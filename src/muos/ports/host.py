@@ -345,7 +345,7 @@ class HostPort:
                 t1 = mono()
                 now = t1 - port.epoch_ns
                 if now > k._now:
-                    t._stats.cpu_ns += now - k._now
+                    t.cpu_ns += now - k._now
                     k._now = now
                 limit = port._overrun_ns
                 if limit is not None and t1 - t0 > limit:

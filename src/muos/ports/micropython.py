@@ -225,7 +225,7 @@ class MachinePort:
             finally:
                 now = port.now()
                 if now > k._now:
-                    t._stats.cpu_ns += now - k._now
+                    t.cpu_ns += now - k._now
                     k._now = now
                 if state[1]:
                     port._collect()
