@@ -31,6 +31,23 @@ def median_rate(fn, ops, repeat=REPEAT, warmup=1, clock=time.process_time):
     return statistics.median(rates)
 
 
+def median_rates(cases, repeat=REPEAT, warmup=1):
+    """Like ``median_rate`` for several ``{name: (fn, ops, clock)}`` at
+    once, interleaved: each round runs every case once, so that a slow
+    moment of the machine slows all of them alike and the ratios hold."""
+    for _ in range(warmup):
+        for name in cases:
+            cases[name][0]()
+    rates = {name: [] for name in cases}
+    for _ in range(repeat):
+        for name in cases:
+            fn, ops, clock = cases[name]
+            t = clock()
+            fn()
+            rates[name].append(ops / (clock() - t))
+    return {name: statistics.median(rates[name]) for name in cases}
+
+
 def median_value(fn, repeat=REPEAT, warmup=1):
     """Median of what ``fn()`` returns (a time it measured itself), over
     ``repeat`` runs after ``warmup`` runs."""

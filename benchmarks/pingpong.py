@@ -14,7 +14,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 sys.path.insert(0, os.path.dirname(__file__))
 
 import muos  # noqa: E402
-from common import median_rate, quick, report  # noqa: E402
+from common import median_rates, quick, report  # noqa: E402
 
 
 class _Yield:
@@ -134,18 +134,21 @@ def threading_pp(n):
 def main():
     q = quick()
     n = 2000 if q else 100000
-    results = {
-        "raw coroutine trampoline": median_rate(lambda: raw(n), 2 * n),
-        "asyncio Event": median_rate(lambda: asyncio_pp(n), 2 * n),
-        "threading Semaphore": median_rate(
-            lambda: threading_pp(n // 10), 2 * (n // 10),
-            clock=time.perf_counter),      # two OS threads: wall time
-        "muos Semaphore (SimPort)": median_rate(lambda: muos_pp(n), 2 * n),
+    cpu = time.process_time
+    cases = {
+        "raw coroutine trampoline": (lambda: raw(n), 2 * n, cpu),
+        "asyncio Event": (lambda: asyncio_pp(n), 2 * n, cpu),
+        # two OS threads: wall time
+        "threading Semaphore": (lambda: threading_pp(n // 10),
+                                2 * (n // 10), time.perf_counter),
+        "muos Semaphore (SimPort)": (lambda: muos_pp(n), 2 * n, cpu),
     }
     try:
-        results["SimPy events"] = median_rate(lambda: simpy_pp(n), 2 * n)
+        import simpy  # noqa: F401
+        cases["SimPy events"] = (lambda: simpy_pp(n), 2 * n, cpu)
     except ImportError:
         pass
+    results = median_rates(cases)
     m = results["muos Semaphore (SimPort)"]
     ratios = {"muos / asyncio": m / results["asyncio Event"]}
     if "SimPy events" in results:
