@@ -9,6 +9,7 @@ check their context before any await (API.md: the call itself raises).
 from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
 from .kernel import can_block, current_kernel, running_kernel
+from .stats import ticks_to_ns
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, shared_trap
 
@@ -37,7 +38,8 @@ def sleep_for(ticks):
     k = can_block("muos.sleep_for")
     if type(ticks) is int and ticks >= 0:
         return Trap(SLEEP, None, k._now + ticks * 1000000000 // k.tick_hz)
-    return Trap(SLEEP, None, k._now + k.to_ns(ticks, "sleep_for: ticks"))
+    return Trap(SLEEP, None,
+                k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks"))
 
 
 def sleep_until(tick):
@@ -64,7 +66,7 @@ def busy(ticks):
         current_kernel("muos.busy")._thread_context("muos.busy")
     if type(ticks) is int and ticks >= 0:
         return Trap(BUSY, None, ticks * 1000000000 // k.tick_hz)
-    return Trap(BUSY, None, k.to_ns(ticks, "busy: ticks"))
+    return Trap(BUSY, None, ticks_to_ns(ticks, k.tick_hz, "busy: ticks"))
 
 
 def spawn(fn, *args, name=None, priority=Priority.NORMAL):
