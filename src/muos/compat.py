@@ -1,6 +1,7 @@
 """What differs between CPython and MicroPython, decided once at import.
 
-Owns: ``MICROPYTHON`` and ``lazy_fields``. Imports only ``sys``.
+Owns: ``MICROPYTHON``, ``lazy_fields`` and ``init_fields``. Imports only
+``sys``.
 MicroPython ignores ``__slots__``: every attribute an object sets costs
 an entry in its own map (about 16 bytes). There, fields that most objects
 never change live on the class, and ``__init__`` leaves them out; on
