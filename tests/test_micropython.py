@@ -156,3 +156,22 @@ def test_same_output(script: Path) -> None:
             "stdout differs:\n" + _diff(cout, mout, script.name))
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
+
+
+def test_heap_per_blocked_thread_within_issue_8_target() -> None:
+    """tools/mpy/heap.py under the WebAssembly build: a thread blocked on a
+    semaphore costs at most 512 bytes of MicroPython heap (issue 8), and
+    a sleeping one at most 640 (measured 446 and 575)."""
+    node = _require_mpy()
+    proc = subprocess.run(
+        [node, _rel(RUNNER), _rel(PKG_DIR), "tools/mpy/heap.py"],
+        cwd=ROOT, capture_output=True, timeout=TIMEOUT, check=False)
+    out = _text(proc.stdout)
+    assert proc.returncode == 0, out + _text(proc.stderr)
+    got = {}
+    for line in out.splitlines():
+        if line.startswith("per thread"):
+            what, _, n = line.rpartition(":")
+            got[what] = int(n.split()[0])
+    assert got["per thread blocked on a Semaphore"] <= 512, got
+    assert got["per thread in sleep_for"] <= 640, got
