@@ -317,3 +317,20 @@ def test_waits_after_busy_work_start_when_the_work_ends():
     assert w.blocked == {"sem": 7}
     assert w.sleep_time == 3
     assert w.cpu_time == 5
+
+
+def test_stats_cross_process_boundaries():
+    # analysis.simulate's Stats pickle (a process pool or Dask returns
+    # them): each thread travels as the plain ThreadStats it also is
+    import pickle
+
+    from muos import analysis
+    st = analysis.simulate([analysis.Task(1, 4), analysis.Task(2, 6)],
+                           horizon=24)
+    back = pickle.loads(pickle.dumps(st))
+    assert str(back) == str(st)
+    for name, t in st.threads.items():
+        b = back.threads[name]
+        assert type(b) is muos.ThreadStats and b.name == name
+        assert b.response_times == t.response_times
+        assert b.cpu_time == t.cpu_time and b.switches == t.switches

@@ -51,6 +51,18 @@ class ThreadStats:
     def __init__(self, name, tick_hz, seq=0, stats=None):
         self._init_stats(name, tick_hz, seq, stats)
 
+    def __reduce__(self):
+        # a Thread pickles as the plain ThreadStats it also is (its
+        # coroutine and its kernel stay behind), so that Stats cross
+        # process boundaries (analysis.simulate in a process pool)
+        state = {}
+        for k in ThreadStats.__slots__:
+            try:
+                state[k] = getattr(self, k)
+            except AttributeError:
+                pass
+        return (_restore_stats, (state,))
+
     def _init_stats(self, name, tick_hz, seq, stats):
         self.name = name
         self.tick_hz = tick_hz
@@ -183,6 +195,13 @@ class ThreadStats:
     def __repr__(self):
         return "<ThreadStats %s cpu=%s switches=%d jobs=%d>" % (
             self.name, self.cpu_time, self.switches, self.jobs)
+
+
+def _restore_stats(state):
+    st = ThreadStats.__new__(ThreadStats)
+    for k in state:
+        setattr(st, k, state[k])
+    return st
 
 
 # what a new thread has done (see compat.py)
