@@ -445,3 +445,37 @@ def test_wait_queue_matches_sorted_model(ops):
                        key=lambda x: (-x.thread.priority, x.seq))
         assert q.items == model
         assert len(q) == len(inq)
+
+
+# -- the time queue against a sorted model ---------------------------------
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["push", "push", "push", "cancel",
+                                           "pop", "next"]),
+                          st.integers(0, 6), st.integers(0, 40)),
+                max_size=60))
+def test_time_queue_matches_sorted_model(ops):
+    # equal times come out in push order; cancelled entries never do
+    from muos.timeq import TimeQueue
+    tq = TimeQueue()
+    model = []            # [when, order, payload, entry], live ones
+    n = 0
+    for op, when, k in ops:
+        if op == "push":
+            n += 1
+            model.append([when, n, n, tq.push(when, n)])
+        elif op == "cancel" and model:
+            m = model.pop(k % len(model))
+            TimeQueue.cancel(m[3])
+        elif op == "next":
+            assert tq.next_time() == (min(m[0] for m in model)
+                                      if model else None)
+        elif op == "pop":
+            due = sorted(m[:3] for m in model if m[0] <= when)
+            got = tq.pop_due(when)
+            if not due:
+                assert got is None
+            else:
+                assert got == due[0][2]
+                model = [m for m in model if m[2] != got]
+        assert len(tq) == len(model)

@@ -137,8 +137,8 @@ class Kernel(KernelBase):
             self.stats.elapsed_ns = self._now
 
     def _loop(self, until_ns):
-        tq = self._tq
-        heap = tq._heap
+        heap = self._tq._heap
+        buckets = self._tq._buckets
         ready = self._ready
         levels = ready._levels
         heads = ready._heads
@@ -156,17 +156,15 @@ class Kernel(KernelBase):
             if until_ns is not None and now >= until_ns:
                 return "until"
             # 1. everything due at `now` happens, in scheduling order
-            if heap and heap[0][0] <= now:
-                while heap:             # tq.pop_due inline
-                    e = heap[0]
-                    p = e[2]
+            while heap and heap[0] <= now:
+                # the instant's whole bucket, in scheduling order (what
+                # firing schedules at this instant goes to a new bucket,
+                # after it); a cancelled entry has no payload
+                for e in buckets.pop(heappop(heap)):
+                    p = e[1]
                     if p is None:
-                        heappop(heap)   # cancelled
                         continue
-                    if e[0] > now:
-                        break
-                    heappop(heap)
-                    e[2] = None
+                    e[1] = None
                     if type(p) is not Thread:
                         p.fire(self)
                     elif (p._trap is not None and p._trap.kind == SLEEP
@@ -267,9 +265,14 @@ class Kernel(KernelBase):
                 # the common sleep, inline (see _trap_in)
                 trap.thread = cur
                 cur._trap = trap
-                tq._seq += 1
-                entry = [trap.arg, tq._seq, cur]
-                heappush(heap, entry)
+                when = trap.arg
+                entry = [when, cur]                 # tq.push inline
+                b = buckets.get(when)
+                if b is None:
+                    buckets[when] = [entry]
+                    heappush(heap, when)
+                else:
+                    b.append(entry)
                 cur._tentry = entry
                 cur.state = SUSPENDED
                 self._current = None
@@ -359,10 +362,7 @@ class Kernel(KernelBase):
 
     def _advance(self, cur, until_ns):
         now = self._now
-        heap = self._tq._heap        # tq.next_time() inline
-        while heap and heap[0][2] is None:
-            heappop(heap)
-        nt = heap[0][0] if heap else None
+        nt = self._tq.next_time()
         if cur._sleeping:
             return idle_sleep(self, nt, until_ns)
         target = now + cur._work

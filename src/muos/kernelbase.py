@@ -14,6 +14,7 @@ from .irq import Interrupt
 from .stats import ns_to_ticks, ticks_to_ns
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
                      make_coroutine)
+from .timeq import TimeQueue
 from .traps import ANY, SLEEP, WAIT
 
 __all__ = ["KernelBase"]
@@ -216,7 +217,7 @@ class KernelBase:
         t._trap = None
         e = t._tentry
         if e is not None:
-            e[2] = None
+            TimeQueue.cancel(e)
             t._tentry = None
         if trap is None:
             return None

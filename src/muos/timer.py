@@ -1,12 +1,14 @@
 """Software timers (µOS++ ``timer``; FreeRTOS software timers).
 
-Owns: ``Timer``. Imports the kernel. A timer is an entry in the kernel's
-time queue; when it expires the kernel's timer interrupt runs its
-callback in interrupt context. Periodic timers are rescheduled from their
-own deadline, never from when the callback ran, so they do not drift.
+Owns: ``Timer``. Imports the kernel and timeq. A timer is an entry in
+the kernel's time queue; when it expires the kernel's timer interrupt
+runs its callback in interrupt context. Periodic timers are rescheduled
+from their own deadline, never from when the callback ran, so they do not
+drift.
 """
 
 from .kernel import current_kernel
+from .timeq import TimeQueue
 
 __all__ = ["Timer"]
 
@@ -54,7 +56,7 @@ class Timer:
         """Stop it; a stopped timer's callback will not run. ISR-safe."""
         e = self._entry
         if e is not None:
-            e[2] = None
+            TimeQueue.cancel(e)
             self._entry = None
         if self._k is not None:       # an expiry may wait for its line
             self._k._irqs.cancel_timer(self)
