@@ -1,11 +1,13 @@
-"""The kernel's plain parts: time conversions, views of its threads and
-the context checks every blocking call makes, and the recomputation
-of a thread's effective priority (priority inheritance), and the
-general paths of ending a wait (withdraw, timeout, failure).
+"""The kernel's plain parts, apart from its run loop: tracing, thread
+creation and end, time conversions, views of its threads, the context
+checks every blocking call makes, the recomputation of a thread's
+effective priority (priority inheritance) and the general paths of ending
+a wait (withdraw, timeout, failure).
 
 Owns: ``KernelBase``, the base class of ``Kernel``; kernel.py keeps the
-run loop, the traps, blocking and waking. Imports ``diag``, ``errors``,
-``irq``, ``stats``, ``thread``, ``traps``.
+run loop, the traps, blocking and waking, with the common cases written
+out inline. Imports ``diag``, ``errors``, ``irq``, ``stats``, ``thread``,
+``timeq``, ``traps``.
 """
 
 from .diag import describe, report, waiting_for
