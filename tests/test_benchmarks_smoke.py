@@ -58,9 +58,9 @@ def _valgrind_works():
     return p.returncode == 0
 
 
-@pytest.mark.skipif(not _valgrind_works(),
-                    reason="the instruction counts need a working valgrind")
 def test_instruction_counts_in_quick_mode():
+    if not _valgrind_works():
+        pytest.skip("the instruction counts need a working valgrind")
     # python benchmarks/instructions.py runs by hand (not in the suite of
     # python -m benchmarks); its quick mode counts one workload
     out, err, code = _run_group([sys.executable,
