@@ -44,6 +44,8 @@ def test_every_benchmark_runs_in_quick_mode():
                if line.startswith("{")]
     assert len(reports) == len(scripts)
     for r in reports:
+        if "skipped" in r:          # a peer or interpreter not installed
+            continue
         assert r["results"], r["benchmark"]
         for v in r["results"].values():
             assert not isinstance(v, (int, float)) or v >= 0
