@@ -34,6 +34,9 @@ WORKLOADS = {
                          2000),
     "pingpong SimPy": ("import pingpong; pingpong.simpy_pp(1000 * k)", 2000),
     "pingpong raw": ("import pingpong; pingpong.raw(1000 * k)", 2000),
+    "hand-over above 10,000 ready threads": (
+        "import many_ready; many_ready.pingpong_with_crowd(1000 * k, "
+        "10000)", 2000),
     "sleepers muos": ("import sleepers; sleepers.muos_sleepers("
                       "sleepers.plan(10000, k))", 10000),
     "sleepers SimPy": ("import sleepers; sleepers.simpy_sleepers("
@@ -84,6 +87,10 @@ def main():
         if key in results:
             ratios["pingpong %s / muos" % peer] = \
                 results[key] / results["pingpong muos"]
+    if "hand-over above 10,000 ready threads" in results:
+        ratios["10,000 ready threads / 2"] = (
+            results["hand-over above 10,000 ready threads"]
+            / results["pingpong muos"])
     if "sleepers SimPy" in results and "sleepers muos" in results:
         ratios["sleepers SimPy / muos"] = (results["sleepers SimPy"]
                                            / results["sleepers muos"])
