@@ -11,13 +11,13 @@ from .irq import MASK_ALL, check_irq_priority
 from .kernel import can_block, current_kernel, running_kernel
 from .stats import ticks_to_ns
 from .thread import Priority
-from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, shared_trap
+from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap
 
 __all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
            "interrupts_disabled", "interrupts_masked"]
 
-_PASS = shared_trap(PASS)
+_PASS = Trap(PASS)
 
 
 def this_thread():

@@ -29,8 +29,7 @@ from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
-from .traps import (ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap,
-                    shared_trap)
+from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT", "ANY_HANDLER", "describe"]
@@ -41,7 +40,7 @@ IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # the handler of ANY traps, supplied by the module that makes them
 # (muos.waitany, a layer above), so the kernel needs no import of it
 ANY_HANDLER = [None]  # type: list
-_IDLE_TRAP = shared_trap(IDLE_WAIT)
+_IDLE_TRAP = Trap(IDLE_WAIT)
 _STEP = "step"       # _advance: the work ended, step the thread now
 
 
@@ -102,6 +101,7 @@ class Kernel(KernelBase):
         self._lock = 0               # scheduler lock depth
         self._isr = 0                # interrupt nesting depth
         self._overhead = 0           # ns of kernel work before the next step
+        self._slice_from = 0         # when the current thread was switched in
         self._stop_on = None         # muos.run stops when this thread ends
         self._quiet = None           # its exception is raised, not printed
         self._stop = False
@@ -221,7 +221,7 @@ class Kernel(KernelBase):
                 if self._trace is not None:
                     self._emit("switch", cur, None,
                                None if prev is None else prev.name)
-                cur._slice_from = now      # its round-robin slice starts
+                self._slice_from = now     # its round-robin slice starts
                 if cur is idle and self._dead * 4 >= len(self._threads) > 0:
                     cur._sleeping = False  # reclaim before sleeping again
                 if self._overhead:
@@ -334,7 +334,7 @@ class Kernel(KernelBase):
             cur.state = READY
             if (self._slice is not None and cur is not self.idle
                     and ready.has_other(cur.priority)
-                    and now >= self._slice_end(cur)):
+                    and now >= self._slice_end()):
                 # its slice expired at this same instant: that sends it
                 # to the tail (API.md) before the preemption would keep
                 # it at the head
@@ -346,7 +346,7 @@ class Kernel(KernelBase):
             return None
         if (top.priority == cur.priority and self.preemptive
                 and self._slice is not None
-                and now >= self._slice_end(cur)):
+                and now >= self._slice_end()):
             cur.state = READY
             ready.push_tail(cur)
             if self._trace is not None:
@@ -354,11 +354,12 @@ class Kernel(KernelBase):
             return None
         return cur
 
-    def _slice_end(self, t):
-        """When ``t``'s round-robin slice ends: ``time_slice`` tick
-        boundaries after it was switched in."""
+    def _slice_end(self):
+        """When the current thread's round-robin slice ends:
+        ``time_slice`` tick boundaries after it was switched in (a thread
+        switched in again starts a fresh slice)."""
         tick = 1000000000 // self.tick_hz
-        return (t._slice_from // tick + self._slice) * tick
+        return (self._slice_from // tick + self._slice) * tick
 
     def _advance(self, cur, until_ns):
         now = self._now
@@ -372,7 +373,7 @@ class Kernel(KernelBase):
         if (h._rnext is not h and self.preemptive
                 and self._slice is not None
                 and self._lock == 0 and not self._irqs.mask):
-            se = self._slice_end(cur)
+            se = self._slice_end()
             if se <= now:
                 se = now   # slice already over: rotate at this instant
             if target is None or se < target:

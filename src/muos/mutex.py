@@ -12,7 +12,7 @@ from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .kernel import current_kernel
 from .thread import TERMINATED, check_priority
-from .traps import BLOCK, PASS, WAIT, Trap, shared_trap
+from .traps import BLOCK, PASS, WAIT, Trap
 from .waitq import WaitQueue
 
 __all__ = ["Mutex"]
@@ -250,4 +250,4 @@ class Mutex:
 
 
 # the exit of ``async with`` is an await: a preemption point returning False
-_AEXIT = shared_trap(PASS, False)
+_AEXIT = Trap(PASS, None, False)

@@ -45,11 +45,11 @@ class ThreadStats:
     kernel's counters are plain attributes of the thread)."""
 
     __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "_rt",
-                 "deadline_misses", "seq", "masked_ns", "waits",
+                 "deadline_misses", "masked_ns", "waits",
                  "inversion_ns", "blk_at", "blk_on", "_system")
 
-    def __init__(self, name, tick_hz, seq=0, stats=None):
-        self._init_stats(name, tick_hz, seq, stats)
+    def __init__(self, name, tick_hz, stats=None):
+        self._init_stats(name, tick_hz, stats)
 
     def __reduce__(self):
         # a Thread pickles as the plain ThreadStats it also is (its
@@ -63,10 +63,9 @@ class ThreadStats:
                 pass
         return (_restore_stats, (state,))
 
-    def _init_stats(self, name, tick_hz, seq, stats):
+    def _init_stats(self, name, tick_hz, stats):
         self.name = name
         self.tick_hz = tick_hz
-        self.seq = seq
         self._system = stats    # the Stats it belongs to
         init_fields(self, _THREAD_STATS_FIELDS)
 
@@ -426,9 +425,9 @@ class Stats:
                 key = "%s#%d" % (name, n)
             dup[name] = n
         if st is None:
-            st = ThreadStats(key, self.tick_hz, len(self._order), self)
+            st = ThreadStats(key, self.tick_hz, self)
         else:
-            st._init_stats(key, self.tick_hz, len(self._order), self)
+            st._init_stats(key, self.tick_hz, self)
         self.threads[key] = st
         self._order.append(st)
         return st

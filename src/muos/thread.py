@@ -85,7 +85,7 @@ class Thread(ThreadStats):
         "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
         "_rnext", "_rprev", "_held",
-        "_resume_pending", "_joinq", "_slice_from", "_flags",
+        "_resume_pending", "_joinq", "_flags",
         "_sleeping",
     )
 
@@ -231,7 +231,6 @@ _THREAD_FIELDS = {
     "_held": (),              # mutexes held, in locking order
     "_resume_pending": False,
     "_joinq": None,           # its joiners' WaitQueue, made on demand
-    "_slice_from": 0,         # when its round-robin slice began
     "_flags": None,           # its EventFlags, made on demand
     "_sleeping": False,       # the idle thread: the CPU sleeps
 }
