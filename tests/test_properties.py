@@ -455,27 +455,30 @@ def test_wait_queue_matches_sorted_model(ops):
                           st.integers(0, 6), st.integers(0, 40)),
                 max_size=60))
 def test_time_queue_matches_sorted_model(ops):
-    # equal times come out in push order; cancelled entries never do
+    # an instant's entries come out together, in push order; cancelled
+    # ones have no payload; the next time is the earliest live entry's
     from muos.timeq import TimeQueue
     tq = TimeQueue()
-    model = []            # [when, order, payload, entry], live ones
+    model = []            # [when, payload, live, entry], not yet popped
     n = 0
     for op, when, k in ops:
         if op == "push":
             n += 1
-            model.append([when, n, n, tq.push(when, n)])
+            model.append([when, n, True, tq.push(when, n)])
         elif op == "cancel" and model:
-            m = model.pop(k % len(model))
+            m = model[k % len(model)]
+            m[2] = False
             TimeQueue.cancel(m[3])
         elif op == "next":
-            assert tq.next_time() == (min(m[0] for m in model)
-                                      if model else None)
-        elif op == "pop":
-            due = sorted(m[:3] for m in model if m[0] <= when)
-            got = tq.pop_due(when)
-            if not due:
-                assert got is None
-            else:
-                assert got == due[0][2]
-                model = [m for m in model if m[2] != got]
-        assert len(tq) == len(model)
+            live = [m[0] for m in model if m[2]]
+            assert tq.next_time() == (min(live) if live else None)
+        elif op == "pop" and tq.next_time() is not None:
+            # as the kernel does: pop the earliest instant with a live
+            # entry (next_time drops the instants whose entries were all
+            # cancelled; the model's entries before it are all cancelled)
+            first = tq.next_time()
+            got = [e[1] for e in tq.pop_earliest() if e[1] is not None]
+            assert got == [m[1] for m in model if m[0] == first and m[2]]
+            assert not [m for m in model if m[0] < first and m[2]]
+            model = [m for m in model if m[0] > first]
+        assert len(tq) == sum(1 for m in model if m[2])

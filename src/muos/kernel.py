@@ -137,8 +137,9 @@ class Kernel(KernelBase):
             self.stats.elapsed_ns = self._now
 
     def _loop(self, until_ns):
-        heap = self._tq._heap
-        buckets = self._tq._buckets
+        tq = self._tq
+        heap = tq._heap
+        buckets = tq._buckets
         ready = self._ready
         levels = ready._levels
         heads = ready._heads
@@ -157,10 +158,7 @@ class Kernel(KernelBase):
                 return "until"
             # 1. everything due at `now` happens, in scheduling order
             while heap and heap[0] <= now:
-                # the instant's whole bucket, in scheduling order (what
-                # firing schedules at this instant goes to a new bucket,
-                # after it); a cancelled entry has no payload
-                for e in buckets.pop(heappop(heap)):
+                for e in tq.pop_earliest():   # in scheduling order
                     p = e[1]
                     if p is None:
                         continue
@@ -195,8 +193,8 @@ class Kernel(KernelBase):
                         heads[lv]):
                     cur = self._preempt(cur, now)
             if cur is None:
-                # the most urgent ready thread off its list (ready.pop_top
-                # inline: the idle thread is always ready when none runs)
+                # the most urgent ready thread off its list (the idle
+                # thread is always ready when none runs)
                 while True:
                     lv = -levels[0]
                     h = heads[lv]

@@ -30,29 +30,23 @@ class ReadyList:
         self._listed = [False] * LEVELS   # level is in the _levels heap
         self._levels = []                 # heap of -priority
 
-    def push_tail(self, t):
+    def _insert(self, t, before):
         p = t.priority
         h = self._heads[p]
-        prv = h._rprev
-        t._rnext = h
+        nxt = h if before else h._rnext
+        prv = nxt._rprev
+        t._rnext = nxt
         t._rprev = prv
         prv._rnext = t
-        h._rprev = t
-        if not self._listed[p]:
-            self._listed[p] = True
-            heappush(self._levels, -p)
-
-    def push_head(self, t):
-        p = t.priority
-        h = self._heads[p]
-        nxt = h._rnext
-        t._rnext = nxt
-        t._rprev = h
-        h._rnext = t
         nxt._rprev = t
         if not self._listed[p]:
-            self._listed[p] = True
-            heappush(self._levels, -p)
+            self.top_level(p)
+
+    def push_tail(self, t):
+        self._insert(t, True)
+
+    def push_head(self, t):
+        self._insert(t, False)
 
     def remove(self, t):
         nxt = t._rnext
@@ -78,25 +72,6 @@ class ReadyList:
             heappop(levels)
             self._listed[p] = False
         return None
-
-    def pop_top(self):
-        """Remove and return the most urgent ready thread (one must be
-        ready: the idle thread always is when no other runs)."""
-        levels = self._levels
-        heads = self._heads
-        while True:
-            p = -levels[0]
-            h = heads[p]
-            t = h._rnext
-            if t is not h:
-                nxt = t._rnext
-                h._rnext = nxt
-                nxt._rprev = h
-                t._rnext = None
-                t._rprev = None
-                return t
-            heappop(levels)
-            self._listed[p] = False
 
     def top_level(self, p):
         """Level ``p`` has a ready thread now (a new one was linked)."""

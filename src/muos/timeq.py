@@ -10,8 +10,8 @@ were scheduled. Cancellation is lazy and O(1): an entry is
 ``[when_ns, payload]`` and cancelling clears the payload; the entry is
 skipped when its instant comes. Imports only ``heapq``.
 
-The kernel's loop reads ``_heap`` and ``_buckets`` directly on its
-common paths (kernel.py); what it does there is ``pop_due`` and ``push``.
+The kernel's loop looks at ``_heap[0]`` to see whether an instant is due,
+and writes a sleep's entry into ``_buckets`` itself (``push`` inline).
 """
 
 from heapq import heappop, heappush
@@ -54,28 +54,11 @@ class TimeQueue:
             del buckets[t]
         return None
 
-    def pop_due(self, now_ns):
-        """The payload of the earliest live entry due at or before
-        ``now_ns`` (removing it), or None."""
-        heap = self._heap
-        buckets = self._buckets
-        while heap:
-            t = heap[0]
-            if t > now_ns:
-                return None
-            b = buckets[t]
-            while b:
-                e = b.pop(0)
-                p = e[1]
-                if p is not None:
-                    e[1] = None
-                    if not b:
-                        heappop(heap)
-                        del buckets[t]
-                    return p
-            heappop(heap)
-            del buckets[t]
-        return None
+    def pop_earliest(self):
+        """Remove the earliest instant (there must be one) and return its
+        entries in scheduling order; a cancelled one has no payload. What
+        is scheduled at that instant afterwards goes to a new bucket."""
+        return self._buckets.pop(heappop(self._heap))
 
     def __len__(self):
         n = 0
