@@ -15,26 +15,14 @@ import time
 REPEAT = 5
 
 
-def median_rate(fn, ops, repeat=REPEAT, warmup=1, clock=time.process_time):
-    """Operations per second of ``fn()`` (which performs ``ops``
-    operations), median of ``repeat`` runs after ``warmup`` runs. The
-    clock is the process's CPU time (what another process on this shared
-    machine takes is not counted); work spread over OS threads passes
-    ``clock=time.perf_counter``."""
-    for _ in range(warmup):
-        fn()
-    rates = []
-    for _ in range(repeat):
-        t = clock()
-        fn()
-        rates.append(ops / (clock() - t))
-    return statistics.median(rates)
-
-
 def median_rates(cases, repeat=REPEAT, warmup=1):
-    """Like ``median_rate`` for several ``{name: (fn, ops, clock)}`` at
-    once, interleaved: each round runs every case once, so that a slow
-    moment of the machine slows all of them alike and the ratios hold."""
+    """Operations per second of each case ``{name: (fn, ops, clock)}``
+    (``fn()`` performs ``ops`` operations), median of ``repeat`` rounds
+    after ``warmup`` ones. Each round runs every case once, so that a slow
+    moment of the machine slows all of them alike and the ratios hold.
+    The clock is the process's CPU time (``time.process_time``: other
+    processes do not count) except for work spread over OS threads
+    (``time.perf_counter``)."""
     for _ in range(warmup):
         for name in cases:
             cases[name][0]()
@@ -48,17 +36,9 @@ def median_rates(cases, repeat=REPEAT, warmup=1):
     return {name: statistics.median(rates[name]) for name in cases}
 
 
-def median_value(fn, repeat=REPEAT, warmup=1):
-    """Median of what ``fn()`` returns (a time it measured itself), over
-    ``repeat`` runs after ``warmup`` runs."""
-    for _ in range(warmup):
-        fn()
-    return statistics.median([fn() for _ in range(repeat)])
-
-
 def median_time(fn, repeat=REPEAT, warmup=1, clock=time.process_time):
-    """Seconds ``fn()`` takes (CPU time, see ``median_rate``), median of
-    ``repeat`` runs after ``warmup`` runs."""
+    """Seconds ``fn()`` takes (by default the process's CPU time), median
+    of ``repeat`` runs after ``warmup`` runs."""
     for _ in range(warmup):
         fn()
     times = []

@@ -844,4 +844,6 @@ def test_a_thread_is_its_own_stats_under_a_unique_name():
     for t in ts:
         assert r.stats.threads[t.name] is t is t.stats
         assert isinstance(t, muos.ThreadStats)
+        # switched in at its start and again when its sleep ends; no
+        # busy work, so no CPU time on SimPort
         assert t.switches == 2 and t.cpu_time == 0

@@ -263,9 +263,8 @@ class Stats:
 
     # -- the kernel's hooks: a wait starts, ends; a priority changes --
     def _block(self, t, what, now):
-        st = t
-        st.blk_at = now
-        st.blk_on = what
+        t.blk_at = now
+        t.blk_on = what
         tp = type(what)
         if tp is not str and tp not in self._plain:
             # a Mutex (it has _boost)? asked once per type: a failed
@@ -281,19 +280,18 @@ class Stats:
                                      o.name if inv else None])
 
     def _unblock(self, t, now):
-        st = t
-        on = st.blk_on
+        on = t.blk_on
         if on is None:
             return
-        st.blk_on = None
-        w = st.waits
+        t.blk_on = None
+        w = t.waits
         if w is None:
-            w = st.waits = {}   # most threads never wait: made on demand
+            w = t.waits = {}    # most threads never wait: made on demand
         try:
-            w[on] += now - st.blk_at
+            w[on] += now - t.blk_at
         except KeyError:
             self.name_of(on)    # numbered in a deterministic order
-            w[on] = now - st.blk_at
+            w[on] = now - t.blk_at
         mw = self._mwaits
         if mw:
             for i in range(len(mw)):

@@ -2,7 +2,8 @@
 
 Owns: ``Thread`` (the TCB: state, priorities, links into the ready list,
 the pending trap, accounting), ``Priority`` and the state constants.
-Imports ``compat``, ``errors``, ``diag``, ``traps``, ``waitq``.
+Imports ``compat``, ``errors``, ``diag``, ``stats``, ``traps``,
+``waitq``.
 Scheduling decisions are the kernel's: the control methods here
 (interrupt, resume, kill, join) only use the kernel's primitives
 (``_withdraw``, ``_make_ready``, ``_finish``, ``_check_block``) through
