@@ -1,6 +1,6 @@
 """Helpers shared by the tests of the synchronisation objects: a tick log,
-the running thread, and ``play()``, which runs threads under main and fails
-the test if one of them raised."""
+the running thread, ``play()``, which runs threads under main and fails
+the test if one of them raised, and ``check_service_order`` on a trace."""
 
 import muos
 
@@ -37,3 +37,31 @@ def play(*specs, allowed=(), **kw):
             raise AssertionError("thread %r raised %r" % (t.name,
                                                           t.exception))
     return r.value
+
+
+def check_service_order(events, names):
+    """Every "wake" by one of the objects ``names`` goes to its most urgent
+    waiter, the earliest arrival among equals. Waiters are tracked from
+    "suspend" to "wake", "timeout" or "interrupt"; priorities from "spawn"
+    and "priority" events."""
+    prio = {}
+    waiting = {n: [] for n in names}
+    served = 0
+    for _t, kind, name, obj, details in events:
+        if kind == "spawn":
+            prio[name] = details
+        elif kind == "priority":
+            prio[name] = details[1]
+        elif obj in waiting:
+            ws = waiting[obj]
+            if kind == "suspend":
+                ws.append(name)
+            elif kind in ("timeout", "interrupt"):
+                ws.remove(name)
+            elif kind == "wake":
+                best = max(prio[w] for w in ws)
+                assert name == [w for w in ws if prio[w] == best][0], (
+                    _t, obj, name, [(w, prio[w]) for w in ws])
+                ws.remove(name)
+                served += 1
+    return served

@@ -25,6 +25,7 @@ from hypothesis import strategies as st
 import muos
 from muos import (ALL, ANY, ConditionVariable, Empty, EventFlags, Full,
                   Interrupted, MemoryPool, MessageQueue, Mutex, Semaphore)
+from objects_support import check_service_order
 
 PRIOS = [10, 20, 30]
 
@@ -93,34 +94,6 @@ def run_program(program, do_op, trace=False):
 def blocked(t):
     """True while ``t`` waits in a queue (not once it has been woken)."""
     return t.waiting_on is not None
-
-
-def check_service_order(events, names):
-    """Every "wake" by one of the objects ``names`` goes to its most urgent
-    waiter, the earliest arrival among equals. Waiters are tracked from
-    "suspend" to "wake", "timeout" or "interrupt"; priorities from "spawn"
-    and "priority" events."""
-    prio = {}
-    waiting = {n: [] for n in names}
-    served = 0
-    for _t, kind, name, obj, details in events:
-        if kind == "spawn":
-            prio[name] = details
-        elif kind == "priority":
-            prio[name] = details[1]
-        elif obj in waiting:
-            ws = waiting[obj]
-            if kind == "suspend":
-                ws.append(name)
-            elif kind in ("timeout", "interrupt"):
-                ws.remove(name)
-            elif kind == "wake":
-                best = max(prio[w] for w in ws)
-                assert name == [w for w in ws if prio[w] == best][0], (
-                    _t, obj, name, [(w, prio[w]) for w in ws])
-                ws.remove(name)
-                served += 1
-    return served
 
 
 # -- message queue: conservation, no lost wake-up, service order -------------

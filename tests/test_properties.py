@@ -24,6 +24,7 @@ import muos
 from muos import DeadlockError, Interrupted, Mutex, Semaphore
 from muos.traps import WAIT, Trap
 from muos.waitq import WaitQueue
+from objects_support import check_service_order
 
 PRIOS = [10, 20, 30]
 
@@ -65,34 +66,6 @@ def check_schedule(events):
                       if s in ("ready", "running"))
             assert prio[running] == top, (t, running, prio[running], top,
                                           dict(state))
-
-
-def check_service_order(events, objs):
-    """Every hand-over (a "wake" by one of ``objs``) goes to the most
-    urgent waiter of that object, the earliest arrival among equals:
-    waiters are tracked from "suspend" to "wake", "timeout" or
-    "interrupt", priorities from "spawn" and "priority" events."""
-    prio = {}
-    waiting = {o: [] for o in objs}
-    served = 0
-    for _t, kind, name, obj, details in events:
-        if kind == "spawn":
-            prio[name] = details
-        elif kind == "priority":
-            prio[name] = details[1]
-        elif obj in waiting:
-            ws = waiting[obj]
-            if kind == "suspend":
-                ws.append(name)
-            elif kind in ("timeout", "interrupt"):
-                ws.remove(name)
-            elif kind == "wake":
-                best = max(prio[w] for w in ws)
-                assert name == [w for w in ws if prio[w] == best][0], (
-                    _t, obj, name, [(w, prio[w]) for w in ws])
-                ws.remove(name)
-                served += 1
-    return served
 
 
 # -- semaphores and a mutex under random programs ---------------------------
