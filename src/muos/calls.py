@@ -8,10 +8,11 @@ check their context before any await (API.md: the call itself raises).
 
 from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
+from . import kernel
 from .kernel import can_block, current_kernel, running_kernel
 from .stats import ticks_to_ns
 from .thread import Priority
-from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap
+from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
 
 __all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
@@ -35,11 +36,19 @@ def now():
 
 def sleep_for(ticks):
     """Sleep for ``ticks`` (µOS++ ``sleep_for``). Thread context; may block."""
-    k = can_block("muos.sleep_for")
+    k = kernel._running
+    if (k is None or k._isr or k._lock or k._irqs.mask
+            or k._current is None):
+        k = can_block("muos.sleep_for")     # raises the context's error
+    t = new_trap(Trap)
+    t.kind = SLEEP
+    t.obj = None
     if type(ticks) is int and ticks >= 0:
-        return Trap(SLEEP, None, k._now + ticks * 1000000000 // k.tick_hz)
-    return Trap(SLEEP, None,
-                k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks"))
+        t.arg = k._now + ticks * 1000000000 // k.tick_hz
+    else:
+        t.arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
+    t.q = None
+    return t
 
 
 def sleep_until(tick):
@@ -61,12 +70,18 @@ def yield_now():
 def busy(ticks):
     """Compute for ``ticks`` of CPU time: modelled, preemptible work on
     SimPort, a real spin on real ports. Thread context."""
-    k = running_kernel()
+    k = kernel._running
     if k is None or k._isr or k._current is None:
         current_kernel("muos.busy")._thread_context("muos.busy")
+    t = new_trap(Trap)
+    t.kind = BUSY
+    t.obj = None
     if type(ticks) is int and ticks >= 0:
-        return Trap(BUSY, None, ticks * 1000000000 // k.tick_hz)
-    return Trap(BUSY, None, ticks_to_ns(ticks, k.tick_hz, "busy: ticks"))
+        t.arg = ticks * 1000000000 // k.tick_hz
+    else:
+        t.arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
+    t.q = None
+    return t
 
 
 def spawn(fn, *args, name=None, priority=Priority.NORMAL):

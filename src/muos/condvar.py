@@ -9,7 +9,7 @@ reacquires the mutex before returning, also on timeout and interruption.
 
 from .errors import Interrupted, NotOwnerError
 from .kernel import current_kernel, describe
-from .traps import BLOCK, WAIT, Trap
+from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 
 __all__ = ["ConditionVariable"]
@@ -64,7 +64,9 @@ class ConditionVariable:
     async def _wait(self, mutex, timeout):
         count = mutex._count           # a recursive owner's depth
         try:
-            notified = await Trap(WAIT, self, mutex, self._q, timeout, False)
+            notified = await (
+                Trap(WAIT, self, mutex, self._q) if timeout is None
+                else TimedTrap(WAIT, self, mutex, self._q, timeout, False))
         except Interrupted:
             await _relock(mutex, count)
             raise

@@ -9,7 +9,7 @@ its new flags satisfy, clearing what each one consumed.
 from . import thread as _thread
 from .errors import ContextError
 from .kernel import current_kernel, describe
-from .traps import BLOCK, WAIT, Trap
+from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 
 __all__ = ["EventFlags", "ThreadFlags", "ALL", "ANY"]
@@ -116,8 +116,8 @@ class EventFlags:
         self._args(mask, mode, what)
         k = current_kernel(what)._check_block(what)
         self._check_waiter(what)
-        return Trap(WAIT, self, (mask, mode, bool(clear)), self._q,
-                    k.to_ns(ticks, what + ": ticks"), 0)
+        return TimedTrap(WAIT, self, (mask, mode, bool(clear)), self._q,
+                         k.to_ns(ticks, what + ": ticks"), 0)
 
     def _check_waiter(self, what):
         pass

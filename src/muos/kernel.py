@@ -150,6 +150,7 @@ class Kernel(KernelBase):
         plain = stats._plain     # types whose waits need no stats hook
         timed = self._timed_steps
         switch_cost = self._switch_cost
+        traced = self._trace is not None   # fixed for the kernel's life
         while True:
             if self._stop:
                 return "stopped"
@@ -166,7 +167,7 @@ class Kernel(KernelBase):
                     if type(p) is not Thread:
                         p.fire(self)
                     elif (p._trap is not None and p._trap.kind == SLEEP
-                            and self._trace is None and not stats._mwaits):
+                            and not traced and not stats._mwaits):
                         # a sleep ends (the common case of _timeout)
                         p._tentry = None
                         self.wake(p._trap, p._trap.obj)
@@ -216,7 +217,7 @@ class Kernel(KernelBase):
                     cur.switches += 1
                     if switch_cost:
                         self._overhead += switch_cost
-                if self._trace is not None:
+                if traced:
                     self._emit("switch", cur, None,
                                None if prev is None else prev.name)
                 self._slice_from = now     # its round-robin slice starts
@@ -249,7 +250,7 @@ class Kernel(KernelBase):
             except BaseException as e:
                 self._ended(cur, e)
                 continue
-            if type(trap) is not Trap:
+            if type(trap) is not Trap:     # a TimedTrap, or not a trap
                 self._trap_in(cur, trap)
                 continue
             if trap.kind != WAIT:
@@ -257,7 +258,7 @@ class Kernel(KernelBase):
                     cur._work = trap.arg
                     continue
                 if (trap.kind != SLEEP or trap.arg <= now or cur.interrupted
-                        or self._trace is not None):
+                        or traced):
                     self._trap_in(cur, trap)
                     continue
                 # the common sleep, inline (see _trap_in)
@@ -289,8 +290,7 @@ class Kernel(KernelBase):
                 cur._wake_value = v
                 continue
             q = trap.q
-            if (trap.timeout is not None or cur.interrupted
-                    or q.on_change is not None or self._trace is not None
+            if (cur.interrupted or q.on_change is not None or traced
                     or type(obj) not in plain):
                 self._suspend(cur, trap)
                 continue
@@ -426,7 +426,7 @@ class Kernel(KernelBase):
 
     def _trap_in(self, t, trap):
         """Act on the trap ``t`` awaited."""
-        if type(trap) is not Trap:
+        if not isinstance(trap, Trap):
             t._wake_exc = TypeError(
                 "thread %r awaited %r, which is not a muos operation "
                 "(asyncio objects do not work in muos threads)"

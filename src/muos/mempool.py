@@ -8,7 +8,7 @@ waiter.
 """
 
 from .kernel import current_kernel, describe
-from .traps import BLOCK, WAIT, Trap
+from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 
 __all__ = ["MemoryPool"]
@@ -81,8 +81,8 @@ class MemoryPool:
         block."""
         what = "%s.timed_alloc" % describe(self)
         k = current_kernel(what)._check_block(what)
-        return Trap(WAIT, self, None, self._q,
-                    k.to_ns(ticks, what + ": ticks"), None)
+        return TimedTrap(WAIT, self, None, self._q,
+                         k.to_ns(ticks, what + ": ticks"), None)
 
     def free(self, block):
         """Return a block (to the most urgent waiter if any). A block not

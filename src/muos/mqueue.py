@@ -11,8 +11,8 @@ sender's message into the queue and completing that sender.
 from heapq import heappop, heappush
 
 from .errors import Empty, Full
-from .kernel import current_kernel, describe
-from .traps import BLOCK, WAIT, Trap
+from .kernel import can_block, current_kernel, describe
+from .traps import BLOCK, WAIT, TimedTrap, Trap, new_trap
 from .waitq import WaitQueue
 
 __all__ = ["MessageQueue"]
@@ -93,8 +93,13 @@ class MessageQueue:
         block."""
         if type(priority) is not int:
             self._check_priority(priority, "%s.send" % describe(self))
-        current_kernel("MessageQueue.send")._check_block("send", self)
-        return Trap(WAIT, self, (msg, priority), self._senders)
+        can_block("MessageQueue.send", "send", self)
+        t = new_trap(Trap)
+        t.kind = WAIT
+        t.obj = self
+        t.arg = (msg, priority)
+        t.q = self._senders
+        return t
 
     def try_send(self, msg, priority=0):
         """Send now or raise ``muos.Full``. ISR-safe."""
@@ -110,14 +115,19 @@ class MessageQueue:
         what = "%s.timed_send" % describe(self)
         self._check_priority(priority, what)
         k = current_kernel(what)._check_block(what)
-        return Trap(WAIT, self, (msg, priority), self._senders,
-                    k.to_ns(ticks, what + ": ticks"), Full)
+        return TimedTrap(WAIT, self, (msg, priority), self._senders,
+                         k.to_ns(ticks, what + ": ticks"), Full)
 
     def receive(self):
         """The most urgent message, waiting for one. Thread context; may
         block."""
-        current_kernel("MessageQueue.receive")._check_block("receive", self)
-        return Trap(WAIT, self, None, self._receivers)
+        can_block("MessageQueue.receive", "receive", self)
+        t = new_trap(Trap)
+        t.kind = WAIT
+        t.obj = self
+        t.arg = None
+        t.q = self._receivers
+        return t
 
     def try_receive(self):
         """The most urgent message now, or raise ``muos.Empty``.
@@ -132,5 +142,5 @@ class MessageQueue:
         context; may block."""
         what = "%s.timed_receive" % describe(self)
         k = current_kernel(what)._check_block(what)
-        return Trap(WAIT, self, None, self._receivers,
-                    k.to_ns(ticks, what + ": ticks"), Empty)
+        return TimedTrap(WAIT, self, None, self._receivers,
+                         k.to_ns(ticks, what + ": ticks"), Empty)

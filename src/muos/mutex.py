@@ -10,9 +10,10 @@ the most urgent waiter the owner: the woken thread never retries.
 
 from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
+from . import kernel
 from .kernel import current_kernel
 from .thread import TERMINATED, check_priority
-from .traps import BLOCK, PASS, WAIT, Trap
+from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, new_trap
 from .waitq import WaitQueue
 
 __all__ = ["Mutex"]
@@ -176,16 +177,24 @@ class Mutex:
     def lock(self):
         """Lock, waiting while another thread owns it. Thread context; may
         block."""
-        k = current_kernel("Mutex.lock")
-        if k._isr or k._current is None:
-            k._thread_context("%s.lock" % self._label())
-        k._check_block("lock", self)
-        return Trap(WAIT, self, None, self._q)
+        k = kernel._running
+        if (k is None or k._isr or k._lock or k._irqs.mask
+                or k._current is None):          # raise the context's error
+            k = current_kernel("Mutex.lock")
+            if k._isr or k._current is None:
+                k._thread_context("%s.lock" % self._label())
+            k._check_block("lock", self)
+        t = new_trap(Trap)
+        t.kind = WAIT
+        t.obj = self
+        t.arg = None
+        t.q = self._q
+        return t
 
     def try_lock(self):
         """Lock if free (or owned, for RECURSIVE). Thread context."""
         k = current_kernel("Mutex.try_lock")
-        trap = Trap(WAIT, self, None, self._q, 0)
+        trap = TimedTrap(WAIT, self, None, self._q, 0, None)
         trap.thread = k._thread_context("%s.try_lock" % self._label())
         return self._try(trap) is not BLOCK
 
@@ -194,10 +203,10 @@ class Mutex:
         block."""
         k = current_kernel("Mutex.timed_lock")
         k._thread_context("%s.timed_lock" % self._label())
-        k._check_block("%s.timed_lock" % self._label())
-        return Trap(WAIT, self, None, self._q,
-                    k.to_ns(ticks, "%s.timed_lock: ticks" % self._label()),
-                    False)
+        what = "%s.timed_lock" % self._label()
+        k._check_block(what)
+        return TimedTrap(WAIT, self, None, self._q,
+                         k.to_ns(ticks, what + ": ticks"), False)
 
     def unlock(self):
         """Unlock; only the owner may. Thread context."""

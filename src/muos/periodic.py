@@ -8,7 +8,7 @@ iteration and is recorded, with deadline misses, in the thread's stats.
 
 from .kernel import current_kernel
 from .stats import ns_to_ticks
-from .traps import SLEEP, Trap
+from .traps import SLEEP, Trap, new_trap
 
 __all__ = ["periodic", "Job"]
 
@@ -81,5 +81,9 @@ class periodic:
         rel = self._start + self._offset + self._index * self._period
         self._release = rel
         # a preemption point even when the release is already due
-        return Trap(SLEEP, Job(self._index, rel, rel + self._deadline,
-                               k.tick_hz), rel)
+        t = new_trap(Trap)
+        t.kind = SLEEP
+        t.obj = Job(self._index, rel, rel + self._deadline, k.tick_hz)
+        t.arg = rel
+        t.q = None
+        return t

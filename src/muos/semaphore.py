@@ -5,8 +5,9 @@ traps: ``post()`` hands its unit straight to the most urgent waiter, which
 never retries (no barging, no lost wake-up).
 """
 
+from . import kernel
 from .kernel import can_block, describe
-from .traps import BLOCK, WAIT, Trap
+from .traps import BLOCK, WAIT, TimedTrap, Trap, new_trap
 from .waitq import WaitQueue
 
 __all__ = ["Semaphore", "BinarySemaphore"]
@@ -65,8 +66,16 @@ class Semaphore:
 
     def wait(self):
         """Take one unit, waiting for it. Thread context; may block."""
-        can_block("Semaphore.wait", "wait", self)
-        return Trap(WAIT, self, None, self._q)
+        k = kernel._running
+        if (k is None or k._isr or k._lock or k._irqs.mask
+                or k._current is None):
+            can_block("Semaphore.wait", "wait", self)
+        t = new_trap(Trap)
+        t.kind = WAIT
+        t.obj = self
+        t.arg = None
+        t.q = self._q
+        return t
 
     def try_wait(self):
         """Take one unit if available. ISR-safe."""
@@ -79,9 +88,9 @@ class Semaphore:
         """Like ``wait`` but False after ``ticks``. Thread context; may
         block."""
         k = can_block("Semaphore.timed_wait", "timed_wait", self)
-        return Trap(WAIT, self, None, self._q,
-                    k.to_ns(ticks, "%s.timed_wait: ticks" % describe(self)),
-                    False)
+        what = "%s.timed_wait: ticks" % describe(self)
+        return TimedTrap(WAIT, self, None, self._q, k.to_ns(ticks, what),
+                         False)
 
 
 class BinarySemaphore(Semaphore):

@@ -13,8 +13,8 @@ object's ``_try(trap)`` runs only when the kernel processes the trap.
 from .compat import MICROPYTHON, lazy_fields
 
 __all__ = [
-    "Trap", "SLEEP", "YIELD", "BUSY", "WAIT", "SUSPEND",
-    "ANY", "PASS", "BLOCK", "NEVER",
+    "Trap", "TimedTrap", "new_trap", "SLEEP", "YIELD", "BUSY", "WAIT",
+    "SUSPEND", "ANY", "PASS", "BLOCK", "NEVER",
 ]
 
 SLEEP = 1     # arg: absolute wake-up time in ns; returns obj
@@ -41,26 +41,29 @@ NEVER = _Sentinel("NEVER")   # no timeout
 
 
 class Trap:
-    """One pending kernel operation of one thread."""
+    """One pending kernel operation of one thread (without a timeout: see
+    ``TimedTrap``).
 
-    __slots__ = ("kind", "obj", "arg", "q", "timeout", "fail", "thread",
-                 "seq", "index")
+    The hot blocking calls build theirs with ``new_trap(Trap)`` and four
+    stores (kind, obj, arg, q): a class call with an ``__init__`` costs
+    about 70 ns more an await on CPython 3.11 (measured)."""
+
+    __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index")
+
+    timeout = None    # relative ns, or None for none (TimedTrap: a slot)
+    fail = None       # value on timeout, or an exception (TimedTrap)
 
     if not MICROPYTHON:
-        def __init__(self, kind, obj=None, arg=None, q=None, timeout=None,
-                     fail=None):
+        def __init__(self, kind, obj=None, arg=None, q=None):
             self.kind = kind
             self.obj = obj          # the sync object (WAIT), else None
             self.arg = arg          # operation argument (message, mask)
             self.q = q              # the WaitQueue to wait on (WAIT)
-            self.timeout = timeout  # relative ns, or None for none
-            self.fail = fail        # value on timeout, or an exception
             # set when used: thread (by the kernel when it processes the
             # trap), seq (arrival order in the wait queue), index
             # (position among wait_any's operations); unset until then
     else:
-        def __init__(self, kind, obj=None, arg=None, q=None, timeout=None,
-                     fail=None):
+        def __init__(self, kind, obj=None, arg=None, q=None):
             # MicroPython: every attribute set costs memory there, so
             # fields left at None are class attributes (compat.py)
             self.kind = kind
@@ -70,10 +73,6 @@ class Trap:
                 self.arg = arg
             if q is not None:
                 self.q = q
-            if timeout is not None:
-                self.timeout = timeout
-            if fail is not None:
-                self.fail = fail
 
     def __iter__(self):
         # a generator is the fastest one-shot iterator on both
@@ -90,5 +89,18 @@ class Trap:
         return "<Trap %d %r>" % (self.kind, self.obj)
 
 
-lazy_fields(Trap, {"obj": None, "arg": None, "q": None, "timeout": None,
-                   "fail": None})
+class TimedTrap(Trap):
+    """A trap that gives up: ``timeout`` (relative ns; 0 = only try) and
+    ``fail`` (the value returned then, or an exception raised). Always
+    taken by the kernel's general paths."""
+
+    __slots__ = ("timeout", "fail")
+
+    def __init__(self, kind, obj, arg, q, timeout, fail):
+        Trap.__init__(self, kind, obj, arg, q)
+        self.timeout = timeout
+        self.fail = fail
+
+
+new_trap = object.__new__    # new_trap(Trap): an empty Trap, no __init__
+lazy_fields(Trap, {"obj": None, "arg": None, "q": None})

@@ -8,7 +8,7 @@ effect (operations are lazy traps until the kernel processes them).
 
 from .errors import Interrupted
 from .kernel import ANY_HANDLER, current_kernel
-from .traps import ANY, BLOCK, WAIT, Trap
+from .traps import ANY, BLOCK, WAIT, TimedTrap, Trap
 
 __all__ = ["wait_any"]
 
@@ -24,7 +24,7 @@ def wait_any(*ops, timeout=None):
     seen = []
     for i in range(len(ops)):
         op = ops[i]
-        if type(op) is not Trap or op.kind != WAIT:
+        if not isinstance(op, Trap) or op.kind != WAIT:
             raise TypeError("muos.wait_any: operation %d (%r) is not an "
                             "un-awaited blocking call" % (i, op))
         if op.timeout is not None:
@@ -38,7 +38,7 @@ def wait_any(*ops, timeout=None):
                                  "twice" % i)
         seen.append(op)
     t = None if timeout is None else k.to_ns(timeout, "wait_any: timeout")
-    return Trap(ANY, None, list(ops), None, t)
+    return TimedTrap(ANY, None, list(ops), None, t, None)
 
 
 def _handle(k, t, trap):
