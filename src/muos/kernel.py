@@ -41,6 +41,7 @@ IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # (muos.waitany, a layer above), so the kernel needs no import of it
 ANY_HANDLER = [None]  # type: list
 _IDLE_TRAP = Trap(IDLE_WAIT)
+IDLE_SLEEP = -1      # the idle thread's _work while the CPU sleeps
 _STEP = "step"       # _advance: the work ended, step the thread now
 
 
@@ -107,6 +108,7 @@ class Kernel(KernelBase):
         self._stop = False
         self._timed_steps = False    # a real port wraps _step (its clock)
         self.stats = Stats(tick_hz, getattr(port, "power", None))
+        self._mwaits = self.stats._mwaits   # waits on mutexes in progress
         self.trace = Trace(tick_hz, self.stats) if trace else None
         self._trace = self.trace
         port.attach(self)
@@ -146,8 +148,6 @@ class Kernel(KernelBase):
         listed = ready._listed
         irqs = self._irqs
         idle = self.idle
-        stats = self.stats
-        plain = stats._plain     # types whose waits need no stats hook
         timed = self._timed_steps
         switch_cost = self._switch_cost
         traced = self._trace is not None   # fixed for the kernel's life
@@ -167,7 +167,7 @@ class Kernel(KernelBase):
                     if type(p) is not Thread:
                         p.fire(self)
                     elif (p._trap is not None and p._trap.kind == SLEEP
-                            and not traced and not stats._mwaits):
+                            and not traced and not self._mwaits):
                         # a sleep ends (the common case of _timeout)
                         p._tentry = None
                         self.wake(p._trap, p._trap.obj)
@@ -211,22 +211,20 @@ class Kernel(KernelBase):
                 cur.state = RUNNING
                 self._current = cur
                 prev = self._last
-                if cur is not prev:
-                    self._last = cur
-                    stats.context_switches += 1
-                    cur.switches += 1
-                    if switch_cost:
-                        self._overhead += switch_cost
                 if traced:
                     self._emit("switch", cur, None,
                                None if prev is None else prev.name)
                 self._slice_from = now     # its round-robin slice starts
                 if cur is idle and self._dead * 4 >= len(self._threads) > 0:
-                    cur._sleeping = False  # reclaim before sleeping again
-                if self._overhead:
-                    continue
+                    cur._work = 0          # reclaim before sleeping again
+                if cur is not prev:
+                    self._last = cur
+                    cur.switches += 1      # stats.context_switches sums them
+                    if switch_cost:
+                        self._overhead += switch_cost
+                        continue           # spent before it steps
             # 5. time passes while it computes (or idles), or it steps
-            if cur._work > 0 or cur._sleeping:
+            if cur._work:
                 r = self._advance(cur, until_ns)
                 if r is not _STEP:
                     if r is False:
@@ -290,8 +288,7 @@ class Kernel(KernelBase):
                 cur._wake_value = v
                 continue
             q = trap.q
-            if (cur.interrupted or q.on_change is not None or traced
-                    or type(obj) not in plain):
+            if cur.interrupted or not q.fast or traced:
                 self._suspend(cur, trap)
                 continue
             self._seq += 1
@@ -362,7 +359,7 @@ class Kernel(KernelBase):
     def _advance(self, cur, until_ns):
         now = self._now
         nt = self._tq.next_time()
-        if cur._sleeping:
+        if cur._work < 0:           # IDLE_SLEEP
             return idle_sleep(self, nt, until_ns)
         target = now + cur._work
         if nt is not None and nt < target:
@@ -471,7 +468,7 @@ class Kernel(KernelBase):
         elif kind == ANY:
             ANY_HANDLER[0](self, t, trap)   # set by muos.waitany
         elif kind == IDLE_WAIT:
-            t._sleeping = True
+            t._work = IDLE_SLEEP
         else:
             t._wake_exc = ValueError("thread %r: unknown trap %r"
                                      % (t.name, trap))
@@ -506,8 +503,11 @@ class Kernel(KernelBase):
         if timeout is not None:
             t._tentry = self._tq.push(self._now + timeout, t)
         self._block(t, trap, trap.obj)
-        if trap.q.on_change is not None:
-            trap.q.on_change()
+        q = trap.q
+        if q.on_change is not None:
+            q.on_change()
+        elif not q.fast and type(trap.obj) in self.stats._plain:
+            q.fast = True   # no hooks: the loop may queue its waits inline
 
     def _block(self, t, trap, what):
         t.state = SUSPENDED
@@ -522,7 +522,7 @@ class Kernel(KernelBase):
         waiter). The caller has already removed it from its queue. ISR-safe."""
         t = trap.thread
         if (t._trap is trap and t._tentry is None and self._trace is None
-                and not self.stats._mwaits):
+                and not self._mwaits):
             # the common case: one plain wait without a timeout ends
             t._trap = None
             w = t.waits

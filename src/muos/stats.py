@@ -226,7 +226,6 @@ class Stats:
         self.tick_hz = tick_hz
         self.power = power      # a PowerModel, or None
         self.deep_sleep_ns = 0  # part of idle_ns spent in deep sleep
-        self.context_switches = 0
         self.threads = {}
         self._dups = {}         # name -> last #n given to a duplicate
         self._order = []        # ThreadStats (threads) in creation order
@@ -241,6 +240,16 @@ class Stats:
         self._inversions = []   # ended windows, see inversion_windows
         self._inv_by = {}       # mutex name -> ns of inversion on it
         self._plain = set()     # types waited on that are not mutexes
+
+    @property
+    def context_switches(self):
+        """Switches of the CPU from one thread to another (the idle thread
+        included): the sum of every thread's ``switches``, so the kernel
+        counts each switch once."""
+        n = 0
+        for st in self._order:
+            n += st.switches
+        return n
 
     def name_of(self, obj):
         """The name an object has in statistics and trace events: its

@@ -87,7 +87,6 @@ class Thread(ThreadStats):
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
         "_rnext", "_rprev", "_held",
         "_resume_pending", "_joinq", "_flags",
-        "_sleeping",
     )
 
     def __init__(self, kernel, coro, name, priority):
@@ -227,13 +226,13 @@ _THREAD_FIELDS = {
     "_wake_value": None, "_wake_exc": None,
     "_trap": None,            # the trap this thread is blocked in
     "_tentry": None,          # its timeout entry in the time queue
-    "_work": 0,               # CPU work left in a busy(), ns
+    "_work": 0,               # CPU work left in a busy(), ns; the idle
+                              # thread: IDLE_SLEEP while the CPU sleeps
     "_rnext": None, "_rprev": None,   # links in the ready list
     "_held": (),              # mutexes held, in locking order
     "_resume_pending": False,
     "_joinq": None,           # its joiners' WaitQueue, made on demand
     "_flags": None,           # its EventFlags, made on demand
-    "_sleeping": False,       # the idle thread: the CPU sleeps
 }
 lazy_fields(Thread, _THREAD_FIELDS)
 

@@ -15,15 +15,17 @@ class WaitQueue:
     ``owner`` is the object the queue belongs to (named in traces and in
     ``Stalled``); ``on_change`` is called by the kernel after a waiter
     arrives, leaves or moves, so that a mutex can recompute its owner's
-    inherited priority.
+    inherited priority. ``fast``: set by the kernel once it knows that
+    waits here need neither hook nor statistics' mutex tracking.
     """
 
-    __slots__ = ("owner", "items", "on_change")
+    __slots__ = ("owner", "items", "on_change", "fast")
 
     def __init__(self, owner=None, on_change=None):
         self.owner = owner
         self.items = []
         self.on_change = on_change
+        self.fast = False
 
     def __len__(self):
         return len(self.items)
