@@ -11,6 +11,7 @@ SRC = os.path.join(os.path.dirname(__file__), "..", "src", "muos")
 # rank of each module; a module may import modules of lower or equal rank
 LAYERS = {
     "compat": 0, "errors": 0, "traps": 0, "waitq": 0, "diag": 0,
+    "_speedups": 0,  # the optional C loop (an extension: imports nothing)
     "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,

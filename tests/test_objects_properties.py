@@ -626,65 +626,68 @@ _FAST_PROGRAM = st.lists(st.tuples(st.sampled_from(PRIOS),
                          min_size=2, max_size=5)
 
 
+def fast_program_run(raw, capacity, trace):
+    """One run of a _FAST_PROGRAM: the log of what each operation did,
+    when, whether it stalled, and per thread state/CPU/switches."""
+    program = [(p, [("sleep", d)] + ops) for p, d, ops in raw]
+    q = MessageQueue(capacity, name="q")
+    f = EventFlags("f")
+    log = []
+    n = [0]
+
+    async def do_op(me, op, ths):
+        kind = op[0]
+        try:
+            if kind == "burst":
+                await muos.sleep_for(op[1])
+                for _ in range(op[2]):
+                    n[0] += 1
+                    out = q.try_send(n[0], op[3])
+            elif kind == "send":
+                form, prio, ticks = op[1:]
+                n[0] += 1
+                if form == "send":
+                    out = await q.send(n[0], prio)
+                elif form == "try":
+                    out = q.try_send(n[0], prio)
+                else:
+                    out = await q.timed_send(n[0], ticks, prio)
+            elif kind == "recv":
+                form, ticks = op[1:]
+                if form == "recv":
+                    out = await q.receive()
+                elif form == "try":
+                    out = q.try_receive()
+                else:
+                    out = await q.timed_receive(ticks)
+            elif kind == "fwait":
+                form, mask, mode, clear, ticks = op[1:]
+                if form == "wait":
+                    out = await f.wait(mask, mode, clear)
+                elif form == "try":
+                    out = f.try_wait(mask, mode, clear)
+                else:
+                    out = await f.timed_wait(mask, ticks, mode, clear)
+            elif kind == "set":
+                out = f.set(op[1])
+            else:
+                out = f.clear(op[1])
+        except (Full, Empty, Interrupted) as e:
+            out = type(e).__name__
+            if isinstance(e, Interrupted):
+                me.interrupted = False
+        log.append((muos.now(), me.name, op, out, len(q), f.value))
+
+    ths, stalled, _ = run_program(program, do_op, trace=trace)
+    return log, stalled, [(t.name, t.state, t.cpu_time, t.switches)
+                          for t in ths]
+
+
 @settings(max_examples=300, deadline=None)
 @given(_FAST_PROGRAM, st.integers(1, 3))
 def test_fast_and_general_paths_give_the_same_run(raw, capacity):
     # traced, the kernel takes its general paths for every wait, sleep and
     # wake-up; untraced, its inline fast paths: each operation must end at
     # the same time with the same outcome either way
-    program = [(p, [("sleep", d)] + ops) for p, d, ops in raw]
-
-    def one(trace):
-        q = MessageQueue(capacity, name="q")
-        f = EventFlags("f")
-        log = []
-        n = [0]
-
-        async def do_op(me, op, ths):
-            kind = op[0]
-            try:
-                if kind == "burst":
-                    await muos.sleep_for(op[1])
-                    for _ in range(op[2]):
-                        n[0] += 1
-                        out = q.try_send(n[0], op[3])
-                elif kind == "send":
-                    form, prio, ticks = op[1:]
-                    n[0] += 1
-                    if form == "send":
-                        out = await q.send(n[0], prio)
-                    elif form == "try":
-                        out = q.try_send(n[0], prio)
-                    else:
-                        out = await q.timed_send(n[0], ticks, prio)
-                elif kind == "recv":
-                    form, ticks = op[1:]
-                    if form == "recv":
-                        out = await q.receive()
-                    elif form == "try":
-                        out = q.try_receive()
-                    else:
-                        out = await q.timed_receive(ticks)
-                elif kind == "fwait":
-                    form, mask, mode, clear, ticks = op[1:]
-                    if form == "wait":
-                        out = await f.wait(mask, mode, clear)
-                    elif form == "try":
-                        out = f.try_wait(mask, mode, clear)
-                    else:
-                        out = await f.timed_wait(mask, ticks, mode, clear)
-                elif kind == "set":
-                    out = f.set(op[1])
-                else:
-                    out = f.clear(op[1])
-            except (Full, Empty, Interrupted) as e:
-                out = type(e).__name__
-                if isinstance(e, Interrupted):
-                    me.interrupted = False
-            log.append((muos.now(), me.name, op, out, len(q), f.value))
-
-        ths, stalled, _ = run_program(program, do_op, trace=trace)
-        return log, stalled, [(t.name, t.state, t.cpu_time, t.switches)
-                              for t in ths]
-
-    assert one(False) == one(True)
+    assert (fast_program_run(raw, capacity, False)
+            == fast_program_run(raw, capacity, True))

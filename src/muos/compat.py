@@ -1,7 +1,7 @@
 """What differs between CPython and MicroPython, decided once at import.
 
-Owns: ``MICROPYTHON``, ``lazy_fields`` and ``init_fields``. Imports only
-``sys``.
+Owns: ``MICROPYTHON``, ``lazy_fields``, ``init_fields`` and ``speedups``
+(the optional C loop). Imports only ``sys`` (and ``os`` on CPython).
 MicroPython ignores ``__slots__``: every attribute an object sets costs
 an entry in its own map (about 16 bytes). There, fields that most objects
 never change live on the class, and ``__init__`` leaves them out; on
@@ -11,9 +11,24 @@ share a slot's name).
 
 import sys
 
-__all__ = ["MICROPYTHON", "lazy_fields", "init_fields"]
+__all__ = ["MICROPYTHON", "lazy_fields", "init_fields", "speedups"]
 
 MICROPYTHON = sys.implementation.name == "micropython"
+
+
+def speedups():
+    """The optional C run loop (``muos._speedups``, CPython), or None:
+    not built, MicroPython, or ``MUOS_PURE=1`` in the environment."""
+    if MICROPYTHON:
+        return None
+    import os
+    if os.environ.get("MUOS_PURE", "") not in ("", "0"):
+        return None
+    try:
+        from . import _speedups
+    except ImportError:
+        return None
+    return _speedups
 
 
 def lazy_fields(cls, defaults):

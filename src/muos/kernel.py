@@ -19,20 +19,22 @@ switch path that benchmarks/ measures.
 from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
+from .compat import speedups
 from .diag import describe
 from .errors import ContextError, Interrupted
 from .irq import Interrupts
 from .kernelbase import KernelBase
 from .power import idle_sleep
-from .ready import ReadyList
+from .ready import ReadyList, _Head
 from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
+from .waitq import WaitQueue
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
-           "IDLE_WAIT", "ANY_HANDLER", "describe"]
+           "IDLE_WAIT", "ANY_HANDLER", "describe", "use_speedups"]
 
 _running = None      # the kernel whose loop is running now
 
@@ -139,6 +141,8 @@ class Kernel(KernelBase):
             self.stats.elapsed_ns = self._now
 
     def _loop(self, until_ns):
+        if ACCEL is not None:
+            return ACCEL.loop(self, until_ns)    # this loop, in C
         tq = self._tq
         heap = tq._heap
         buckets = tq._buckets
@@ -556,3 +560,32 @@ class Kernel(KernelBase):
         if self._trace is not None:
             self._emit("wake", t, trap.obj)
         self._make_ready(t, "wake")
+
+
+# the optional C transcription of the loop and of wake's common case
+# (_speedups.c): used when built, unless MUOS_PURE=1 or use_speedups(False)
+ACCEL = None
+_C = speedups()
+_PY_WAKE = Kernel.wake
+_C_WAKE = None
+if _C is not None:
+    _C.setup(KernelBase, Thread, Trap, _Head, WaitQueue, ReadyList, BLOCK,
+             _STEP, RUNNING, SUSPENDED, READY, WAIT, SLEEP, BUSY, _PY_WAKE)
+    _C_WAKE = _C.wake_method(KernelBase)   # falls back to _PY_WAKE
+
+
+def use_speedups(on=True):
+    """Run kernels on the C loop (``on`` and built) or on this module's
+    Python loop, the reference; True when the C loop is in use. Both
+    behave identically (tests/test_speedups.py); the C one is faster."""
+    global ACCEL
+    if on and _C is not None:
+        ACCEL = _C
+        Kernel.wake = _C_WAKE
+    else:
+        ACCEL = None
+        Kernel.wake = _PY_WAKE
+    return ACCEL is not None
+
+
+use_speedups()

@@ -25,6 +25,12 @@ __all__ = ["KernelBase"]
 class KernelBase:
     """What ``Kernel`` offers besides running: see kernel.py."""
 
+    # the run loop's state as slots (the C loop, _speedups.c, reads them
+    # at their offsets); every other attribute lives in the __dict__
+    __slots__ = ("_now", "_stop", "_overhead", "_current", "_last", "_seq",
+                 "_slice_from", "_ready", "_trace", "_mwaits", "__dict__",
+                 "__weakref__")
+
     # -- tracing --
     def _emit(self, kind, t, obj=None, details=None):
         tr = self._trace

@@ -1,0 +1,893 @@
+/* muos._speedups: the kernel's run loop in C (CPython only, optional).
+
+   It is a transcription of Kernel._loop (kernel.py), which stays the
+   reference and the path taken when this module is missing (MicroPython,
+   no compiler) or MUOS_PURE=1 is set. Only the common cases are written
+   here (the pick of the most urgent thread, the step of its coroutine, a
+   wait that blocks, a sleep, busy work, a sleep that ends); every other
+   branch calls the very Python method the Python loop calls, so the two
+   loops differ in speed, never in behaviour. The objects' slots are read
+   and written at the offsets of their member descriptors, found once by
+   setup() from the classes themselves. */
+
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <structmember.h>
+
+#define SLOT(o, off) (*(PyObject **)((char *)(o) + (off)))
+
+/* kernel, thread, ready-list head, trap, wait queue slot offsets */
+static Py_ssize_t K_now, K_stop, K_overhead, K_current, K_last, K_seq,
+    K_slice_from, K_ready, K_trace, K_mwaits;
+static Py_ssize_t T_rnext, T_rprev, T_state, T_switches, T_priority, T_work,
+    T_wake_exc, T_wake_value, T_coro, T_trap, T_tentry, T_blk_at, T_blk_on,
+    T_interrupted, T_name, T_waits;
+static Py_ssize_t H_rnext, H_rprev;
+static Py_ssize_t P_kind, P_obj, P_arg, P_q, P_thread, P_seq;
+static Py_ssize_t Q_items, Q_fast;
+static Py_ssize_t R_heads, R_listed;
+
+static PyTypeObject *ThreadType, *TrapType, *HeadType;
+static PyObject *BLOCK, *STEP, *RUNNING, *SUSPENDED, *READY;
+static PyObject *py_wake;          /* Kernel.wake in Python: the general
+                                      path of the C wake */
+static long WAIT_K, SLEEP_K, BUSY_K;
+static PyObject *heappush_f, *heappop_f;
+static PyObject *s_stopped, *s_until, *s_idle, *s_sleep, *s_switch;
+static PyObject *s_try, *s_unblock, *s_top_level, *s_stats;
+static int ready = 0;
+
+/* set slot `off` of `o` to `v` (a new reference is taken) */
+static inline void
+set_slot(PyObject *o, Py_ssize_t off, PyObject *v)
+{
+    PyObject *old = SLOT(o, off);
+    Py_INCREF(v);
+    SLOT(o, off) = v;
+    Py_XDECREF(old);
+}
+
+/* the ready-list links: heads (_Head) and threads have them at
+   different offsets */
+static inline PyObject *
+get_next(PyObject *o)
+{
+    return SLOT(o, Py_TYPE(o) == HeadType ? H_rnext : T_rnext);
+}
+
+static inline void
+set_prev(PyObject *o, PyObject *v)
+{
+    set_slot(o, Py_TYPE(o) == HeadType ? H_rprev : T_rprev, v);
+}
+
+static int
+member_offset(PyObject *cls, const char *name, Py_ssize_t *off)
+{
+    PyObject *d = PyObject_GetAttrString(cls, name);
+    if (d == NULL)
+        return -1;
+    if (!Py_IS_TYPE(d, &PyMemberDescr_Type)
+            || ((PyMemberDescrObject *)d)->d_member->type != T_OBJECT_EX) {
+        PyErr_Format(PyExc_TypeError, "%R.%s is not a slot", cls, name);
+        Py_DECREF(d);
+        return -1;
+    }
+    *off = ((PyMemberDescrObject *)d)->d_member->offset;
+    Py_DECREF(d);
+    return 0;
+}
+
+/* a slot that must be set: its value (borrowed), or NULL and
+   AttributeError */
+static inline PyObject *
+need(PyObject *o, Py_ssize_t off, const char *name)
+{
+    PyObject *v = SLOT(o, off);
+    if (v == NULL)
+        PyErr_Format(PyExc_AttributeError, "%R has no %s", o, name);
+    return v;
+}
+
+static PyObject *
+setup(PyObject *mod, PyObject *args)
+{
+    PyObject *kcls, *tcls, *pcls, *hcls, *qcls, *rcls, *heapq, *pywake;
+    PyObject *block, *step, *running, *suspended, *readys;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOlllO", &kcls, &tcls, &pcls,
+                          &hcls, &qcls, &rcls, &block, &step, &running,
+                          &suspended, &readys, &WAIT_K, &SLEEP_K, &BUSY_K,
+                          &pywake))
+        return NULL;
+    struct { PyObject *cls; const char *name; Py_ssize_t *off; } m[] = {
+        {kcls, "_now", &K_now}, {kcls, "_stop", &K_stop},
+        {kcls, "_overhead", &K_overhead}, {kcls, "_current", &K_current},
+        {kcls, "_last", &K_last}, {kcls, "_seq", &K_seq},
+        {kcls, "_slice_from", &K_slice_from}, {kcls, "_ready", &K_ready},
+        {kcls, "_trace", &K_trace}, {kcls, "_mwaits", &K_mwaits},
+        {tcls, "waits", &T_waits},
+        {rcls, "_heads", &R_heads}, {rcls, "_listed", &R_listed},
+        {tcls, "_rnext", &T_rnext}, {tcls, "_rprev", &T_rprev},
+        {tcls, "state", &T_state}, {tcls, "switches", &T_switches},
+        {tcls, "priority", &T_priority}, {tcls, "_work", &T_work},
+        {tcls, "_wake_exc", &T_wake_exc},
+        {tcls, "_wake_value", &T_wake_value}, {tcls, "_coro", &T_coro},
+        {tcls, "_trap", &T_trap}, {tcls, "_tentry", &T_tentry},
+        {tcls, "blk_at", &T_blk_at}, {tcls, "blk_on", &T_blk_on},
+        {tcls, "interrupted", &T_interrupted}, {tcls, "name", &T_name},
+        {hcls, "_rnext", &H_rnext}, {hcls, "_rprev", &H_rprev},
+        {pcls, "kind", &P_kind}, {pcls, "obj", &P_obj},
+        {pcls, "arg", &P_arg}, {pcls, "q", &P_q},
+        {pcls, "thread", &P_thread}, {pcls, "seq", &P_seq},
+        {qcls, "items", &Q_items}, {qcls, "fast", &Q_fast},
+    };
+    for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
+        if (member_offset(m[i].cls, m[i].name, m[i].off) < 0)
+            return NULL;
+    if (!PyType_Check(tcls) || !PyType_Check(pcls) || !PyType_Check(hcls)) {
+        PyErr_SetString(PyExc_TypeError, "setup: classes expected");
+        return NULL;
+    }
+    Py_INCREF(tcls); Py_XSETREF(ThreadType, (PyTypeObject *)tcls);
+    Py_INCREF(pcls); Py_XSETREF(TrapType, (PyTypeObject *)pcls);
+    Py_INCREF(hcls); Py_XSETREF(HeadType, (PyTypeObject *)hcls);
+    Py_INCREF(block); Py_XSETREF(BLOCK, block);
+    Py_INCREF(step); Py_XSETREF(STEP, step);
+    Py_INCREF(running); Py_XSETREF(RUNNING, running);
+    Py_INCREF(suspended); Py_XSETREF(SUSPENDED, suspended);
+    Py_INCREF(readys); Py_XSETREF(READY, readys);
+    Py_INCREF(pywake); Py_XSETREF(py_wake, pywake);
+    heapq = PyImport_ImportModule("heapq");
+    if (heapq == NULL)
+        return NULL;
+    Py_XSETREF(heappush_f, PyObject_GetAttrString(heapq, "heappush"));
+    Py_XSETREF(heappop_f, PyObject_GetAttrString(heapq, "heappop"));
+    Py_DECREF(heapq);
+    if (heappush_f == NULL || heappop_f == NULL)
+        return NULL;
+    ready = 1;
+    Py_RETURN_NONE;
+}
+
+/* drop a call's result; on an error, release what the loop holds */
+#define CALL_DROP_NOW(res) do { PyObject *r_ = (res); \
+        if (r_ == NULL) { goto error_now; } \
+        Py_DECREF(r_); } while (0)
+#define CALL_DROP_CUR(res) do { PyObject *r_ = (res); \
+        if (r_ == NULL) { goto error_cur; } \
+        Py_DECREF(r_); } while (0)
+
+static inline int
+as_ll(PyObject *o, long long *v)
+{
+    *v = PyLong_AsLongLong(o);
+    if (*v == -1 && PyErr_Occurred())
+        return -1;
+    return 0;
+}
+
+/* Kernel.wake(trap, value=None, exc=None): the common case (one plain
+   wait without a timeout ends, no tracing, no mutex wait in progress) in
+   C, everything else by the Python method (kernel.py's wake is the
+   reference: this is its fast path, transcribed). */
+static PyObject *
+wake_impl(PyObject *k, PyObject *trap, PyObject *value, PyObject *exc)
+{
+    PyObject *t = SLOT(trap, P_thread), *tr, *mw, *w, *on, *now, *rl, *h;
+    PyObject *prv, *heads, *listed, *lv;
+    long p;
+    tr = SLOT(k, K_trace);
+    mw = SLOT(k, K_mwaits);
+    if (t == NULL || Py_TYPE(t) != ThreadType || SLOT(t, T_trap) != trap
+            || SLOT(t, T_tentry) != Py_None || tr != Py_None
+            || mw == NULL || !PyList_CheckExact(mw) || PyList_GET_SIZE(mw))
+        return PyObject_CallFunctionObjArgs(py_wake, k, trap, value, exc,
+                                            NULL);
+    Py_INCREF(t);
+    set_slot(t, T_trap, Py_None);
+    w = SLOT(t, T_waits);
+    on = SLOT(t, T_blk_on);
+    now = SLOT(k, K_now);
+    if (w != Py_None && PyDict_CheckExact(w) && on != NULL
+            && PyDict_Contains(w, on) == 1) {
+        PyObject *old = PyDict_GetItemWithError(w, on), *d, *n;
+        if (old == NULL)
+            goto error;
+        d = PyNumber_Subtract(now, SLOT(t, T_blk_at));
+        if (d == NULL)
+            goto error;
+        n = PyNumber_Add(old, d);
+        Py_DECREF(d);
+        if (n == NULL || PyDict_SetItem(w, on, n) < 0) {
+            Py_XDECREF(n);
+            goto error;
+        }
+        Py_DECREF(n);
+        set_slot(t, T_blk_on, Py_None);
+    } else {                    /* the first wait on that object */
+        PyObject *st = PyObject_GetAttr(k, s_stats), *r;
+        if (st == NULL)
+            goto error;
+        r = PyObject_CallMethodObjArgs(st, s_unblock, t, now, NULL);
+        Py_DECREF(st);
+        if (r == NULL)
+            goto error;
+        Py_DECREF(r);
+    }
+    set_slot(t, T_wake_value, value);
+    set_slot(t, T_wake_exc, exc);
+    set_slot(t, T_state, READY);
+    /* ready.push_tail, inline */
+    rl = SLOT(k, K_ready);
+    heads = SLOT(rl, R_heads);
+    listed = SLOT(rl, R_listed);
+    p = PyLong_AsLong(SLOT(t, T_priority));
+    if (p == -1 && PyErr_Occurred())
+        goto error;
+    h = PyList_GET_ITEM(heads, p);
+    prv = SLOT(h, H_rprev);
+    Py_INCREF(prv);
+    set_slot(t, T_rnext, h);
+    set_slot(t, T_rprev, prv);
+    set_slot(prv, Py_TYPE(prv) == HeadType ? H_rnext : T_rnext, t);
+    set_slot(h, H_rprev, t);
+    Py_DECREF(prv);
+    lv = PyList_GET_ITEM(listed, p);
+    if (lv != Py_True) {
+        PyObject *r, *pp = PyLong_FromLong(p);
+        if (pp == NULL)
+            goto error;
+        r = PyObject_CallMethodObjArgs(rl, s_top_level, pp, NULL);
+        Py_DECREF(pp);
+        if (r == NULL)
+            goto error;
+        Py_DECREF(r);
+    }
+    Py_DECREF(t);
+    Py_RETURN_NONE;
+error:
+    Py_DECREF(t);
+    return NULL;
+}
+
+static PyObject *
+wake(PyObject *k, PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs < 1 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError,
+                        "wake(trap, value=None, exc=None)");
+        return NULL;
+    }
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "muos._speedups: no setup()");
+        return NULL;
+    }
+    return wake_impl(k, args[0], nargs > 1 ? args[1] : Py_None,
+                     nargs > 2 ? args[2] : Py_None);
+}
+
+static PyObject *
+loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *k, *until_o;
+    PyObject *tq = NULL, *heap = NULL, *buckets = NULL, *rl = NULL;
+    PyObject *levels = NULL, *heads = NULL, *listed = NULL, *irqs = NULL;
+    PyObject *pending = NULL, *foreign = NULL, *stack = NULL, *idle = NULL;
+    PyObject *switch_cost = NULL, *trace = NULL, *mwaits = NULL;
+    PyObject *result = NULL;
+    int timed, traced, has_until, cost;
+    long long until_ns = 0;
+
+    if (nargs != 2) {
+        PyErr_SetString(PyExc_TypeError, "loop(kernel, until_ns)");
+        return NULL;
+    }
+    if (!ready) {
+        PyErr_SetString(PyExc_RuntimeError, "muos._speedups: no setup()");
+        return NULL;
+    }
+    k = args[0];
+    until_o = args[1];
+    has_until = until_o != Py_None;
+    if (has_until && as_ll(until_o, &until_ns) < 0)
+        return NULL;
+#define GET(var, obj, name) \
+    if ((var = PyObject_GetAttrString(obj, name)) == NULL) goto error
+    GET(tq, k, "_tq");
+    GET(heap, tq, "_heap");
+    GET(buckets, tq, "_buckets");
+    GET(rl, k, "_ready");
+    GET(levels, rl, "_levels");
+    GET(heads, rl, "_heads");
+    GET(listed, rl, "_listed");
+    GET(irqs, k, "_irqs");
+    GET(pending, irqs, "pending");
+    GET(foreign, irqs, "foreign");
+    GET(stack, irqs, "stack");
+    GET(idle, k, "idle");
+    GET(switch_cost, k, "_switch_cost");
+    GET(trace, k, "_trace");
+    GET(mwaits, k, "_mwaits");
+    {
+        PyObject *t;
+        GET(t, k, "_timed_steps");
+        timed = PyObject_IsTrue(t);
+        Py_DECREF(t);
+        if (timed < 0)
+            goto error;
+    }
+    if (!PyList_CheckExact(heap) || !PyDict_CheckExact(buckets)
+            || !PyList_CheckExact(levels) || !PyList_CheckExact(heads)
+            || !PyList_CheckExact(listed) || !PyList_CheckExact(pending)
+            || !PyList_CheckExact(foreign) || !PyList_CheckExact(stack)
+            || !PyList_CheckExact(mwaits)) {
+        PyErr_SetString(PyExc_TypeError, "muos._speedups: unexpected kernel");
+        goto error;
+    }
+    traced = trace != Py_None;
+    cost = PyObject_IsTrue(switch_cost);
+    if (cost < 0)
+        goto error;
+
+    for (;;) {
+        PyObject *now_o, *cur, *trap, *v, *o;
+        long long now;
+        int b;
+
+        o = need(k, K_stop, "_stop");
+        if (o == NULL || (b = PyObject_IsTrue(o)) < 0)
+            goto error;
+        if (b) {
+            result = Py_NewRef(s_stopped);
+            break;
+        }
+        now_o = need(k, K_now, "_now");
+        if (now_o == NULL || as_ll(now_o, &now) < 0)
+            goto error;
+        if (has_until && now >= until_ns) {
+            result = Py_NewRef(s_until);
+            break;
+        }
+        Py_INCREF(now_o);      /* kept while Python code may replace it */
+        /* 1. everything due at `now` happens, in scheduling order */
+        while (PyList_GET_SIZE(heap)) {
+            long long first;
+            PyObject *es;
+            if (as_ll(PyList_GET_ITEM(heap, 0), &first) < 0)
+                goto error_now;
+            if (first > now)
+                break;
+            {
+                /* tq.pop_earliest(), inline */
+                PyObject *when = PyObject_CallOneArg(heappop_f, heap);
+                if (when == NULL)
+                    goto error_now;
+                es = PyDict_GetItemWithError(buckets, when);
+                Py_XINCREF(es);
+                if (es == NULL || PyDict_DelItem(buckets, when) < 0) {
+                    if (!PyErr_Occurred())
+                        PyErr_SetObject(PyExc_KeyError, when);
+                    Py_DECREF(when);
+                    Py_XDECREF(es);
+                    goto error_now;
+                }
+                Py_DECREF(when);
+                if (!PyList_CheckExact(es)) {
+                    Py_DECREF(es);
+                    PyErr_SetString(PyExc_TypeError, "a bucket: a list");
+                    goto error_now;
+                }
+            }
+            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(es); i++) {
+                PyObject *e = PyList_GET_ITEM(es, i), *p, *r, *pt;
+                p = PyList_GET_ITEM(e, 1);
+                if (p == Py_None)
+                    continue;
+                Py_INCREF(p);
+                Py_INCREF(Py_None);
+                PyList_SetItem(e, 1, Py_None);
+                if (Py_TYPE(p) != ThreadType) {
+                    r = PyObject_CallMethod(p, "fire", "O", k);
+                } else if ((pt = SLOT(p, T_trap)) != NULL && pt != Py_None
+                           && PyLong_AsLong(SLOT(pt, P_kind)) == SLEEP_K
+                           && !traced && PyList_GET_SIZE(mwaits) == 0) {
+                    /* a sleep ends (the common case of _timeout) */
+                    set_slot(p, T_tentry, Py_None);
+                    Py_INCREF(pt);
+                    r = wake_impl(k, pt, SLOT(pt, P_obj), Py_None);
+                    Py_DECREF(pt);
+                } else {
+                    r = PyObject_CallMethod(k, "_timeout", "O", p);
+                }
+                Py_DECREF(p);
+                if (r == NULL) {
+                    Py_DECREF(es);
+                    goto error_now;
+                }
+                Py_DECREF(r);
+            }
+            Py_DECREF(es);
+        }
+        /* 2. interrupt handlers come before any thread */
+        if (PyList_GET_SIZE(pending) || PyList_GET_SIZE(foreign)
+                || PyList_GET_SIZE(stack)) {
+            if (PyList_GET_SIZE(pending) || PyList_GET_SIZE(foreign)) {
+                PyObject *r = PyObject_CallMethod(irqs, "dispatch", NULL);
+                if (r == NULL)
+                    goto error_now;
+                b = PyObject_IsTrue(r);
+                Py_DECREF(r);
+                if (b < 0)
+                    goto error_now;
+                if (b) {
+                    Py_DECREF(now_o);
+                    continue;
+                }
+            }
+            if (PyList_GET_SIZE(stack)) {
+                CALL_DROP_NOW(PyObject_CallMethod(irqs, "run_top", "O",
+                                                  until_o));
+                Py_DECREF(now_o);
+                continue;
+            }
+        }
+        /* 3. kernel work (switch, tick) that only interrupts preempt */
+        o = need(k, K_overhead, "_overhead");
+        if (o == NULL || (b = PyObject_IsTrue(o)) < 0)
+            goto error_now;
+        if (b) {
+            CALL_DROP_NOW(PyObject_CallMethod(k, "_spend_overhead", "OO",
+                                              now_o, until_o));
+            Py_DECREF(now_o);
+            continue;
+        }
+        /* 4. who runs */
+        cur = need(k, K_current, "_current");
+        if (cur == NULL)
+            goto error_now;
+        Py_INCREF(cur);
+        if (cur != Py_None && PyList_GET_SIZE(levels)) {
+            long lv = -PyLong_AsLong(PyList_GET_ITEM(levels, 0));
+            long cp = PyLong_AsLong(SLOT(cur, T_priority));
+            PyObject *h;
+            if (PyErr_Occurred())
+                goto error_cur;
+            h = PyList_GET_ITEM(heads, lv);
+            if (cur == idle || lv > cp
+                    || (lv == cp && SLOT(h, H_rnext) != h)) {
+                PyObject *r = PyObject_CallMethod(k, "_preempt", "OO", cur,
+                                                  now_o);
+                if (r == NULL)
+                    goto error_cur;
+                Py_SETREF(cur, r);
+            }
+        }
+        if (cur == Py_None) {
+            PyObject *h, *nxt, *prev;
+            long lv;
+            Py_DECREF(cur);
+            for (;;) {
+                lv = -PyLong_AsLong(PyList_GET_ITEM(levels, 0));
+                if (lv == 1 && PyErr_Occurred())
+                    goto error_now;
+                h = PyList_GET_ITEM(heads, lv);
+                cur = SLOT(h, H_rnext);
+                if (cur != h)
+                    break;
+                {
+                    PyObject *r = PyObject_CallOneArg(heappop_f, levels);
+                    if (r == NULL)
+                        goto error_now;
+                    Py_DECREF(r);
+                }
+                Py_INCREF(Py_False);
+                PyList_SetItem(listed, lv, Py_False);
+            }
+            Py_INCREF(cur);
+            nxt = SLOT(cur, T_rnext);
+            set_slot(h, H_rnext, nxt);
+            set_prev(nxt, h);
+            set_slot(cur, T_rnext, Py_None);
+            set_slot(cur, T_state, RUNNING);
+            set_slot(k, K_current, cur);
+            prev = SLOT(k, K_last);
+            Py_XINCREF(prev);
+            if (traced) {
+                PyObject *pn = Py_None, *r;
+                if (prev != NULL && prev != Py_None)
+                    pn = SLOT(prev, T_name);
+                r = PyObject_CallMethod(k, "_emit", "OOOO", s_switch, cur,
+                                        Py_None, pn ? pn : Py_None);
+                if (r == NULL) {
+                    Py_XDECREF(prev);
+                    goto error_cur;
+                }
+                Py_DECREF(r);
+            }
+            set_slot(k, K_slice_from, now_o);
+            if (cur == idle) {
+                PyObject *dead, *threads;
+                long long d = 0;
+                Py_ssize_t n = -1;
+                dead = PyObject_GetAttrString(k, "_dead");
+                threads = PyObject_GetAttrString(k, "_threads");
+                if (dead != NULL && threads != NULL) {
+                    n = PyObject_Length(threads);
+                    if (as_ll(dead, &d) < 0)
+                        n = -1;
+                }
+                Py_XDECREF(dead);
+                Py_XDECREF(threads);
+                if (n < 0) {
+                    Py_XDECREF(prev);
+                    goto error_cur;
+                }
+                if (d * 4 >= n && n > 0) {
+                    PyObject *zero = PyLong_FromLong(0);
+                    set_slot(cur, T_work, zero);
+                    Py_DECREF(zero);
+                }
+            }
+            if (cur != prev) {
+                PyObject *sw, *one;
+                set_slot(k, K_last, cur);
+                one = PyLong_FromLong(1);
+                sw = PyNumber_Add(SLOT(cur, T_switches), one);
+                Py_DECREF(one);
+                Py_XDECREF(prev);
+                if (sw == NULL)
+                    goto error_cur;
+                set_slot(cur, T_switches, sw);
+                Py_DECREF(sw);
+                if (cost) {
+                    PyObject *ov = PyNumber_Add(SLOT(k, K_overhead),
+                                                switch_cost);
+                    if (ov == NULL)
+                        goto error_cur;
+                    set_slot(k, K_overhead, ov);
+                    Py_DECREF(ov);
+                    Py_DECREF(cur);
+                    Py_DECREF(now_o);
+                    continue;          /* spent before it steps */
+                }
+            } else {
+                Py_XDECREF(prev);
+            }
+        }
+        /* 5. time passes while it computes (or idles), or it steps */
+        o = need(cur, T_work, "_work");
+        if (o == NULL || (b = PyObject_IsTrue(o)) < 0)
+            goto error_cur;
+        if (b) {
+            PyObject *r = PyObject_CallMethod(k, "_advance", "OO", cur,
+                                              until_o);
+            if (r == NULL)
+                goto error_cur;
+            if (r != STEP) {
+                int idle_end = r == Py_False;
+                Py_DECREF(r);
+                Py_DECREF(cur);
+                Py_DECREF(now_o);
+                if (idle_end) {
+                    result = Py_NewRef(s_idle);
+                    break;
+                }
+                continue;
+            }
+            Py_DECREF(r);
+            /* its work ended: it steps at this same instant */
+            Py_SETREF(now_o, Py_NewRef(SLOT(k, K_now)));
+            if (as_ll(now_o, &now) < 0)
+                goto error_cur;
+        }
+        if (timed) {
+            CALL_DROP_CUR(PyObject_CallMethod(k, "_step", "O", cur));
+            Py_DECREF(cur);
+            Py_DECREF(now_o);
+            continue;
+        }
+        {
+            PyObject *exc = SLOT(cur, T_wake_exc);
+            PyObject *coro = SLOT(cur, T_coro);
+            PySendResult sr;
+            if (coro == NULL || coro == Py_None) {
+                PyErr_Format(PyExc_RuntimeError,
+                             "muos: thread %R has no coroutine to step", cur);
+                goto error_cur;
+            }
+            Py_INCREF(coro);
+            if (exc != NULL && exc != Py_None) {
+                Py_INCREF(exc);
+                set_slot(cur, T_wake_exc, Py_None);
+                trap = PyObject_CallMethod(coro, "throw", "O", exc);
+                Py_DECREF(exc);
+                sr = trap == NULL ? PYGEN_ERROR : PYGEN_NEXT;
+            } else {
+                v = SLOT(cur, T_wake_value);
+                Py_XINCREF(v);
+                set_slot(cur, T_wake_value, Py_None);
+                sr = PyIter_Send(coro, v ? v : Py_None, &trap);
+                Py_XDECREF(v);
+            }
+            Py_DECREF(coro);
+            if (sr != PYGEN_NEXT) {
+                PyObject *e, *r;
+                if (sr == PYGEN_RETURN) {
+                    e = PyObject_CallOneArg(PyExc_StopIteration, trap);
+                    Py_DECREF(trap);
+                    if (e == NULL)
+                        goto error_cur;
+                } else {
+                    PyObject *tp, *tb;
+                    PyErr_Fetch(&tp, &e, &tb);
+                    PyErr_NormalizeException(&tp, &e, &tb);
+                    if (tb != NULL && e != NULL)
+                        PyException_SetTraceback(e, tb);
+                    Py_XDECREF(tp);
+                    Py_XDECREF(tb);
+                    if (e == NULL)
+                        goto error_cur;
+                }
+                r = PyObject_CallMethod(k, "_ended", "OO", cur, e);
+                Py_DECREF(e);
+                if (r == NULL)
+                    goto error_cur;
+                Py_DECREF(r);
+                Py_DECREF(cur);
+                Py_DECREF(now_o);
+                continue;
+            }
+        }
+        /* the trap it awaited */
+        if (Py_TYPE(trap) != TrapType) {       /* a TimedTrap, or not one */
+            PyObject *r = PyObject_CallMethod(k, "_trap_in", "OO", cur, trap);
+            Py_DECREF(trap);
+            if (r == NULL)
+                goto error_cur;
+            Py_DECREF(r);
+            Py_DECREF(cur);
+            Py_DECREF(now_o);
+            continue;
+        }
+        {
+            long kind = PyLong_AsLong(SLOT(trap, P_kind));
+            if (kind != WAIT_K) {
+                PyObject *arg = SLOT(trap, P_arg), *entry, *bk;
+                long long when = 0;
+                int slow;
+                if (kind == BUSY_K) {
+                    set_slot(cur, T_work, arg);
+                    goto next;
+                }
+                slow = kind != SLEEP_K || traced;
+                if (!slow) {
+                    if (as_ll(arg, &when) < 0)
+                        goto error_trap;
+                    b = PyObject_IsTrue(SLOT(cur, T_interrupted));
+                    if (b < 0)
+                        goto error_trap;
+                    slow = when <= now || b;
+                }
+                if (slow) {
+                    PyObject *r = PyObject_CallMethod(k, "_trap_in", "OO",
+                                                      cur, trap);
+                    if (r == NULL)
+                        goto error_trap;
+                    Py_DECREF(r);
+                    goto next;
+                }
+                /* the common sleep, inline (see _trap_in) */
+                set_slot(trap, P_thread, cur);
+                set_slot(cur, T_trap, trap);
+                entry = PyList_New(2);
+                if (entry == NULL)
+                    goto error_trap;
+                Py_INCREF(arg);
+                PyList_SET_ITEM(entry, 0, arg);
+                Py_INCREF(cur);
+                PyList_SET_ITEM(entry, 1, cur);
+                bk = PyDict_GetItemWithError(buckets, arg);
+                if (bk == NULL) {
+                    PyObject *nb, *r;
+                    if (PyErr_Occurred()) {
+                        Py_DECREF(entry);
+                        goto error_trap;
+                    }
+                    nb = PyList_New(1);
+                    if (nb == NULL) {
+                        Py_DECREF(entry);
+                        goto error_trap;
+                    }
+                    Py_INCREF(entry);
+                    PyList_SET_ITEM(nb, 0, entry);
+                    b = PyDict_SetItem(buckets, arg, nb);
+                    Py_DECREF(nb);
+                    r = b < 0 ? NULL : PyObject_CallFunctionObjArgs(
+                        heappush_f, heap, arg, NULL);
+                    if (r == NULL) {
+                        Py_DECREF(entry);
+                        goto error_trap;
+                    }
+                    Py_DECREF(r);
+                } else if (PyList_Append(bk, entry) < 0) {
+                    Py_DECREF(entry);
+                    goto error_trap;
+                }
+                set_slot(cur, T_tentry, entry);
+                Py_DECREF(entry);
+                set_slot(cur, T_state, SUSPENDED);
+                set_slot(k, K_current, Py_None);
+                set_slot(cur, T_blk_at, now_o);
+                set_slot(cur, T_blk_on, s_sleep);
+                goto next;
+            }
+        }
+        /* the common wait, inline: try it; if it must block, queue it */
+        {
+            PyObject *obj = SLOT(trap, P_obj), *q, *items, *fast, *seq;
+            Py_ssize_t n;
+            set_slot(trap, P_thread, cur);
+            Py_INCREF(obj);
+            v = PyObject_CallMethodOneArg(obj, s_try, trap);
+            if (v == NULL) {
+                PyObject *tp, *e, *tb;
+                if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+                    Py_DECREF(obj);
+                    goto error_trap;
+                }
+                PyErr_Fetch(&tp, &e, &tb);
+                PyErr_NormalizeException(&tp, &e, &tb);
+                if (tb != NULL && e != NULL)
+                    PyException_SetTraceback(e, tb);
+                Py_XDECREF(tp);
+                Py_XDECREF(tb);
+                if (e != NULL) {
+                    set_slot(cur, T_wake_exc, e);
+                    Py_DECREF(e);
+                }
+                Py_DECREF(obj);
+                goto next;
+            }
+            if (v != BLOCK) {
+                set_slot(cur, T_wake_value, v);
+                Py_DECREF(v);
+                Py_DECREF(obj);
+                goto next;
+            }
+            Py_DECREF(v);
+            q = SLOT(trap, P_q);
+            fast = SLOT(q, Q_fast);
+            b = PyObject_IsTrue(SLOT(cur, T_interrupted));
+            if (b < 0) {
+                Py_DECREF(obj);
+                goto error_trap;
+            }
+            if (b || fast != Py_True || traced) {
+                PyObject *r = PyObject_CallMethod(k, "_suspend", "OO", cur,
+                                                  trap);
+                Py_DECREF(obj);
+                if (r == NULL)
+                    goto error_trap;
+                Py_DECREF(r);
+                goto next;
+            }
+            {
+                PyObject *one = PyLong_FromLong(1);
+                seq = PyNumber_Add(SLOT(k, K_seq), one);
+                Py_DECREF(one);
+                if (seq == NULL) {
+                    Py_DECREF(obj);
+                    goto error_trap;
+                }
+                set_slot(k, K_seq, seq);
+                set_slot(trap, P_seq, seq);
+                Py_DECREF(seq);
+            }
+            set_slot(cur, T_trap, trap);
+            items = SLOT(q, Q_items);
+            n = PyList_GET_SIZE(items);
+            b = n == 0;
+            if (!b) {
+                PyObject *last = SLOT(PyList_GET_ITEM(items, n - 1),
+                                      P_thread);
+                b = PyObject_RichCompareBool(SLOT(last, T_priority),
+                                             SLOT(cur, T_priority), Py_GE);
+                if (b < 0) {
+                    Py_DECREF(obj);
+                    goto error_trap;
+                }
+            }
+            if (b) {
+                b = PyList_Append(items, trap);  /* behind every one as
+                                                    urgent */
+            } else {
+                PyObject *r = PyObject_CallMethod(q, "push", "O", trap);
+                b = r == NULL ? -1 : 0;
+                Py_XDECREF(r);
+            }
+            if (b < 0) {
+                Py_DECREF(obj);
+                goto error_trap;
+            }
+            set_slot(cur, T_state, SUSPENDED);
+            set_slot(k, K_current, Py_None);
+            set_slot(cur, T_blk_at, now_o);
+            set_slot(cur, T_blk_on, obj);
+            Py_DECREF(obj);
+        }
+    next:
+        Py_DECREF(trap);
+        Py_DECREF(cur);
+        Py_DECREF(now_o);
+        continue;
+    error_trap:
+        Py_DECREF(trap);
+    error_cur:
+        Py_DECREF(cur);
+    error_now:
+        Py_DECREF(now_o);
+        goto error;
+    }
+    goto done;
+error:
+    result = NULL;
+done:
+    Py_XDECREF(tq); Py_XDECREF(heap); Py_XDECREF(buckets); Py_XDECREF(rl);
+    Py_XDECREF(levels); Py_XDECREF(heads); Py_XDECREF(listed);
+    Py_XDECREF(irqs); Py_XDECREF(pending); Py_XDECREF(foreign);
+    Py_XDECREF(stack); Py_XDECREF(idle); Py_XDECREF(switch_cost);
+    Py_XDECREF(trace); Py_XDECREF(mwaits);
+    return result;
+}
+
+static PyMethodDef wake_def = {
+    "wake", (PyCFunction)(void (*)(void))wake, METH_FASTCALL,
+    "Complete trap's wait with value (or raise exc in the waiter). "
+    "ISR-safe. (C fast path of kernel.py's Kernel.wake.)"};
+
+static PyObject *
+wake_method(PyObject *mod, PyObject *cls)
+{
+    if (!PyType_Check(cls)) {
+        PyErr_SetString(PyExc_TypeError, "wake_method(a class)");
+        return NULL;
+    }
+    return PyDescr_NewMethod((PyTypeObject *)cls, &wake_def);
+}
+
+static PyMethodDef methods[] = {
+    {"setup", setup, METH_VARARGS,
+     "setup(Kernel, Thread, Trap, _Head, WaitQueue, BLOCK, STEP, RUNNING, "
+     "SUSPENDED, WAIT, SLEEP, BUSY): learn the slot offsets"},
+    {"loop", (PyCFunction)(void (*)(void))loop, METH_FASTCALL,
+     "loop(kernel, until_ns): Kernel._loop in C"},
+    {"wake_method", wake_method, METH_O,
+     "wake_method(Kernel class): Kernel.wake's fast path in C, as a "
+     "method descriptor of that class"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {
+    PyModuleDef_HEAD_INIT, "muos._speedups",
+    "The kernel's run loop in C (optional; kernel.py's _loop is the "
+    "reference).", -1, methods,
+};
+
+PyMODINIT_FUNC
+PyInit__speedups(void)
+{
+    s_stopped = PyUnicode_InternFromString("stopped");
+    s_until = PyUnicode_InternFromString("until");
+    s_idle = PyUnicode_InternFromString("idle");
+    s_sleep = PyUnicode_InternFromString("sleep");
+    s_switch = PyUnicode_InternFromString("switch");
+    s_try = PyUnicode_InternFromString("_try");
+    s_unblock = PyUnicode_InternFromString("_unblock");
+    s_top_level = PyUnicode_InternFromString("top_level");
+    s_stats = PyUnicode_InternFromString("stats");
+    if (!s_try || !s_unblock || !s_top_level || !s_stats)
+        return NULL;
+    if (!s_stopped || !s_until || !s_idle || !s_sleep || !s_switch)
+        return NULL;
+    return PyModule_Create(&module);
+}

@@ -1,0 +1,161 @@
+"""The optional C run loop (src/muos/_speedups.c) against kernel.py's
+Python loop, the reference it transcribes: both must behave identically.
+
+CI builds the C loop (MUOS_REQUIRE_SPEEDUPS=1 makes its absence a
+failure); the suite then runs on it, and this module runs the
+exact-timing and property modules once more on the Python loop
+(MUOS_PURE=1), and compares random programs run on both loops."""
+
+import os
+import subprocess
+import sys
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_objects_properties import _FAST_PROGRAM, fast_program_run
+from test_properties import PROGRAM, PROTO, SEM, build
+
+import muos
+import muos.kernel as kernel
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(HERE)
+
+try:
+    from muos import _speedups
+except ImportError:
+    _speedups = None
+
+needs_c = pytest.mark.skipif(_speedups is None,
+                             reason="muos._speedups is not built")
+
+
+def test_c_loop_is_used_when_built():
+    pure = os.environ.get("MUOS_PURE", "") not in ("", "0")
+    if os.environ.get("MUOS_REQUIRE_SPEEDUPS") and not pure:
+        assert _speedups is not None, "the C loop was not built"
+    if _speedups is not None and not pure:
+        assert kernel.ACCEL is _speedups
+        assert kernel.Kernel.wake is not kernel._PY_WAKE
+    else:
+        assert kernel.ACCEL is None
+        assert kernel.Kernel.wake is kernel._PY_WAKE
+
+
+@needs_c
+def test_use_speedups_switches_loop_and_wake():
+    try:
+        assert kernel.use_speedups(False) is False
+        assert kernel.ACCEL is None and kernel.Kernel.wake is kernel._PY_WAKE
+        assert kernel.use_speedups(True) is True
+        assert kernel.ACCEL is _speedups
+    finally:
+        kernel.use_speedups(os.environ.get("MUOS_PURE", "") in ("", "0"))
+
+
+def run_on(c, fn):
+    """``fn()`` with kernels on the C loop (c) or on the Python one."""
+    before = kernel.ACCEL is not None
+    kernel.use_speedups(c)
+    try:
+        return fn()
+    finally:
+        kernel.use_speedups(before)
+
+
+def summary(k):
+    """What a run did, per thread: CPU time, switches, waits, state."""
+    st_ = k.stats
+    return (k.now, st_.context_switches, st_.idle_ns, sorted(
+        (t.name, t.state, t.cpu_ns, t.switches, t.priority,
+         sorted((str(st_.name_of(o)), ns) for o, ns in (t.waits or {})
+                .items()))
+        for t in k.threads))
+
+
+@needs_c
+@settings(max_examples=150, deadline=None)
+@given(PROGRAM, SEM, PROTO)
+def test_random_programs_run_identically_on_both_loops(program, sem, proto):
+    def once():
+        main, state = build(program, sem, proto)
+        k = muos.Kernel()
+        k.spawn(main, name="main")
+        why = k.run()
+        return why, state["log"], state["sections"], state["s"].value, \
+            summary(k)
+
+    assert run_on(True, once) == run_on(False, once)
+
+
+@needs_c
+@settings(max_examples=150, deadline=None)
+@given(_FAST_PROGRAM, st.integers(1, 3))
+def test_queue_and_flag_programs_run_identically_on_both_loops(raw,
+                                                               capacity):
+    def once():
+        return fast_program_run(raw, capacity, False)
+
+    assert run_on(True, once) == run_on(False, once)
+
+
+@needs_c
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 5),          # period, ticks
+                          st.integers(0, 3),          # work, ticks
+                          st.sampled_from([1, 2, 3])),  # priority
+                min_size=1, max_size=5),
+       st.integers(0, 2), st.integers(0, 2))
+def test_periodic_threads_and_interrupts_identical_on_both_loops(
+        tasks, switch_cost, irq_every):
+    # costs, a periodic interrupt and busy work: the C loop's calls into
+    # the general paths (overheads, handlers, preemption, time passing)
+    def once():
+        log = []
+        k = muos.Kernel(muos.SimPort(switch_cost=switch_cost * 0.02,
+                                     tick_cost=0.01 if switch_cost else 0))
+
+        async def task(i, period, work):
+            async for job in muos.periodic(period):
+                await muos.busy(work)
+                log.append((muos.now(), i, job.index))
+
+        def handler():
+            log.append((k.now, "irq"))
+
+        irq = k.interrupt("tick", handler, cost=0.125)
+        for i, (period, work, prio) in enumerate(tasks):
+            # at most half the CPU in all: every thread starts
+            k.spawn(task, i, period, 0.5 * work * period / 3 / len(tasks),
+                    name="t%d" % i, priority=prio)
+
+        async def trigger():
+            tm = muos.Timer(irq.trigger, periodic=True, name="trig")
+            tm.start(irq_every)
+            await muos.sleep_for(1000)
+
+        if irq_every:
+            k.spawn(trigger, name="trigger", priority=4)
+        k.run(until=40)
+        return log, summary(k)
+
+    assert run_on(True, once) == run_on(False, once)
+
+
+def test_python_loop_passes_the_exact_timing_suites():
+    """The reference loop on its own, in a process where MUOS_PURE=1."""
+    mods = ["test_sched", "test_time", "test_inheritance", "test_semaphore",
+            "test_mutex", "test_mqueue", "test_evflags", "test_condvar",
+            "test_threads", "test_irq", "test_timer", "test_waitany",
+            "test_stats", "test_critical", "test_clocks", "test_mempool",
+            "test_rta", "test_properties", "test_objects_properties"]
+    env = dict(os.environ, MUOS_PURE="1")
+    env.pop("MUOS_REQUIRE_SPEEDUPS", None)
+    p = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-x", "-p",
+         "no:cacheprovider"] + [os.path.join(HERE, m + ".py") for m in mods]
+        + [os.path.join(HERE, "test_speedups.py") + "::"
+           "test_c_loop_is_used_when_built"],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+    assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
