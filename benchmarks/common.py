@@ -52,7 +52,27 @@ def median_time(fn, repeat=REPEAT, warmup=1, clock=time.process_time):
 def machine():
     return {"python": platform.python_version(),
             "implementation": platform.python_implementation(),
-            "machine": platform.machine()}
+            "machine": platform.machine(), "muos loop": muos_loop()}
+
+
+def muos_loop():
+    """Which run loop muos kernels use here: "C" (muos._speedups, built
+    by pip) or "Python" (kernel.py's, the reference)."""
+    import muos.kernel
+    return "C" if muos.kernel.ACCEL is not None else "Python"
+
+
+def on_python_loop(fn):
+    """``fn`` run with kernels on kernel.py's Python loop."""
+    def run():
+        import muos.kernel
+        was = muos.kernel.ACCEL is not None
+        muos.kernel.use_speedups(False)
+        try:
+            return fn()
+        finally:
+            muos.kernel.use_speedups(was)
+    return run
 
 
 def report(name, results, ratios=None, target=None, unit="ops/s"):

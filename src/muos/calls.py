@@ -78,6 +78,8 @@ def busy(ticks):
     t.obj = None
     if type(ticks) is int and ticks >= 0:
         t.arg = ticks * 1000000000 // k.tick_hz
+    elif type(ticks) is float and ticks >= 0.0:    # as ticks_to_ns does
+        t.arg = int(round(ticks * 1000000000 / k.tick_hz))
     else:
         t.arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
     t.q = None

@@ -12,6 +12,8 @@ from .traps import SLEEP, Trap, new_trap
 
 __all__ = ["periodic", "Job"]
 
+_new = object.__new__
+
 
 class Job:
     """One release of a periodic thread: ``index``, ``release`` and
@@ -71,8 +73,7 @@ class periodic:
         if self._index >= 0:
             # the previous job completes now
             st = k._current
-            st.add_response(
-                ns_to_ticks(now - self._release, k.tick_hz))
+            st.add_response(now - self._release)
             if now > self._release + self._deadline:
                 st.deadline_misses += 1
         elif self._start is None:
@@ -81,9 +82,14 @@ class periodic:
         rel = self._start + self._offset + self._index * self._period
         self._release = rel
         # a preemption point even when the release is already due
+        j = _new(Job)            # Job(...) without the __init__ call
+        j.index = self._index
+        j.release_ns = rel
+        j.deadline_ns = rel + self._deadline
+        j._hz = k.tick_hz
         t = new_trap(Trap)
         t.kind = SLEEP
-        t.obj = Job(self._index, rel, rel + self._deadline, k.tick_hz)
+        t.obj = j
         t.arg = rel
         t.q = None
         return t

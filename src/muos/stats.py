@@ -71,19 +71,25 @@ class ThreadStats:
 
     @property
     def response_times(self):
-        """Response time of each completed periodic job, in job order."""
+        """Response time of each completed periodic job, in job order
+        (ticks; kept in ns, converted when read)."""
         r = self._rt
-        return r if r is not None else []
+        if r is None:
+            return []
+        hz = self.tick_hz
+        return [ns_to_ticks(ns, hz) for ns in r]
 
     @response_times.setter
     def response_times(self, v):
-        self._rt = list(v)
+        hz = self.tick_hz
+        self._rt = [ticks_to_ns(x, hz, "response time") for x in v]
 
-    def add_response(self, r):
+    def add_response(self, ns):
+        """A periodic job completed ``ns`` after its release."""
         if self._rt is None:
-            self._rt = [r]
+            self._rt = [ns]
         else:
-            self._rt.append(r)
+            self._rt.append(ns)
 
     def _waits_ns(self):
         """{name: ns} of every wait, the one in progress counted up to
@@ -174,7 +180,8 @@ class ThreadStats:
 
     @property
     def jobs(self):
-        return len(self.response_times)
+        r = self._rt
+        return 0 if r is None else len(r)
 
     @property
     def max_response(self):
@@ -206,7 +213,7 @@ def _restore_stats(state):
 # what a new thread has done (see compat.py)
 _THREAD_STATS_FIELDS = {
     "cpu_ns": 0, "switches": 0,
-    "_rt": None,              # response times, made at the first job
+    "_rt": None,              # response times (ns), made at the first job
     "deadline_misses": 0,
     "masked_ns": 0,           # its longest interrupts-masked section
     # ns of ended waits per thing waited on: the object itself, or
