@@ -21,7 +21,7 @@ static Py_ssize_t K_now, K_stop, K_overhead, K_current, K_last, K_seq,
     K_slice_from, K_ready, K_trace, K_mwaits;
 static Py_ssize_t T_rnext, T_rprev, T_state, T_switches, T_priority, T_work,
     T_wake_exc, T_wake_value, T_coro, T_trap, T_tentry, T_blk_at, T_blk_on,
-    T_interrupted, T_name, T_waits;
+    T_interrupted, T_name, T_waits, T_cpu_ns;
 static Py_ssize_t H_rnext, H_rprev;
 static Py_ssize_t P_kind, P_obj, P_arg, P_q, P_thread, P_seq;
 static Py_ssize_t Q_items, Q_fast;
@@ -105,7 +105,7 @@ setup(PyObject *mod, PyObject *args)
         {kcls, "_last", &K_last}, {kcls, "_seq", &K_seq},
         {kcls, "_slice_from", &K_slice_from}, {kcls, "_ready", &K_ready},
         {kcls, "_trace", &K_trace}, {kcls, "_mwaits", &K_mwaits},
-        {tcls, "waits", &T_waits},
+        {tcls, "waits", &T_waits}, {tcls, "cpu_ns", &T_cpu_ns},
         {rcls, "_heads", &R_heads}, {rcls, "_listed", &R_listed},
         {tcls, "_rnext", &T_rnext}, {tcls, "_rprev", &T_rprev},
         {tcls, "state", &T_state}, {tcls, "switches", &T_switches},
@@ -266,6 +266,111 @@ wake(PyObject *k, PyObject *const *args, Py_ssize_t nargs)
                      nargs > 2 ? args[2] : Py_None);
 }
 
+/* Kernel._advance's common case: `cur` computes (busy work left, no
+   other thread ready at its level, no tick cost): time passes to the end
+   of the work or to the next event. Returns STEP (work done), True, or
+   NULL with *general set when the Python method must decide instead. */
+static PyObject *
+advance_fast(PyObject *k, PyObject *cur, int has_until, long long until_ns,
+             PyObject *heap, PyObject *buckets, PyObject *heads,
+             PyObject *port, int *general)
+{
+    PyObject *w = SLOT(cur, T_work), *h, *r, *to, *cpu;
+    long long work, now, target, nw, dt;
+    long p;
+    *general = 1;
+    if (w == NULL || !PyLong_CheckExact(w))
+        return NULL;
+    work = PyLong_AsLongLong(w);
+    if (work <= 0) {               /* the idle thread's sleep, or none */
+        PyErr_Clear();
+        return NULL;
+    }
+    p = PyLong_AsLong(SLOT(cur, T_priority));
+    if (p < 0 || p >= PyList_GET_SIZE(heads)) {
+        PyErr_Clear();
+        return NULL;
+    }
+    h = PyList_GET_ITEM(heads, p);
+    if (SLOT(h, H_rnext) != h)     /* round-robin may cut it short */
+        return NULL;
+    *general = 0;
+    if (as_ll(SLOT(k, K_now), &now) < 0)
+        return NULL;
+    target = now + work;
+    /* tq.next_time(), inline: the earliest instant with a live entry */
+    while (PyList_GET_SIZE(heap)) {
+        PyObject *t0 = PyList_GET_ITEM(heap, 0), *b;
+        int live = 0;
+        b = PyDict_GetItemWithError(buckets, t0);
+        if (b == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, t0);
+            return NULL;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(b); i++) {
+            if (PyList_GET_ITEM(PyList_GET_ITEM(b, i), 1) != Py_None) {
+                live = 1;
+                break;
+            }
+        }
+        if (live) {
+            long long nt;
+            if (as_ll(t0, &nt) < 0)
+                return NULL;
+            if (nt < target)
+                target = nt;
+            break;
+        }
+        /* every entry there was cancelled */
+        r = PyObject_CallOneArg(heappop_f, heap);
+        if (r == NULL)
+            return NULL;
+        b = PyDict_DelItem(buckets, r) < 0 ? NULL : Py_None;
+        Py_DECREF(r);
+        if (b == NULL)
+            return NULL;
+    }
+    if (has_until && target > until_ns)
+        target = until_ns;
+    to = PyLong_FromLongLong(target);
+    if (to == NULL)
+        return NULL;
+    r = PyObject_CallMethod(port, "advance", "OO", to, Py_True);
+    Py_DECREF(to);
+    if (r == NULL)
+        return NULL;
+    if (as_ll(r, &nw) < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    dt = nw - now;
+    set_slot(k, K_now, r);
+    Py_DECREF(r);
+    to = PyLong_FromLongLong(dt);
+    if (to == NULL)
+        return NULL;
+    cpu = PyNumber_Add(SLOT(cur, T_cpu_ns), to);
+    Py_DECREF(to);
+    if (cpu == NULL)
+        return NULL;
+    set_slot(cur, T_cpu_ns, cpu);
+    Py_DECREF(cpu);
+    work -= dt;
+    if (work <= 0) {
+        to = PyLong_FromLong(0);
+        r = STEP;
+    } else {
+        to = PyLong_FromLongLong(work);
+        r = Py_True;
+    }
+    if (to == NULL)
+        return NULL;
+    set_slot(cur, T_work, to);
+    Py_DECREF(to);
+    return Py_NewRef(r);
+}
+
 static PyObject *
 loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -274,8 +379,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     PyObject *levels = NULL, *heads = NULL, *listed = NULL, *irqs = NULL;
     PyObject *pending = NULL, *foreign = NULL, *stack = NULL, *idle = NULL;
     PyObject *switch_cost = NULL, *trace = NULL, *mwaits = NULL;
-    PyObject *result = NULL;
-    int timed, traced, has_until, cost;
+    PyObject *port = NULL, *result = NULL;
+    int timed, traced, has_until, cost, tick_cost;
     long long until_ns = 0;
 
     if (nargs != 2) {
@@ -308,6 +413,15 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     GET(switch_cost, k, "_switch_cost");
     GET(trace, k, "_trace");
     GET(mwaits, k, "_mwaits");
+    GET(port, k, "port");
+    {
+        PyObject *t;
+        GET(t, k, "_tick_cost");
+        tick_cost = PyObject_IsTrue(t);
+        Py_DECREF(t);
+        if (tick_cost < 0)
+            goto error;
+    }
     {
         PyObject *t;
         GET(t, k, "_timed_steps");
@@ -559,8 +673,13 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         if (o == NULL || (b = PyObject_IsTrue(o)) < 0)
             goto error_cur;
         if (b) {
-            PyObject *r = PyObject_CallMethod(k, "_advance", "OO", cur,
-                                              until_o);
+            int general = 1;
+            PyObject *r = NULL;
+            if (!tick_cost)
+                r = advance_fast(k, cur, has_until, until_ns, heap, buckets,
+                                 heads, port, &general);
+            if (r == NULL && general)
+                r = PyObject_CallMethod(k, "_advance", "OO", cur, until_o);
             if (r == NULL)
                 goto error_cur;
             if (r != STEP) {
@@ -836,7 +955,7 @@ done:
     Py_XDECREF(levels); Py_XDECREF(heads); Py_XDECREF(listed);
     Py_XDECREF(irqs); Py_XDECREF(pending); Py_XDECREF(foreign);
     Py_XDECREF(stack); Py_XDECREF(idle); Py_XDECREF(switch_cost);
-    Py_XDECREF(trace); Py_XDECREF(mwaits);
+    Py_XDECREF(trace); Py_XDECREF(mwaits); Py_XDECREF(port);
     return result;
 }
 
