@@ -25,16 +25,17 @@ static Py_ssize_t T_rnext, T_rprev, T_state, T_switches, T_priority, T_work,
 static Py_ssize_t H_rnext, H_rprev;
 static Py_ssize_t P_kind, P_obj, P_arg, P_q, P_thread, P_seq;
 static Py_ssize_t Q_items, Q_fast;
-static Py_ssize_t R_heads, R_listed;
+static Py_ssize_t R_heads, R_listed, R_levels;
 
-static PyTypeObject *ThreadType, *TrapType, *HeadType;
+static PyTypeObject *ThreadType, *TrapType, *HeadType, *SimPortType;
 static PyObject *BLOCK, *STEP, *RUNNING, *SUSPENDED, *READY;
 static PyObject *py_wake;          /* Kernel.wake in Python: the general
                                       path of the C wake */
 static long WAIT_K, SLEEP_K, BUSY_K;
 static PyObject *heappush_f, *heappop_f;
 static PyObject *s_stopped, *s_until, *s_idle, *s_sleep, *s_switch;
-static PyObject *s_try, *s_unblock, *s_top_level, *s_stats;
+static PyObject *s_try, *s_unblock, *s_top_level, *s_stats, *s_idle_ns,
+    *s_lock, *s_mask, *s_now, *s_advance;
 static int ready = 0;
 
 /* set slot `off` of `o` to `v` (a new reference is taken) */
@@ -93,12 +94,18 @@ static PyObject *
 setup(PyObject *mod, PyObject *args)
 {
     PyObject *kcls, *tcls, *pcls, *hcls, *qcls, *rcls, *heapq, *pywake;
-    PyObject *block, *step, *running, *suspended, *readys;
-    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOlllO", &kcls, &tcls, &pcls,
+    PyObject *block, *step, *running, *suspended, *readys, *simport;
+    if (!PyArg_ParseTuple(args, "OOOOOOOOOOOlllOO", &kcls, &tcls, &pcls,
                           &hcls, &qcls, &rcls, &block, &step, &running,
                           &suspended, &readys, &WAIT_K, &SLEEP_K, &BUSY_K,
-                          &pywake))
+                          &pywake, &simport))
         return NULL;
+    if (!PyType_Check(simport)) {
+        PyErr_SetString(PyExc_TypeError, "setup: SimPort class expected");
+        return NULL;
+    }
+    Py_INCREF(simport);
+    Py_XSETREF(SimPortType, (PyTypeObject *)simport);
     struct { PyObject *cls; const char *name; Py_ssize_t *off; } m[] = {
         {kcls, "_now", &K_now}, {kcls, "_stop", &K_stop},
         {kcls, "_overhead", &K_overhead}, {kcls, "_current", &K_current},
@@ -107,6 +114,7 @@ setup(PyObject *mod, PyObject *args)
         {kcls, "_trace", &K_trace}, {kcls, "_mwaits", &K_mwaits},
         {tcls, "waits", &T_waits}, {tcls, "cpu_ns", &T_cpu_ns},
         {rcls, "_heads", &R_heads}, {rcls, "_listed", &R_listed},
+        {rcls, "_levels", &R_levels},
         {tcls, "_rnext", &T_rnext}, {tcls, "_rprev", &T_rprev},
         {tcls, "state", &T_state}, {tcls, "switches", &T_switches},
         {tcls, "priority", &T_priority}, {tcls, "_work", &T_work},
@@ -233,12 +241,15 @@ wake_impl(PyObject *k, PyObject *trap, PyObject *value, PyObject *exc)
     set_slot(h, H_rprev, t);
     Py_DECREF(prv);
     lv = PyList_GET_ITEM(listed, p);
-    if (lv != Py_True) {
-        PyObject *r, *pp = PyLong_FromLong(p);
-        if (pp == NULL)
+    if (lv != Py_True) {        /* ready.top_level(p), inline */
+        PyObject *r, *mp = PyLong_FromLong(-p);
+        if (mp == NULL)
             goto error;
-        r = PyObject_CallMethodObjArgs(rl, s_top_level, pp, NULL);
-        Py_DECREF(pp);
+        Py_INCREF(Py_True);
+        PyList_SetItem(listed, p, Py_True);
+        r = PyObject_CallFunctionObjArgs(heappush_f, SLOT(rl, R_levels),
+                                         mp, NULL);
+        Py_DECREF(mp);
         if (r == NULL)
             goto error;
         Py_DECREF(r);
@@ -266,6 +277,212 @@ wake(PyObject *k, PyObject *const *args, Py_ssize_t nargs)
                      nargs > 2 ? args[2] : Py_None);
 }
 
+/* tq.next_time(), inline: 1 and *nt the earliest instant with a live
+   entry (instants whose entries were all cancelled are dropped), 0 when
+   there is none, -1 on an error */
+static int
+next_time(PyObject *heap, PyObject *buckets, long long *nt)
+{
+    while (PyList_GET_SIZE(heap)) {
+        PyObject *t0 = PyList_GET_ITEM(heap, 0), *b, *r;
+        int rc;
+        b = PyDict_GetItemWithError(buckets, t0);
+        if (b == NULL) {
+            if (!PyErr_Occurred())
+                PyErr_SetObject(PyExc_KeyError, t0);
+            return -1;
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(b); i++)
+            if (PyList_GET_ITEM(PyList_GET_ITEM(b, i), 1) != Py_None)
+                return as_ll(t0, nt) < 0 ? -1 : 1;
+        /* every entry there was cancelled */
+        r = PyObject_CallOneArg(heappop_f, heap);
+        if (r == NULL)
+            return -1;
+        rc = PyDict_DelItem(buckets, r);
+        Py_DECREF(r);
+        if (rc < 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* port.advance(target, busy): SimPort's (simulated time jumps) done
+   here when the port is exactly a SimPort, else the port's method */
+static PyObject *
+port_advance(PyObject *port, long long target, PyObject *busy)
+{
+    PyObject *to = PyLong_FromLongLong(target), *r;
+    if (to == NULL)
+        return NULL;
+    if (Py_TYPE(port) == SimPortType) {
+        long long now;
+        PyObject *cur = PyObject_GetAttr(port, s_now);
+        if (cur == NULL || as_ll(cur, &now) < 0) {
+            Py_XDECREF(cur);
+            Py_DECREF(to);
+            return NULL;
+        }
+        if (target > now) {
+            Py_DECREF(cur);
+            if (PyObject_SetAttr(port, s_now, to) < 0) {
+                Py_DECREF(to);
+                return NULL;
+            }
+            return to;
+        }
+        Py_DECREF(to);
+        return cur;
+    }
+    r = PyObject_CallMethodObjArgs(port, s_advance, to, busy, NULL);
+    Py_DECREF(to);
+    return r;
+}
+
+/* `amount` (ns) added to the int in slot `off` of `o`; -1 on error */
+static int
+add_ns(PyObject *o, Py_ssize_t off, long long amount)
+{
+    PyObject *d = PyLong_FromLongLong(amount), *v;
+    if (d == NULL)
+        return -1;
+    v = PyNumber_Add(SLOT(o, off), d);
+    Py_DECREF(d);
+    if (v == NULL)
+        return -1;
+    set_slot(o, off, v);
+    Py_DECREF(v);
+    return 0;
+}
+
+/* power.idle_sleep's common case (no power model, a port that nothing
+   outside wakes, an event ahead): the CPU sleeps until that event or
+   `until`. True, or NULL with *general set when Python must decide. */
+static PyObject *
+idle_fast(PyObject *k, PyObject *idle, PyObject *stats, int has_until,
+          long long until_ns, PyObject *heap, PyObject *buckets,
+          PyObject *port, int *general)
+{
+    long long now, nt, target, nw;
+    PyObject *r, *v, *d;
+    int rc;
+    *general = 1;
+    rc = next_time(heap, buckets, &nt);
+    if (rc <= 0)
+        return NULL;             /* no event ahead, or an error */
+    *general = 0;
+    if (as_ll(SLOT(k, K_now), &now) < 0)
+        return NULL;
+    target = has_until && nt > until_ns ? until_ns : nt;
+    r = port_advance(port, target, Py_False);
+    if (r == NULL)
+        return NULL;
+    if (as_ll(r, &nw) < 0) {
+        Py_DECREF(r);
+        return NULL;
+    }
+    set_slot(k, K_now, r);
+    Py_DECREF(r);
+    if (add_ns(idle, T_cpu_ns, nw - now) < 0)
+        return NULL;
+    v = PyObject_GetAttr(stats, s_idle_ns);
+    if (v == NULL)
+        return NULL;
+    d = PyLong_FromLongLong(nw - now);
+    if (d == NULL) {
+        Py_DECREF(v);
+        return NULL;
+    }
+    Py_SETREF(v, PyNumber_Add(v, d));
+    Py_DECREF(d);
+    if (v == NULL || PyObject_SetAttr(stats, s_idle_ns, v) < 0) {
+        Py_XDECREF(v);
+        return NULL;
+    }
+    Py_DECREF(v);
+    Py_RETURN_TRUE;
+}
+
+/* Kernel._preempt's common case: the idle thread has the CPU and a thread
+   is ready (no scheduler lock, no interrupt mask, no tracing): the idle
+   thread goes back to the head of its level. Returns None (it was
+   preempted) or NULL with *general set. */
+static PyObject *
+preempt_idle(PyObject *k, PyObject *idle, PyObject *levels, PyObject *heads,
+             PyObject *listed, PyObject *irqs, int *general)
+{
+    PyObject *v, *h, *nxt, *rl;
+    long p;
+    int b;
+    *general = 1;
+    v = PyObject_GetAttr(k, s_lock);
+    if (v == NULL)
+        return NULL;
+    b = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    if (b != 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    v = PyObject_GetAttr(irqs, s_mask);
+    if (v == NULL)
+        return NULL;
+    b = PyObject_IsTrue(v);
+    Py_DECREF(v);
+    if (b != 0) {
+        PyErr_Clear();
+        return NULL;
+    }
+    /* ready.top(): drop the levels emptied since */
+    for (;;) {
+        long lv;
+        if (!PyList_GET_SIZE(levels))
+            return NULL;         /* nothing ready: the method says so */
+        lv = -PyLong_AsLong(PyList_GET_ITEM(levels, 0));
+        if (lv < 0 || lv >= PyList_GET_SIZE(heads)) {
+            PyErr_Clear();
+            return NULL;
+        }
+        h = PyList_GET_ITEM(heads, lv);
+        if (SLOT(h, H_rnext) != h)
+            break;
+        v = PyObject_CallOneArg(heappop_f, levels);
+        if (v == NULL) {
+            *general = 0;
+            return NULL;
+        }
+        Py_DECREF(v);
+        Py_INCREF(Py_False);
+        PyList_SetItem(listed, lv, Py_False);
+    }
+    *general = 0;
+    /* ready.push_head(idle) */
+    set_slot(idle, T_state, READY);
+    p = PyLong_AsLong(SLOT(idle, T_priority));
+    if (p == -1 && PyErr_Occurred())
+        return NULL;
+    h = PyList_GET_ITEM(heads, p);
+    nxt = SLOT(h, H_rnext);
+    Py_INCREF(nxt);
+    set_slot(idle, T_rnext, nxt);
+    set_slot(idle, T_rprev, h);
+    set_slot(h, H_rnext, idle);
+    set_prev(nxt, idle);
+    Py_DECREF(nxt);
+    if (PyList_GET_ITEM(listed, p) != Py_True) {
+        PyObject *pp = PyLong_FromLong(p);
+        rl = SLOT(k, K_ready);
+        if (pp == NULL)
+            return NULL;
+        v = PyObject_CallMethodObjArgs(rl, s_top_level, pp, NULL);
+        Py_DECREF(pp);
+        if (v == NULL)
+            return NULL;
+        Py_DECREF(v);
+    }
+    Py_RETURN_NONE;
+}
+
 /* Kernel._advance's common case: `cur` computes (busy work left, no
    other thread ready at its level, no tick cost): time passes to the end
    of the work or to the next event. Returns STEP (work done), True, or
@@ -276,7 +493,7 @@ advance_fast(PyObject *k, PyObject *cur, int has_until, long long until_ns,
              PyObject *port, int *general)
 {
     PyObject *w = SLOT(cur, T_work), *h, *r, *to, *cpu;
-    long long work, now, target, nw, dt;
+    long long work, now, target, nw, dt, nt;
     long p;
     *general = 1;
     if (w == NULL || !PyLong_CheckExact(w))
@@ -298,46 +515,16 @@ advance_fast(PyObject *k, PyObject *cur, int has_until, long long until_ns,
     if (as_ll(SLOT(k, K_now), &now) < 0)
         return NULL;
     target = now + work;
-    /* tq.next_time(), inline: the earliest instant with a live entry */
-    while (PyList_GET_SIZE(heap)) {
-        PyObject *t0 = PyList_GET_ITEM(heap, 0), *b;
-        int live = 0;
-        b = PyDict_GetItemWithError(buckets, t0);
-        if (b == NULL) {
-            if (!PyErr_Occurred())
-                PyErr_SetObject(PyExc_KeyError, t0);
-            return NULL;
-        }
-        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(b); i++) {
-            if (PyList_GET_ITEM(PyList_GET_ITEM(b, i), 1) != Py_None) {
-                live = 1;
-                break;
-            }
-        }
-        if (live) {
-            long long nt;
-            if (as_ll(t0, &nt) < 0)
-                return NULL;
-            if (nt < target)
-                target = nt;
-            break;
-        }
-        /* every entry there was cancelled */
-        r = PyObject_CallOneArg(heappop_f, heap);
-        if (r == NULL)
-            return NULL;
-        b = PyDict_DelItem(buckets, r) < 0 ? NULL : Py_None;
-        Py_DECREF(r);
-        if (b == NULL)
-            return NULL;
+    switch (next_time(heap, buckets, &nt)) {
+    case -1:
+        return NULL;
+    case 1:
+        if (nt < target)
+            target = nt;
     }
     if (has_until && target > until_ns)
         target = until_ns;
-    to = PyLong_FromLongLong(target);
-    if (to == NULL)
-        return NULL;
-    r = PyObject_CallMethod(port, "advance", "OO", to, Py_True);
-    Py_DECREF(to);
+    r = port_advance(port, target, Py_True);
     if (r == NULL)
         return NULL;
     if (as_ll(r, &nw) < 0) {
@@ -379,8 +566,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     PyObject *levels = NULL, *heads = NULL, *listed = NULL, *irqs = NULL;
     PyObject *pending = NULL, *foreign = NULL, *stack = NULL, *idle = NULL;
     PyObject *switch_cost = NULL, *trace = NULL, *mwaits = NULL;
-    PyObject *port = NULL, *result = NULL;
-    int timed, traced, has_until, cost, tick_cost;
+    PyObject *port = NULL, *stats = NULL, *result = NULL;
+    int timed, traced, has_until, cost, tick_cost, plain_idle;
     long long until_ns = 0;
 
     if (nargs != 2) {
@@ -414,6 +601,22 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     GET(trace, k, "_trace");
     GET(mwaits, k, "_mwaits");
     GET(port, k, "port");
+    GET(stats, k, "stats");
+    {
+        /* idle sleeps without a power model, on a port nothing outside
+           wakes, are the C loop's (power.idle_sleep does the rest) */
+        PyObject *pm, *ext;
+        GET(pm, stats, "power");
+        ext = PyObject_GetAttrString(port, "external");
+        if (ext == NULL) {
+            PyErr_Clear();
+            ext = Py_NewRef(Py_False);
+        }
+        plain_idle = pm == Py_None && PyObject_IsTrue(ext) == 0;
+        Py_DECREF(pm);
+        Py_DECREF(ext);
+        PyErr_Clear();
+    }
     {
         PyObject *t;
         GET(t, k, "_tick_cost");
@@ -569,8 +772,14 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
             h = PyList_GET_ITEM(heads, lv);
             if (cur == idle || lv > cp
                     || (lv == cp && SLOT(h, H_rnext) != h)) {
-                PyObject *r = PyObject_CallMethod(k, "_preempt", "OO", cur,
-                                                  now_o);
+                int general = 1;
+                PyObject *r = NULL;
+                if (cur == idle && !traced)
+                    r = preempt_idle(k, idle, levels, heads, listed, irqs,
+                                     &general);
+                if (r == NULL && general)
+                    r = PyObject_CallMethod(k, "_preempt", "OO", cur,
+                                            now_o);
                 if (r == NULL)
                     goto error_cur;
                 Py_SETREF(cur, r);
@@ -675,9 +884,15 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         if (b) {
             int general = 1;
             PyObject *r = NULL;
-            if (!tick_cost)
+            if (cur == idle) {
+                if (plain_idle && !traced && PyLong_CheckExact(o)
+                        && PyLong_AsLong(o) < 0)
+                    r = idle_fast(k, idle, stats, has_until, until_ns, heap,
+                                  buckets, port, &general);
+            } else if (!tick_cost) {
                 r = advance_fast(k, cur, has_until, until_ns, heap, buckets,
                                  heads, port, &general);
+            }
             if (r == NULL && general)
                 r = PyObject_CallMethod(k, "_advance", "OO", cur, until_o);
             if (r == NULL)
@@ -956,6 +1171,7 @@ done:
     Py_XDECREF(irqs); Py_XDECREF(pending); Py_XDECREF(foreign);
     Py_XDECREF(stack); Py_XDECREF(idle); Py_XDECREF(switch_cost);
     Py_XDECREF(trace); Py_XDECREF(mwaits); Py_XDECREF(port);
+    Py_XDECREF(stats);
     return result;
 }
 
@@ -1004,7 +1220,13 @@ PyInit__speedups(void)
     s_unblock = PyUnicode_InternFromString("_unblock");
     s_top_level = PyUnicode_InternFromString("top_level");
     s_stats = PyUnicode_InternFromString("stats");
-    if (!s_try || !s_unblock || !s_top_level || !s_stats)
+    s_idle_ns = PyUnicode_InternFromString("idle_ns");
+    s_lock = PyUnicode_InternFromString("_lock");
+    s_mask = PyUnicode_InternFromString("mask");
+    s_now = PyUnicode_InternFromString("_now");
+    s_advance = PyUnicode_InternFromString("advance");
+    if (!s_try || !s_unblock || !s_top_level || !s_stats || !s_idle_ns
+            || !s_lock || !s_mask || !s_now || !s_advance)
         return NULL;
     if (!s_stopped || !s_until || !s_idle || !s_sleep || !s_switch)
         return NULL;

@@ -569,8 +569,10 @@ _C = speedups()
 _PY_WAKE = Kernel.wake
 _C_WAKE = None
 if _C is not None:
+    from .ports.sim import SimPort
     _C.setup(KernelBase, Thread, Trap, _Head, WaitQueue, ReadyList, BLOCK,
-             _STEP, RUNNING, SUSPENDED, READY, WAIT, SLEEP, BUSY, _PY_WAKE)
+             _STEP, RUNNING, SUSPENDED, READY, WAIT, SLEEP, BUSY, _PY_WAKE,
+             SimPort)
     _C_WAKE = _C.wake_method(KernelBase)   # falls back to _PY_WAKE
 
 
