@@ -58,7 +58,10 @@ def machine():
 def muos_loop():
     """Which run loop muos kernels use here: "C" (muos._speedups, built
     by pip) or "Python" (kernel.py's, the reference)."""
-    import muos.kernel
+    try:
+        import muos.kernel
+    except ImportError:         # a benchmark of MicroPython only
+        return None
     return "C" if muos.kernel.ACCEL is not None else "Python"
 
 

@@ -35,8 +35,12 @@ class KernelBase:
     def _emit(self, kind, t, obj=None, details=None):
         tr = self._trace
         if tr is not None:
-            tr.emit(self._now, kind, None if t is None else t.name,
-                    tr.name_of(obj), details)
+            # Trace.emit and Trace.name_of, inline (a traced run emits an
+            # event at every step: this is most of what tracing costs)
+            if obj is not None and type(obj) is not str:
+                obj = tr._namer.name_of(obj)
+            tr.events.append((self._now, kind, None if t is None else t.name,
+                              obj, details))
 
     # -- threads and interrupt lines: creation and end --
     def _new_thread(self, coro, name, priority):
