@@ -1175,6 +1175,138 @@ done:
     return result;
 }
 
+/* TrapBase: the base of traps.Trap here, which makes a trap its own
+   awaitable iterator: awaiting it yields the trap to the kernel once,
+   then returns the value the kernel sends. kernel.py's pure-Python Trap
+   does the same with a generator (__iter__), which costs a generator
+   object (about 200 bytes while the thread waits) and its creation per
+   await. One await at a time: a trap awaited while being awaited raises
+   RuntimeError, as a coroutine does. */
+typedef struct {
+    PyObject_HEAD
+    int awaited;               /* yielded to the kernel, not resumed yet */
+} TrapBaseObject;
+
+static PyObject *
+tb_await(PyObject *self)
+{
+    if (((TrapBaseObject *)self)->awaited) {
+        PyErr_Format(PyExc_RuntimeError, "%R is being awaited already",
+                     self);
+        return NULL;
+    }
+    return Py_NewRef(self);
+}
+
+static PySendResult
+tb_send(PyObject *self, PyObject *arg, PyObject **result)
+{
+    TrapBaseObject *t = (TrapBaseObject *)self;
+    if (!t->awaited) {
+        t->awaited = 1;
+        *result = Py_NewRef(self);
+        return PYGEN_NEXT;
+    }
+    t->awaited = 0;
+    *result = Py_NewRef(arg);
+    return PYGEN_RETURN;
+}
+
+/* the await's end through the iterator protocol: StopIteration(value)
+   (made as an instance: PyErr_SetObject would spread a tuple value into
+   the exception's arguments) */
+static PyObject *
+stop_with(PyObject *r)
+{
+    PyObject *e = PyObject_CallOneArg(PyExc_StopIteration, r);
+    Py_DECREF(r);
+    if (e != NULL) {
+        PyErr_SetObject(PyExc_StopIteration, e);
+        Py_DECREF(e);
+    }
+    return NULL;
+}
+
+static PyObject *
+tb_iternext(PyObject *self)
+{
+    PyObject *r;
+    if (tb_send(self, Py_None, &r) == PYGEN_NEXT)
+        return r;
+    return stop_with(r);
+}
+
+static PyObject *
+tb_send_method(PyObject *self, PyObject *arg)
+{
+    PyObject *r;
+    if (tb_send(self, arg, &r) == PYGEN_NEXT)
+        return r;
+    return stop_with(r);
+}
+
+/* throw(exc) / throw(type, value, tb): the await ends with it */
+static PyObject *
+tb_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
+{
+    PyObject *typ, *val = NULL, *tb = NULL;
+    ((TrapBaseObject *)self)->awaited = 0;
+    if (nargs < 1 || nargs > 3) {
+        PyErr_SetString(PyExc_TypeError, "throw(exc) or throw(type, "
+                        "value, traceback)");
+        return NULL;
+    }
+    typ = args[0];
+    if (nargs > 1 && args[1] != Py_None)
+        val = args[1];
+    if (nargs > 2 && args[2] != Py_None)
+        tb = args[2];
+    if (PyExceptionInstance_Check(typ)) {
+        if (tb != NULL)
+            PyException_SetTraceback(typ, tb);
+        PyErr_SetObject((PyObject *)Py_TYPE(typ), typ);
+    } else if (PyExceptionClass_Check(typ)) {
+        PyErr_SetObject(typ, val);
+    } else {
+        PyErr_SetString(PyExc_TypeError, "exceptions must derive from "
+                        "BaseException");
+    }
+    return NULL;
+}
+
+static PyObject *
+tb_close(PyObject *self, PyObject *unused)
+{
+    ((TrapBaseObject *)self)->awaited = 0;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef tb_methods[] = {
+    {"send", tb_send_method, METH_O, "Resume the await with a value."},
+    {"throw", (PyCFunction)(void (*)(void))tb_throw, METH_FASTCALL,
+     "End the await with an exception."},
+    {"close", tb_close, METH_NOARGS, "Forget an unfinished await."},
+    {NULL, NULL, 0, NULL},
+};
+
+static PyAsyncMethods tb_async = {
+    .am_await = tb_await,
+    .am_send = tb_send,
+};
+
+static PyTypeObject TrapBaseType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "muos._speedups.TrapBase",
+    .tp_basicsize = sizeof(TrapBaseObject),
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE,
+    .tp_doc = "A trap that is its own awaitable iterator (see traps.py).",
+    .tp_as_async = &tb_async,
+    .tp_iter = PyObject_SelfIter,
+    .tp_iternext = tb_iternext,
+    .tp_methods = tb_methods,
+    .tp_new = PyType_GenericNew,
+};
+
 static PyMethodDef wake_def = {
     "wake", (PyCFunction)(void (*)(void))wake, METH_FASTCALL,
     "Complete trap's wait with value (or raise exc in the waiter). "
@@ -1230,5 +1362,20 @@ PyInit__speedups(void)
         return NULL;
     if (!s_stopped || !s_until || !s_idle || !s_sleep || !s_switch)
         return NULL;
-    return PyModule_Create(&module);
+    {
+        PyObject *m;
+        if (PyType_Ready(&TrapBaseType) < 0)
+            return NULL;
+        m = PyModule_Create(&module);
+        if (m == NULL)
+            return NULL;
+        Py_INCREF(&TrapBaseType);
+        if (PyModule_AddObject(m, "TrapBase",
+                               (PyObject *)&TrapBaseType) < 0) {
+            Py_DECREF(&TrapBaseType);
+            Py_DECREF(m);
+            return NULL;
+        }
+        return m;
+    }
 }

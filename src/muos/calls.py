@@ -18,7 +18,6 @@ __all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
            "interrupts_disabled", "interrupts_masked"]
 
-_PASS = Trap(PASS)
 
 
 def this_thread():
@@ -63,7 +62,7 @@ def yield_now():
     k = current_kernel("muos.yield_now")
     k._thread_context("muos.yield_now")
     if k._lock or k._irqs.mask:
-        return _PASS          # no switch in a locked or masked section
+        return Trap(PASS)     # no switch in a locked or masked section
     return Trap(YIELD)
 
 

@@ -42,7 +42,6 @@ IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # the handler of ANY traps, supplied by the module that makes them
 # (muos.waitany, a layer above), so the kernel needs no import of it
 ANY_HANDLER = [None]  # type: list
-_IDLE_TRAP = Trap(IDLE_WAIT)
 IDLE_SLEEP = -1      # the idle thread's _work while the CPU sleeps
 _STEP = "step"       # _advance: the work ended, step the thread now
 
@@ -74,7 +73,7 @@ def can_block(label, what=None, obj=None):
 async def _idle_body(k):
     while True:
         k._reclaim()
-        await _IDLE_TRAP
+        await Trap(IDLE_WAIT)    # one per await: see Trap
 
 
 class Kernel(KernelBase):

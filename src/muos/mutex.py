@@ -250,13 +250,11 @@ class Mutex:
         return self.lock()
 
     def __aexit__(self, *exc):
+        # the exit of ``async with`` is an await: a preemption point
+        # returning False
         self.unlock()
-        return _AEXIT
+        return Trap(PASS, None, False)
 
     @property
     def waiters(self):
         return self._q.threads()
-
-
-# the exit of ``async with`` is an await: a preemption point returning False
-_AEXIT = Trap(PASS, None, False)
