@@ -45,7 +45,7 @@ BLOCK = _Sentinel("BLOCK")   # returned by _try(): the operation must wait
 NEVER = _Sentinel("NEVER")   # no timeout
 
 
-class Trap(_TrapBase):
+class Trap(_TrapBase):  # type: ignore[misc,valid-type]
     """One pending kernel operation of one thread (without a timeout: see
     ``TimedTrap``). Awaited once at a time (a constant trap shared by
     threads would be awaited by two at once: make one per await).
