@@ -37,6 +37,45 @@ static PyObject *s_stopped, *s_until, *s_idle, *s_sleep, *s_switch;
 static PyObject *s_try, *s_unblock, *s_top_level, *s_stats, *s_idle_ns,
     *s_lock, *s_mask, *s_now, *s_advance;
 static int ready = 0;
+/* method names, interned once (a C-string name would make a new str
+   object per call) */
+static PyObject *m_fire, *m_timeout, *m_dispatch, *m_run_top,
+    *m_spend_overhead, *m_preempt, *m_emit, *m_advance, *m_step, *m_throw,
+    *m_ended, *m_trap_in, *m_suspend, *m_push;
+
+
+/* the interned str of a C string literal, made once per literal (its
+   address is stable): PyObject_GetAttrString would make a new str object
+   at every call, which the type attribute cache then keeps alive */
+#define NAMES 64
+static const char *name_keys[NAMES];
+static PyObject *name_vals[NAMES];
+
+static PyObject *
+name(const char *s)
+{
+    for (int i = 0; i < NAMES; i++) {
+        if (name_keys[i] == s)
+            return name_vals[i];
+        if (name_keys[i] == NULL) {
+            PyObject *v = PyUnicode_InternFromString(s);
+            if (v == NULL)
+                return NULL;
+            name_keys[i] = s;
+            name_vals[i] = v;
+            return v;
+        }
+    }
+    PyErr_SetString(PyExc_SystemError, "muos._speedups: too many names");
+    return NULL;
+}
+
+static PyObject *
+get(PyObject *o, const char *s)
+{
+    PyObject *n = name(s);
+    return n == NULL ? NULL : PyObject_GetAttr(o, n);
+}
 
 /* set slot `off` of `o` to `v` (a new reference is taken) */
 static inline void
@@ -584,7 +623,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
     if (has_until && as_ll(until_o, &until_ns) < 0)
         return NULL;
 #define GET(var, obj, name) \
-    if ((var = PyObject_GetAttrString(obj, name)) == NULL) goto error
+    if ((var = get(obj, name)) == NULL) goto error
     GET(tq, k, "_tq");
     GET(heap, tq, "_heap");
     GET(buckets, tq, "_buckets");
@@ -607,7 +646,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
            wakes, are the C loop's (power.idle_sleep does the rest) */
         PyObject *pm, *ext;
         GET(pm, stats, "power");
-        ext = PyObject_GetAttrString(port, "external");
+        ext = get(port, "external");
         if (ext == NULL) {
             PyErr_Clear();
             ext = Py_NewRef(Py_False);
@@ -704,7 +743,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 Py_INCREF(Py_None);
                 PyList_SetItem(e, 1, Py_None);
                 if (Py_TYPE(p) != ThreadType) {
-                    r = PyObject_CallMethod(p, "fire", "O", k);
+                    r = PyObject_CallMethodObjArgs(p, m_fire, k, NULL);
                 } else if ((pt = SLOT(p, T_trap)) != NULL && pt != Py_None
                            && PyLong_AsLong(SLOT(pt, P_kind)) == SLEEP_K
                            && !traced && PyList_GET_SIZE(mwaits) == 0) {
@@ -714,7 +753,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                     r = wake_impl(k, pt, SLOT(pt, P_obj), Py_None);
                     Py_DECREF(pt);
                 } else {
-                    r = PyObject_CallMethod(k, "_timeout", "O", p);
+                    r = PyObject_CallMethodObjArgs(k, m_timeout, p, NULL);
                 }
                 Py_DECREF(p);
                 if (r == NULL) {
@@ -729,7 +768,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         if (PyList_GET_SIZE(pending) || PyList_GET_SIZE(foreign)
                 || PyList_GET_SIZE(stack)) {
             if (PyList_GET_SIZE(pending) || PyList_GET_SIZE(foreign)) {
-                PyObject *r = PyObject_CallMethod(irqs, "dispatch", NULL);
+                PyObject *r = PyObject_CallMethodObjArgs(irqs, m_dispatch,
+                                                         NULL);
                 if (r == NULL)
                     goto error_now;
                 b = PyObject_IsTrue(r);
@@ -742,8 +782,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 }
             }
             if (PyList_GET_SIZE(stack)) {
-                CALL_DROP_NOW(PyObject_CallMethod(irqs, "run_top", "O",
-                                                  until_o));
+                CALL_DROP_NOW(PyObject_CallMethodObjArgs(irqs, m_run_top,
+                                                  until_o, NULL));
                 Py_DECREF(now_o);
                 continue;
             }
@@ -753,8 +793,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         if (o == NULL || (b = PyObject_IsTrue(o)) < 0)
             goto error_now;
         if (b) {
-            CALL_DROP_NOW(PyObject_CallMethod(k, "_spend_overhead", "OO",
-                                              now_o, until_o));
+            CALL_DROP_NOW(PyObject_CallMethodObjArgs(k, m_spend_overhead,
+                                              now_o, until_o, NULL));
             Py_DECREF(now_o);
             continue;
         }
@@ -778,8 +818,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                     r = preempt_idle(k, idle, levels, heads, listed, irqs,
                                      &general);
                 if (r == NULL && general)
-                    r = PyObject_CallMethod(k, "_preempt", "OO", cur,
-                                            now_o);
+                    r = PyObject_CallMethodObjArgs(k, m_preempt, cur,
+                                            now_o, NULL);
                 if (r == NULL)
                     goto error_cur;
                 Py_SETREF(cur, r);
@@ -819,8 +859,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 PyObject *pn = Py_None, *r;
                 if (prev != NULL && prev != Py_None)
                     pn = SLOT(prev, T_name);
-                r = PyObject_CallMethod(k, "_emit", "OOOO", s_switch, cur,
-                                        Py_None, pn ? pn : Py_None);
+                r = PyObject_CallMethodObjArgs(k, m_emit, s_switch, cur,
+                                        Py_None, pn ? pn : Py_None, NULL);
                 if (r == NULL) {
                     Py_XDECREF(prev);
                     goto error_cur;
@@ -832,8 +872,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 PyObject *dead, *threads;
                 long long d = 0;
                 Py_ssize_t n = -1;
-                dead = PyObject_GetAttrString(k, "_dead");
-                threads = PyObject_GetAttrString(k, "_threads");
+                dead = get(k, "_dead");
+                threads = get(k, "_threads");
                 if (dead != NULL && threads != NULL) {
                     n = PyObject_Length(threads);
                     if (as_ll(dead, &d) < 0)
@@ -894,7 +934,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                                  heads, port, &general);
             }
             if (r == NULL && general)
-                r = PyObject_CallMethod(k, "_advance", "OO", cur, until_o);
+                r = PyObject_CallMethodObjArgs(k, m_advance, cur, until_o,
+                                               NULL);
             if (r == NULL)
                 goto error_cur;
             if (r != STEP) {
@@ -915,7 +956,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 goto error_cur;
         }
         if (timed) {
-            CALL_DROP_CUR(PyObject_CallMethod(k, "_step", "O", cur));
+            CALL_DROP_CUR(PyObject_CallMethodObjArgs(k, m_step, cur, NULL));
             Py_DECREF(cur);
             Py_DECREF(now_o);
             continue;
@@ -933,7 +974,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
             if (exc != NULL && exc != Py_None) {
                 Py_INCREF(exc);
                 set_slot(cur, T_wake_exc, Py_None);
-                trap = PyObject_CallMethod(coro, "throw", "O", exc);
+                trap = PyObject_CallMethodObjArgs(coro, m_throw, exc, NULL);
                 Py_DECREF(exc);
                 sr = trap == NULL ? PYGEN_ERROR : PYGEN_NEXT;
             } else {
@@ -962,7 +1003,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                     if (e == NULL)
                         goto error_cur;
                 }
-                r = PyObject_CallMethod(k, "_ended", "OO", cur, e);
+                r = PyObject_CallMethodObjArgs(k, m_ended, cur, e, NULL);
                 Py_DECREF(e);
                 if (r == NULL)
                     goto error_cur;
@@ -974,7 +1015,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         }
         /* the trap it awaited */
         if (Py_TYPE(trap) != TrapType) {       /* a TimedTrap, or not one */
-            PyObject *r = PyObject_CallMethod(k, "_trap_in", "OO", cur, trap);
+            PyObject *r = PyObject_CallMethodObjArgs(k, m_trap_in, cur,
+                                                     trap, NULL);
             Py_DECREF(trap);
             if (r == NULL)
                 goto error_cur;
@@ -1003,8 +1045,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                     slow = when <= now || b;
                 }
                 if (slow) {
-                    PyObject *r = PyObject_CallMethod(k, "_trap_in", "OO",
-                                                      cur, trap);
+                    PyObject *r = PyObject_CallMethodObjArgs(k, m_trap_in,
+                                                      cur, trap, NULL);
                     if (r == NULL)
                         goto error_trap;
                     Py_DECREF(r);
@@ -1097,8 +1139,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 goto error_trap;
             }
             if (b || fast != Py_True || traced) {
-                PyObject *r = PyObject_CallMethod(k, "_suspend", "OO", cur,
-                                                  trap);
+                PyObject *r = PyObject_CallMethodObjArgs(k, m_suspend, cur,
+                                                  trap, NULL);
                 Py_DECREF(obj);
                 if (r == NULL)
                     goto error_trap;
@@ -1135,7 +1177,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                 b = PyList_Append(items, trap);  /* behind every one as
                                                     urgent */
             } else {
-                PyObject *r = PyObject_CallMethod(q, "push", "O", trap);
+                PyObject *r = PyObject_CallMethodObjArgs(q, m_push, trap,
+                                                         NULL);
                 b = r == NULL ? -1 : 0;
                 Py_XDECREF(r);
             }
@@ -1352,6 +1395,48 @@ PyInit__speedups(void)
     s_unblock = PyUnicode_InternFromString("_unblock");
     s_top_level = PyUnicode_InternFromString("top_level");
     s_stats = PyUnicode_InternFromString("stats");
+    m_fire = PyUnicode_InternFromString("fire");
+    if (m_fire == NULL)
+        return NULL;
+    m_timeout = PyUnicode_InternFromString("_timeout");
+    if (m_timeout == NULL)
+        return NULL;
+    m_dispatch = PyUnicode_InternFromString("dispatch");
+    if (m_dispatch == NULL)
+        return NULL;
+    m_run_top = PyUnicode_InternFromString("run_top");
+    if (m_run_top == NULL)
+        return NULL;
+    m_spend_overhead = PyUnicode_InternFromString("_spend_overhead");
+    if (m_spend_overhead == NULL)
+        return NULL;
+    m_preempt = PyUnicode_InternFromString("_preempt");
+    if (m_preempt == NULL)
+        return NULL;
+    m_emit = PyUnicode_InternFromString("_emit");
+    if (m_emit == NULL)
+        return NULL;
+    m_advance = PyUnicode_InternFromString("_advance");
+    if (m_advance == NULL)
+        return NULL;
+    m_step = PyUnicode_InternFromString("_step");
+    if (m_step == NULL)
+        return NULL;
+    m_throw = PyUnicode_InternFromString("throw");
+    if (m_throw == NULL)
+        return NULL;
+    m_ended = PyUnicode_InternFromString("_ended");
+    if (m_ended == NULL)
+        return NULL;
+    m_trap_in = PyUnicode_InternFromString("_trap_in");
+    if (m_trap_in == NULL)
+        return NULL;
+    m_suspend = PyUnicode_InternFromString("_suspend");
+    if (m_suspend == NULL)
+        return NULL;
+    m_push = PyUnicode_InternFromString("push");
+    if (m_push == NULL)
+        return NULL;
     s_idle_ns = PyUnicode_InternFromString("idle_ns");
     s_lock = PyUnicode_InternFromString("_lock");
     s_mask = PyUnicode_InternFromString("mask");
