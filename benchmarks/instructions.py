@@ -30,6 +30,9 @@ SRC = os.path.join(HERE, "..", "src")
 # name: (python statement using k, events per unit of k)
 WORKLOADS = {
     "pingpong muos": ("import pingpong; pingpong.muos_pp(1000 * k)", 2000),
+    "pingpong muos, Python loop": (
+        "import muos.kernel; muos.kernel.use_speedups(False); "
+        "import pingpong; pingpong.muos_pp(1000 * k)", 2000),
     "pingpong asyncio": ("import pingpong; pingpong.asyncio_pp(1000 * k)",
                          2000),
     "pingpong SimPy": ("import pingpong; pingpong.simpy_pp(1000 * k)", 2000),
@@ -39,6 +42,10 @@ WORKLOADS = {
         "10000)", 2000),
     "sleepers muos": ("import sleepers; sleepers.muos_sleepers("
                       "sleepers.plan(10000, k))", 10000),
+    "sleepers muos, Python loop": (
+        "import muos.kernel; muos.kernel.use_speedups(False); "
+        "import sleepers; sleepers.muos_sleepers(sleepers.plan(10000, k))",
+        10000),
     "sleepers SimPy": ("import sleepers; sleepers.simpy_sleepers("
                        "sleepers.plan(10000, k))", 10000),
     "simtime muos (per simulated second)": (

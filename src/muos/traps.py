@@ -111,5 +111,6 @@ class TimedTrap(Trap):
         self.fail = fail
 
 
-new_trap = _TrapBase.__new__  # new_trap(Trap): an empty Trap, no __init__
+# new_trap(Trap): an empty Trap, no __init__ (its slots set by the caller)
+new_trap = object.__new__ if _C is None else _C.new_trap
 lazy_fields(Trap, {"obj": None, "arg": None, "q": None})
