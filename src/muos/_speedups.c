@@ -18,7 +18,8 @@
 
 /* kernel, thread, ready-list head, trap, wait queue slot offsets */
 static Py_ssize_t K_now, K_stop, K_overhead, K_current, K_last, K_seq,
-    K_slice_from, K_ready, K_trace, K_mwaits;
+    K_slice_from, K_ready, K_trace, K_mwaits, K_isr, K_lock, K_irqs,
+    K_tick_hz;
 static Py_ssize_t T_rnext, T_rprev, T_state, T_switches, T_priority, T_work,
     T_wake_exc, T_wake_value, T_coro, T_trap, T_tentry, T_blk_at, T_blk_on,
     T_interrupted, T_name, T_waits, T_cpu_ns;
@@ -35,7 +36,7 @@ static long WAIT_K, SLEEP_K, BUSY_K;
 static PyObject *heappush_f, *heappop_f;
 static PyObject *s_stopped, *s_until, *s_idle, *s_sleep, *s_switch;
 static PyObject *s_try, *s_unblock, *s_top_level, *s_stats, *s_idle_ns,
-    *s_lock, *s_mask, *s_now, *s_advance;
+    *s_lock, *s_mask, *s_now, *s_advance, *s_running;
 static int ready = 0;
 /* method names, interned once (a C-string name would make a new str
    object per call) */
@@ -151,6 +152,8 @@ setup(PyObject *mod, PyObject *args)
         {kcls, "_last", &K_last}, {kcls, "_seq", &K_seq},
         {kcls, "_slice_from", &K_slice_from}, {kcls, "_ready", &K_ready},
         {kcls, "_trace", &K_trace}, {kcls, "_mwaits", &K_mwaits},
+        {kcls, "_isr", &K_isr}, {kcls, "_lock", &K_lock},
+        {kcls, "_irqs", &K_irqs}, {kcls, "tick_hz", &K_tick_hz},
         {tcls, "waits", &T_waits}, {tcls, "cpu_ns", &T_cpu_ns},
         {rcls, "_heads", &R_heads}, {rcls, "_listed", &R_listed},
         {rcls, "_levels", &R_levels},
@@ -1378,6 +1381,101 @@ new_trap(PyObject *mod, PyObject *cls)
     return tp->tp_alloc(tp, 0);
 }
 
+/* muos.sleep_for(ticks), calls.py's, for its common case: a thread
+   (no handler, no scheduler lock, no interrupt mask) sleeping a whole
+   number of ticks. Anything else goes to the Python function, which
+   raises the errors. */
+static PyObject *kernel_globals;   /* kernel.py's globals: _running */
+static PyObject *py_sleep_for;     /* calls.sleep_for */
+static PyObject *sleep_kind;       /* the int SLEEP */
+
+static inline int
+is_zero(PyObject *o)
+{
+    return o != NULL && PyLong_CheckExact(o) && Py_SIZE(o) == 0;
+}
+
+static PyObject *
+sleep_for(PyObject *mod, PyObject *ticks)
+{
+    PyObject *k, *irqs, *cur, *mask, *t, *arg;
+    long long n, hz, now;
+    int zero;
+    if (!ready || !PyLong_CheckExact(ticks))
+        goto general;
+    k = PyDict_GetItemWithError(kernel_globals, s_running);
+    if (k == NULL || k == Py_None) {
+        if (PyErr_Occurred())
+            return NULL;
+        goto general;
+    }
+    cur = SLOT(k, K_current);
+    irqs = SLOT(k, K_irqs);
+    if (cur == NULL || cur == Py_None || irqs == NULL
+            || !is_zero(SLOT(k, K_isr)) || !is_zero(SLOT(k, K_lock)))
+        goto general;
+    mask = PyObject_GetAttr(irqs, s_mask);
+    if (mask == NULL)
+        return NULL;
+    zero = is_zero(mask);
+    Py_DECREF(mask);
+    if (!zero)
+        goto general;
+    if (as_ll(ticks, &n) < 0) {
+        PyErr_Clear();
+        goto general;
+    }
+    if (n < 0 || n > 9000000000LL
+            || as_ll(SLOT(k, K_tick_hz), &hz) < 0 || hz <= 0
+            || as_ll(SLOT(k, K_now), &now) < 0) {
+        PyErr_Clear();
+        goto general;
+    }
+    n = n * 1000000000LL / hz;            /* Python's // for n >= 0 */
+    if (now > LLONG_MAX - n)
+        goto general;
+    arg = PyLong_FromLongLong(now + n);
+    if (arg == NULL)
+        return NULL;
+    t = TrapType->tp_alloc(TrapType, 0);
+    if (t == NULL) {
+        Py_DECREF(arg);
+        return NULL;
+    }
+    set_slot(t, P_kind, sleep_kind);
+    set_slot(t, P_obj, Py_None);
+    SLOT(t, P_arg) = arg;                 /* the reference moves in */
+    set_slot(t, P_q, Py_None);
+    return t;
+general:
+    return PyObject_CallOneArg(py_sleep_for, ticks);
+}
+
+static PyObject *
+setup_calls(PyObject *mod, PyObject *args)
+{
+    PyObject *globals, *fn;
+    if (!PyArg_ParseTuple(args, "O!O", &PyDict_Type, &globals, &fn))
+        return NULL;
+    if (!ready || TrapType == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "setup_calls before setup");
+        return NULL;
+    }
+    Py_INCREF(globals);
+    Py_XSETREF(kernel_globals, globals);
+    Py_INCREF(fn);
+    Py_XSETREF(py_sleep_for, fn);
+    Py_XSETREF(sleep_kind, PyLong_FromLong(SLEEP_K));
+    if (sleep_kind == NULL)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyMethodDef sleep_for_def = {
+    "sleep_for", sleep_for, METH_O,
+    "Sleep for ``ticks`` (uOS++ ``sleep_for``). Thread context; may block. "
+    "(The common case in C; calls.py's sleep_for does the rest.)"};
+
 static PyMethodDef wake_def = {
     "wake", (PyCFunction)(void (*)(void))wake, METH_FASTCALL,
     "Complete trap's wait with value (or raise exc in the waiter). "
@@ -1399,6 +1497,8 @@ static PyMethodDef methods[] = {
      "SUSPENDED, WAIT, SLEEP, BUSY): learn the slot offsets"},
     {"loop", (PyCFunction)(void (*)(void))loop, METH_FASTCALL,
      "loop(kernel, until_ns): Kernel._loop in C"},
+    {"setup_calls", setup_calls, METH_VARARGS,
+     "setup_calls(kernel globals, calls.sleep_for): enable sleep_for"},
     {"new_trap", new_trap, METH_O,
      "new_trap(cls): an empty trap of class cls (its slots unset)"},
     {"wake_method", wake_method, METH_O,
@@ -1471,6 +1571,9 @@ PyInit__speedups(void)
     s_lock = PyUnicode_InternFromString("_lock");
     s_mask = PyUnicode_InternFromString("mask");
     s_now = PyUnicode_InternFromString("_now");
+    s_running = PyUnicode_InternFromString("_running");
+    if (s_running == NULL)
+        return NULL;
     s_advance = PyUnicode_InternFromString("advance");
     if (!s_try || !s_unblock || !s_top_level || !s_stats || !s_idle_ns
             || !s_lock || !s_mask || !s_now || !s_advance)
@@ -1484,6 +1587,11 @@ PyInit__speedups(void)
         m = PyModule_Create(&module);
         if (m == NULL)
             return NULL;
+        if (PyModule_AddObject(m, "sleep_for",
+                               PyCFunction_New(&sleep_for_def, NULL)) < 0) {
+            Py_DECREF(m);
+            return NULL;
+        }
         Py_INCREF(&TrapBaseType);
         if (PyModule_AddObject(m, "TrapBase",
                                (PyObject *)&TrapBaseType) < 0) {

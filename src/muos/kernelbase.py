@@ -28,8 +28,8 @@ class KernelBase:
     # the run loop's state as slots (the C loop, _speedups.c, reads them
     # at their offsets); every other attribute lives in the __dict__
     __slots__ = ("_now", "_stop", "_overhead", "_current", "_last", "_seq",
-                 "_slice_from", "_ready", "_trace", "_mwaits", "__dict__",
-                 "__weakref__")
+                 "_slice_from", "_ready", "_trace", "_mwaits", "_isr",
+                 "_lock", "_irqs", "tick_hz", "__dict__", "__weakref__")
 
     # -- tracing --
     def _emit(self, kind, t, obj=None, details=None):
