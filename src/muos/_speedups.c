@@ -22,13 +22,14 @@ static Py_ssize_t K_now, K_stop, K_overhead, K_current, K_last, K_seq,
     K_tick_hz;
 static Py_ssize_t T_rnext, T_rprev, T_state, T_switches, T_priority, T_work,
     T_wake_exc, T_wake_value, T_coro, T_trap, T_tentry, T_blk_at, T_blk_on,
-    T_interrupted, T_name, T_waits, T_cpu_ns;
+    T_interrupted, T_name, T_waits, T_cpu_ns, T_kernel;
 static Py_ssize_t H_rnext, H_rprev;
 static Py_ssize_t P_kind, P_obj, P_arg, P_q, P_thread, P_seq;
 static Py_ssize_t Q_items, Q_fast;
 static Py_ssize_t R_heads, R_listed, R_levels;
 
-static PyTypeObject *ThreadType, *TrapType, *HeadType, *SimPortType;
+static PyTypeObject *ThreadType, *TrapType, *HeadType, *SimPortType,
+    *WaitQueueType;
 static PyObject *BLOCK, *STEP, *RUNNING, *SUSPENDED, *READY;
 static PyObject *py_wake;          /* Kernel.wake in Python: the general
                                       path of the C wake */
@@ -36,7 +37,7 @@ static long WAIT_K, SLEEP_K, BUSY_K;
 static PyObject *heappush_f, *heappop_f;
 static PyObject *s_stopped, *s_until, *s_idle, *s_sleep, *s_switch;
 static PyObject *s_try, *s_unblock, *s_top_level, *s_stats, *s_idle_ns,
-    *s_lock, *s_mask, *s_now, *s_advance, *s_running;
+    *s_lock, *s_mask, *s_now, *s_advance, *s_running, *s_q, *s_wake;
 static int ready = 0;
 /* method names, interned once (a C-string name would make a new str
    object per call) */
@@ -155,6 +156,7 @@ setup(PyObject *mod, PyObject *args)
         {kcls, "_isr", &K_isr}, {kcls, "_lock", &K_lock},
         {kcls, "_irqs", &K_irqs}, {kcls, "tick_hz", &K_tick_hz},
         {tcls, "waits", &T_waits}, {tcls, "cpu_ns", &T_cpu_ns},
+        {tcls, "_kernel", &T_kernel},
         {rcls, "_heads", &R_heads}, {rcls, "_listed", &R_listed},
         {rcls, "_levels", &R_levels},
         {tcls, "_rnext", &T_rnext}, {tcls, "_rprev", &T_rprev},
@@ -174,13 +176,15 @@ setup(PyObject *mod, PyObject *args)
     for (size_t i = 0; i < sizeof(m) / sizeof(m[0]); i++)
         if (member_offset(m[i].cls, m[i].name, m[i].off) < 0)
             return NULL;
-    if (!PyType_Check(tcls) || !PyType_Check(pcls) || !PyType_Check(hcls)) {
+    if (!PyType_Check(tcls) || !PyType_Check(pcls) || !PyType_Check(hcls)
+            || !PyType_Check(qcls)) {
         PyErr_SetString(PyExc_TypeError, "setup: classes expected");
         return NULL;
     }
     Py_INCREF(tcls); Py_XSETREF(ThreadType, (PyTypeObject *)tcls);
     Py_INCREF(pcls); Py_XSETREF(TrapType, (PyTypeObject *)pcls);
     Py_INCREF(hcls); Py_XSETREF(HeadType, (PyTypeObject *)hcls);
+    Py_INCREF(qcls); Py_XSETREF(WaitQueueType, (PyTypeObject *)qcls);
     Py_INCREF(block); Py_XSETREF(BLOCK, block);
     Py_INCREF(step); Py_XSETREF(STEP, step);
     Py_INCREF(running); Py_XSETREF(RUNNING, running);
@@ -1395,32 +1399,44 @@ is_zero(PyObject *o)
     return o != NULL && PyLong_CheckExact(o) && Py_SIZE(o) == 0;
 }
 
+/* the running kernel when its current thread may block here (kernel.py's
+   can_block test), borrowed; NULL otherwise (or on an error, set) */
 static PyObject *
-sleep_for(PyObject *mod, PyObject *ticks)
+blocking_kernel(void)
 {
-    PyObject *k, *irqs, *cur, *mask, *t, *arg;
-    long long n, hz, now;
+    PyObject *k, *irqs, *cur, *mask;
     int zero;
-    if (!ready || !PyLong_CheckExact(ticks))
-        goto general;
+    if (kernel_globals == NULL)
+        return NULL;
     k = PyDict_GetItemWithError(kernel_globals, s_running);
-    if (k == NULL || k == Py_None) {
-        if (PyErr_Occurred())
-            return NULL;
-        goto general;
-    }
+    if (k == NULL || k == Py_None)
+        return NULL;
     cur = SLOT(k, K_current);
     irqs = SLOT(k, K_irqs);
     if (cur == NULL || cur == Py_None || irqs == NULL
             || !is_zero(SLOT(k, K_isr)) || !is_zero(SLOT(k, K_lock)))
-        goto general;
+        return NULL;
     mask = PyObject_GetAttr(irqs, s_mask);
     if (mask == NULL)
         return NULL;
     zero = is_zero(mask);
     Py_DECREF(mask);
-    if (!zero)
+    return zero ? k : NULL;
+}
+
+static PyObject *
+sleep_for(PyObject *mod, PyObject *ticks)
+{
+    PyObject *k, *t, *arg;
+    long long n, hz, now;
+    if (!ready || !PyLong_CheckExact(ticks))
         goto general;
+    k = blocking_kernel();
+    if (k == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        goto general;
+    }
     if (as_ll(ticks, &n) < 0) {
         PyErr_Clear();
         goto general;
@@ -1471,6 +1487,109 @@ setup_calls(PyObject *mod, PyObject *args)
     Py_RETURN_NONE;
 }
 
+/* Semaphore.wait() and Semaphore.post(), semaphore.py's, for their
+   common cases: a thread that may block builds its trap; a post with a
+   waiter hands it the unit (through the kernel's wake). Everything else
+   goes to the Python methods. */
+static PyObject *py_sem_wait, *py_sem_post, *wait_kind;
+
+static PyObject *
+sem_wait(PyObject *self, PyObject *unused)
+{
+    PyObject *k, *q, *t;
+    k = blocking_kernel();
+    if (k == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        return PyObject_CallOneArg(py_sem_wait, self);
+    }
+    q = PyObject_GetAttr(self, s_q);
+    if (q == NULL)
+        return NULL;
+    t = TrapType->tp_alloc(TrapType, 0);
+    if (t == NULL) {
+        Py_DECREF(q);
+        return NULL;
+    }
+    set_slot(t, P_kind, wait_kind);
+    set_slot(t, P_obj, self);
+    set_slot(t, P_arg, Py_None);
+    SLOT(t, P_q) = q;                     /* the reference moves in */
+    return t;
+}
+
+static PyObject *
+sem_post(PyObject *self, PyObject *unused)
+{
+    PyObject *q, *items, *trap, *t, *k, *r;
+    q = PyObject_GetAttr(self, s_q);
+    if (q == NULL)
+        return NULL;
+    items = Py_TYPE(q) == WaitQueueType ? SLOT(q, Q_items) : NULL;
+    Py_DECREF(q);            /* the semaphore keeps it */
+    if (items == NULL || !PyList_CheckExact(items)
+            || PyList_GET_SIZE(items) == 0)
+        return PyObject_CallOneArg(py_sem_post, self);
+    trap = Py_NewRef(PyList_GET_ITEM(items, 0));
+    if (PyList_SetSlice(items, 0, 1, NULL) < 0) {
+        Py_DECREF(trap);
+        return NULL;
+    }
+    /* a Trap or a TimedTrap (a subclass: the same slot offsets) */
+    t = PyObject_TypeCheck(trap, TrapType) ? SLOT(trap, P_thread) : NULL;
+    k = t != NULL && Py_TYPE(t) == ThreadType ? SLOT(t, T_kernel) : NULL;
+    if (k == NULL) {
+        Py_DECREF(trap);
+        PyErr_SetString(PyExc_RuntimeError,
+                        "muos: a semaphore waiter without a thread");
+        return NULL;
+    }
+    r = PyObject_CallMethodObjArgs(k, s_wake, trap, Py_True, NULL);
+    Py_DECREF(trap);
+    if (r == NULL)
+        return NULL;
+    Py_DECREF(r);
+    Py_RETURN_TRUE;
+}
+
+static PyMethodDef sem_wait_def = {
+    "wait", sem_wait, METH_NOARGS,
+    "Take one unit, waiting for it. Thread context; may block. (The "
+    "common case in C; semaphore.py's Semaphore.wait does the rest.)"};
+static PyMethodDef sem_post_def = {
+    "post", sem_post, METH_NOARGS,
+    "Release one unit: to the most urgent waiter if any, else to the "
+    "count. False (no change) at max. ISR-safe. (The common case in C; "
+    "semaphore.py's Semaphore.post does the rest.)"};
+
+/* semaphore_methods(Semaphore, its Python wait, post): the C methods,
+   as method descriptors of that class */
+static PyObject *
+semaphore_methods(PyObject *mod, PyObject *args)
+{
+    PyObject *cls, *w, *p, *dw, *dp, *out;
+    if (!PyArg_ParseTuple(args, "O!OO", &PyType_Type, &cls, &w, &p))
+        return NULL;
+    if (!ready || kernel_globals == NULL) {
+        PyErr_SetString(PyExc_RuntimeError, "semaphore_methods before "
+                        "setup and setup_calls");
+        return NULL;
+    }
+    Py_INCREF(w);
+    Py_XSETREF(py_sem_wait, w);
+    Py_INCREF(p);
+    Py_XSETREF(py_sem_post, p);
+    Py_XSETREF(wait_kind, PyLong_FromLong(WAIT_K));
+    if (wait_kind == NULL)
+        return NULL;
+    dw = PyDescr_NewMethod((PyTypeObject *)cls, &sem_wait_def);
+    dp = PyDescr_NewMethod((PyTypeObject *)cls, &sem_post_def);
+    out = dw && dp ? PyTuple_Pack(2, dw, dp) : NULL;
+    Py_XDECREF(dw);
+    Py_XDECREF(dp);
+    return out;
+}
+
 static PyMethodDef sleep_for_def = {
     "sleep_for", sleep_for, METH_O,
     "Sleep for ``ticks`` (uOS++ ``sleep_for``). Thread context; may block. "
@@ -1499,6 +1618,8 @@ static PyMethodDef methods[] = {
      "loop(kernel, until_ns): Kernel._loop in C"},
     {"setup_calls", setup_calls, METH_VARARGS,
      "setup_calls(kernel globals, calls.sleep_for): enable sleep_for"},
+    {"semaphore_methods", semaphore_methods, METH_VARARGS,
+     "semaphore_methods(Semaphore, wait, post): C wait and post"},
     {"new_trap", new_trap, METH_O,
      "new_trap(cls): an empty trap of class cls (its slots unset)"},
     {"wake_method", wake_method, METH_O,
@@ -1572,7 +1693,9 @@ PyInit__speedups(void)
     s_mask = PyUnicode_InternFromString("mask");
     s_now = PyUnicode_InternFromString("_now");
     s_running = PyUnicode_InternFromString("_running");
-    if (s_running == NULL)
+    s_q = PyUnicode_InternFromString("_q");
+    s_wake = PyUnicode_InternFromString("wake");
+    if (s_running == NULL || s_q == NULL || s_wake == NULL)
         return NULL;
     s_advance = PyUnicode_InternFromString("advance");
     if (!s_try || !s_unblock || !s_top_level || !s_stats || !s_idle_ns
