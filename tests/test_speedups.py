@@ -159,3 +159,39 @@ def test_python_loop_passes_the_exact_timing_suites():
            "test_c_loop_is_used_when_built"],
         cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
     assert p.returncode == 0, p.stdout[-3000:] + p.stderr[-2000:]
+
+
+@needs_c
+def test_c_helpers_are_installed_when_built():
+    # sleep_for and Semaphore.wait/post: their common cases in C, the
+    # Python functions (kept by the C ones) for the rest
+    from muos import calls, semaphore
+    assert muos.sleep_for is _speedups.sleep_for is calls.sleep_for
+    assert type(semaphore.Semaphore.__dict__["wait"]).__name__ == \
+        "method_descriptor"
+    assert type(semaphore.Semaphore.__dict__["post"]).__name__ == \
+        "method_descriptor"
+
+
+@pytest.mark.parametrize("ticks", [0, 1, 7, 9 * 10**9, 9 * 10**9 + 1,
+                                   10**12, 2.5])
+def test_sleep_for_wakes_at_the_same_instant_on_every_path(ticks):
+    # 9e9 ticks is the C fast path's bound (ticks * 1e9 must fit 64
+    # bits); beyond it, and for floats, the Python function computes
+    # expected: ticks * 10**9 // 1000 ns at 1 kHz, i.e. `ticks` ticks
+    async def main():
+        await muos.sleep_for(ticks)
+        return muos.now()
+
+    assert muos.run(main).value == ticks
+
+
+def test_semaphore_post_without_waiter_and_at_max_is_python_semantics():
+    async def main():
+        s = muos.Semaphore(0, max=1)
+        out = [s.post(), s.post(), s.value]       # count, then at max
+        await s.wait()
+        out.append(s.value)
+        return out
+
+    assert muos.run(main).value == [True, False, 1, 0]
