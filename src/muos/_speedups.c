@@ -37,7 +37,7 @@ static long WAIT_K, SLEEP_K, BUSY_K;
 static PyObject *heappush_f, *heappop_f;
 static PyObject *s_stopped, *s_until, *s_idle, *s_sleep, *s_switch;
 static PyObject *s_try, *s_unblock, *s_top_level, *s_stats, *s_idle_ns,
-    *s_lock, *s_mask, *s_now, *s_advance, *s_running, *s_q, *s_wake;
+    *s_mask, *s_now, *s_advance, *s_running, *s_q, *s_wake;
 static int ready = 0;
 /* method names, interned once (a C-string name would make a new str
    object per call) */
@@ -201,6 +201,27 @@ setup(PyObject *mod, PyObject *args)
         return NULL;
     ready = 1;
     Py_RETURN_NONE;
+}
+
+/* o is the int 0 (a scheduler lock depth, an interrupt nesting depth) */
+static inline int
+is_zero(PyObject *o)
+{
+    return o != NULL && PyLong_CheckExact(o) && Py_SIZE(o) == 0;
+}
+
+/* 1 when no interrupt line is masked (irqs.mask == 0), 0 when some is,
+   -1 on an error */
+static int
+unmasked(PyObject *irqs)
+{
+    PyObject *mask = PyObject_GetAttr(irqs, s_mask);
+    int zero;
+    if (mask == NULL)
+        return -1;
+    zero = is_zero(mask);
+    Py_DECREF(mask);
+    return zero;
 }
 
 /* drop a call's result; on an error, release what the loop holds */
@@ -472,25 +493,10 @@ preempt_idle(PyObject *k, PyObject *idle, PyObject *levels, PyObject *heads,
 {
     PyObject *v, *h, *nxt, *rl;
     long p;
-    int b;
     *general = 1;
-    v = PyObject_GetAttr(k, s_lock);
-    if (v == NULL)
-        return NULL;
-    b = PyObject_IsTrue(v);
-    Py_DECREF(v);
-    if (b != 0) {
+    if (!is_zero(SLOT(k, K_lock)) || unmasked(irqs) != 1) {
         PyErr_Clear();
-        return NULL;
-    }
-    v = PyObject_GetAttr(irqs, s_mask);
-    if (v == NULL)
-        return NULL;
-    b = PyObject_IsTrue(v);
-    Py_DECREF(v);
-    if (b != 0) {
-        PyErr_Clear();
-        return NULL;
+        return NULL;             /* the method decides (or raises) */
     }
     /* ready.top(): drop the levels emptied since */
     for (;;) {
@@ -1393,19 +1399,12 @@ static PyObject *kernel_globals;   /* kernel.py's globals: _running */
 static PyObject *py_sleep_for;     /* calls.sleep_for */
 static PyObject *sleep_kind;       /* the int SLEEP */
 
-static inline int
-is_zero(PyObject *o)
-{
-    return o != NULL && PyLong_CheckExact(o) && Py_SIZE(o) == 0;
-}
-
 /* the running kernel when its current thread may block here (kernel.py's
    can_block test), borrowed; NULL otherwise (or on an error, set) */
 static PyObject *
 blocking_kernel(void)
 {
-    PyObject *k, *irqs, *cur, *mask;
-    int zero;
+    PyObject *k, *irqs, *cur;
     if (kernel_globals == NULL)
         return NULL;
     k = PyDict_GetItemWithError(kernel_globals, s_running);
@@ -1416,12 +1415,7 @@ blocking_kernel(void)
     if (cur == NULL || cur == Py_None || irqs == NULL
             || !is_zero(SLOT(k, K_isr)) || !is_zero(SLOT(k, K_lock)))
         return NULL;
-    mask = PyObject_GetAttr(irqs, s_mask);
-    if (mask == NULL)
-        return NULL;
-    zero = is_zero(mask);
-    Py_DECREF(mask);
-    return zero ? k : NULL;
+    return unmasked(irqs) == 1 ? k : NULL;
 }
 
 static PyObject *
@@ -1689,7 +1683,6 @@ PyInit__speedups(void)
     if (m_push == NULL)
         return NULL;
     s_idle_ns = PyUnicode_InternFromString("idle_ns");
-    s_lock = PyUnicode_InternFromString("_lock");
     s_mask = PyUnicode_InternFromString("mask");
     s_now = PyUnicode_InternFromString("_now");
     s_running = PyUnicode_InternFromString("_running");
@@ -1699,7 +1692,7 @@ PyInit__speedups(void)
         return NULL;
     s_advance = PyUnicode_InternFromString("advance");
     if (!s_try || !s_unblock || !s_top_level || !s_stats || !s_idle_ns
-            || !s_lock || !s_mask || !s_now || !s_advance)
+            || !s_mask || !s_now || !s_advance)
         return NULL;
     if (!s_stopped || !s_until || !s_idle || !s_sleep || !s_switch)
         return NULL;
