@@ -54,7 +54,10 @@ class Trap(_TrapBase):  # type: ignore[misc,valid-type]
     stores (kind, obj, arg, q): a class call with an ``__init__`` costs
     about 70 ns more an await on CPython 3.11 (measured)."""
 
-    __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index")
+    # seq (arrival order in a wait queue) and index (position among
+    # wait_any's operations) are C ints of TrapBase in the C build
+    __slots__ = ("kind", "obj", "arg", "q", "thread") + (
+        ("seq", "index") if _C is None else ())
 
     timeout = None    # relative ns, or None for none (TimedTrap: a slot)
     fail = None       # value on timeout, or an exception (TimedTrap)
