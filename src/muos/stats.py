@@ -233,9 +233,8 @@ class Stats:
         self.tick_hz = tick_hz
         self.power = power      # a PowerModel, or None
         self.deep_sleep_ns = 0  # part of idle_ns spent in deep sleep
-        self.threads = {}
+        self.threads = {}       # name -> ThreadStats, in creation order
         self._dups = {}         # name -> last #n given to a duplicate
-        self._order = []        # ThreadStats (threads) in creation order
         self.idle_ns = 0        # time the idle thread had the CPU
         self.elapsed_ns = 0     # kept current by the kernel
         self.isr_latency = {}   # interrupt name -> IsrStats
@@ -254,7 +253,7 @@ class Stats:
         included): the sum of every thread's ``switches``, so the kernel
         counts each switch once."""
         n = 0
-        for st in self._order:
+        for st in self.threads.values():
             n += st.switches
         return n
 
@@ -399,7 +398,7 @@ class Stats:
         """{object name: ticks threads waited on it}, summed over threads
         (sleeping excluded; see ``ThreadStats.blocked``)."""
         out = {}
-        for st in self._order:
+        for st in self.threads.values():
             b = st.blocked
             for k in b:
                 out[k] = out.get(k, 0) + b[k]
@@ -408,7 +407,7 @@ class Stats:
     def blocked_by(self, name):
         """{thread name: ticks it waited on object ``name``}."""
         out = {}
-        for st in self._order:
+        for st in self.threads.values():
             v = st.blocked.get(name)
             if v is not None:
                 out[st.name] = v
@@ -443,7 +442,6 @@ class Stats:
         else:
             st._init_stats(key, self.tick_hz, self)
         self.threads[key] = st
-        self._order.append(st)
         return st
 
     @property
@@ -488,7 +486,7 @@ class Stats:
                 "thread", "cpu", "switches", "jobs", "min resp",
                 "mean resp", "max resp", "misses", "blocked", "inversion"),
         ]
-        for st in self._order:
+        for st in self.threads.values():
             mn = st.min_response
             mx = st.max_response
             mean = st.mean_response
@@ -497,7 +495,7 @@ class Stats:
                 st.name, _fmt(st.cpu_time), st.switches, st.jobs,
                 _opt(mn), _opt(mean), _opt(mx), st.deadline_misses,
                 _fmt(st.blocked_time), _fmt(inv) if inv else "-"))
-        hist = [st for st in self._order if st.jobs > 1]
+        hist = [st for st in self.threads.values() if st.jobs > 1]
         if hist:
             lines.append("response-time histograms (ticks: low..high "
                          "count):")

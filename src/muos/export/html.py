@@ -188,7 +188,7 @@ def _stats(st):
     out = ["<p>Elapsed %s ticks, CPU load %.1f%%, %d context switches.</p>"
            % (_fmt(st.elapsed), 100.0 * st.cpu_load, st.context_switches)]
     rows = []
-    for t in st._order:
+    for t in st.threads.values():
         rows.append((t.name, _fmt(t.cpu_time), t.switches, t.jobs,
                      _fmt(t.min_response), _fmt(t.mean_response),
                      _fmt(t.max_response), t.deadline_misses,
@@ -199,7 +199,7 @@ def _stats(st):
     out.append(_table(("thread", "cpu", "switches", "jobs", "min resp",
                        "mean resp", "max resp", "misses", "blocked",
                        "sleeping", "inversion"), rows, "threads"))
-    hist = [t for t in st._order if t.jobs]
+    hist = [t for t in st.threads.values() if t.jobs]
     if hist:
         out.append("<h3>Response-time histograms (ticks)</h3>")
         for t in hist:
