@@ -213,11 +213,14 @@ setup(PyObject *mod, PyObject *args)
     Py_RETURN_NONE;
 }
 
-/* o is the int 0 (a scheduler lock depth, an interrupt nesting depth) */
+/* o is the int 0 (a scheduler lock depth, an interrupt nesting depth):
+   CPython keeps one 0 object (a small int), so identity tells */
+static PyObject *zero_int;
+
 static inline int
 is_zero(PyObject *o)
 {
-    return o != NULL && PyLong_CheckExact(o) && Py_SIZE(o) == 0;
+    return o == zero_int;
 }
 
 /* 1 when no interrupt line is masked (irqs.mask == 0), 0 when some is,
@@ -1700,6 +1703,9 @@ PyInit__speedups(void)
         return NULL;
     m_push = PyUnicode_InternFromString("push");
     if (m_push == NULL)
+        return NULL;
+    zero_int = PyLong_FromLong(0);
+    if (zero_int == NULL)
         return NULL;
     s_idle_ns = PyUnicode_InternFromString("idle_ns");
     s_mask = PyUnicode_InternFromString("mask");
