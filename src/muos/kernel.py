@@ -13,7 +13,9 @@ fire what is due -> pick who runs -> let time pass (busy work, idle) or
 step the running coroutine to its next trap -> handle the trap. The
 common cases (a wait that blocks, a sleep, a plain wake-up, a sleep that
 ends) are written out inline in the loop and in ``wake``: they are the
-switch path that benchmarks/ measures.
+switch path that benchmarks/ measures. ``_speedups.c`` transcribes that
+path in C (optional, CPython); this module stays the reference, and every
+uncommon branch of the C loop calls the methods here.
 """
 
 from heapq import heappop, heappush
