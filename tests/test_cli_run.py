@@ -37,6 +37,7 @@ OK_APP = """
 
 
 def test_run_writes_every_file(tmp_path, capsys):
+    pytest.importorskip("vcd")      # --vcd needs the vcd extra (pyvcd)
     path = app(tmp_path, OK_APP)
     out = tmp_path / "out"
     status = cli(["run", path, "--trace", str(out) + ".json",
