@@ -195,3 +195,43 @@ def test_semaphore_post_without_waiter_and_at_max_is_python_semantics():
         return out
 
     assert muos.run(main).value == [True, False, 1, 0]
+
+
+@needs_c
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.tuples(st.integers(1, 6),        # priority
+                          st.integers(0, 4)),       # arrival tick
+                min_size=2, max_size=8),
+       st.integers(1, 3))                           # posts per round
+def test_waiters_are_served_in_the_same_order_on_both_loops(waiters, per):
+    # threads of mixed priorities queue on one semaphore at various ticks
+    # (a more urgent one often arrives behind less urgent ones: the C
+    # loop's inline queue insertion must then defer to WaitQueue.push);
+    # a poster serves a few per tick
+    def once():
+        served = []
+        s = muos.Semaphore(0, name="s")
+
+        async def waiter(i, at):
+            await muos.sleep_for(at)
+            await s.wait()
+            served.append((muos.now(), i))
+
+        async def poster():
+            await muos.sleep_for(5)
+            for _ in range(len(waiters)):
+                for _ in range(per):
+                    s.post()
+                await muos.sleep_for(1)
+
+        async def main():
+            ts = [muos.spawn(waiter, i, at, priority=p)
+                  for i, (p, at) in enumerate(waiters)]
+            ts.append(muos.spawn(poster, priority=7))
+            for t in ts:
+                await t.join()
+
+        muos.run(main)
+        return served
+
+    assert run_on(True, once) == run_on(False, once)
