@@ -636,6 +636,232 @@ advance_fast(PyObject *k, PyObject *cur, int has_until, long long until_ns,
     return Py_NewRef(r);
 }
 
+/* 1. of the loop: everything due at `now` happens, in scheduling order
+   (timers fire, sleeps and timeouts end); -1 on an error */
+static int
+fire_due(PyObject *k, PyObject *heap, PyObject *buckets, PyObject *mwaits,
+         int traced, long long now)
+{
+    while (PyList_GET_SIZE(heap)) {
+        long long first;
+        PyObject *es;
+        if (as_ll(PyList_GET_ITEM(heap, 0), &first) < 0)
+            return -1;
+        if (first > now)
+            break;
+        {
+            /* tq.pop_earliest(), inline */
+            PyObject *when = PyObject_CallOneArg(heappop_f, heap);
+            if (when == NULL)
+                return -1;
+            es = PyDict_GetItemWithError(buckets, when);
+            Py_XINCREF(es);
+            if (es == NULL || PyDict_DelItem(buckets, when) < 0) {
+                if (!PyErr_Occurred())
+                    PyErr_SetObject(PyExc_KeyError, when);
+                Py_DECREF(when);
+                Py_XDECREF(es);
+                return -1;
+            }
+            Py_DECREF(when);
+            if (!PyList_CheckExact(es)) {
+                Py_DECREF(es);
+                PyErr_SetString(PyExc_TypeError, "a bucket: a list");
+                return -1;
+            }
+        }
+        for (Py_ssize_t i = 0; i < PyList_GET_SIZE(es); i++) {
+            PyObject *e = PyList_GET_ITEM(es, i), *p, *r, *pt;
+            p = PyList_GET_ITEM(e, 1);
+            if (p == Py_None)
+                continue;
+            Py_INCREF(p);
+            Py_INCREF(Py_None);
+            PyList_SetItem(e, 1, Py_None);
+            if (Py_TYPE(p) != ThreadType) {
+                r = PyObject_CallMethodObjArgs(p, m_fire, k, NULL);
+            } else if ((pt = SLOT(p, T_trap)) != NULL && pt != Py_None
+                       && PyLong_AsLong(SLOT(pt, P_kind)) == SLEEP_K
+                       && !traced && PyList_GET_SIZE(mwaits) == 0) {
+                /* a sleep ends (the common case of _timeout) */
+                set_slot(p, T_tentry, Py_None);
+                Py_INCREF(pt);
+                r = wake_impl(k, pt, SLOT(pt, P_obj), Py_None);
+                Py_DECREF(pt);
+            } else {
+                r = PyObject_CallMethodObjArgs(k, m_timeout, p, NULL);
+            }
+            Py_DECREF(p);
+            if (r == NULL) {
+                Py_DECREF(es);
+                return -1;
+            }
+            Py_DECREF(r);
+        }
+        Py_DECREF(es);
+    }
+    return 0;
+}
+
+/* the common sleep, inline (see Kernel._trap_in): `cur` sleeps until
+   `arg` (ns), its entry pushed on the time queue; -1 on an error */
+static int
+sleep_inline(PyObject *k, PyObject *cur, PyObject *trap, PyObject *arg,
+             PyObject *now_o, PyObject *heap, PyObject *buckets)
+{
+    PyObject *entry, *bk;
+    int b;
+    set_slot(trap, P_thread, cur);
+    set_slot(cur, T_trap, trap);
+    entry = PyList_New(2);
+    if (entry == NULL)
+        return -1;
+    Py_INCREF(arg);
+    PyList_SET_ITEM(entry, 0, arg);
+    Py_INCREF(cur);
+    PyList_SET_ITEM(entry, 1, cur);
+    bk = PyDict_GetItemWithError(buckets, arg);
+    if (bk == NULL) {
+        PyObject *nb, *r;
+        if (PyErr_Occurred()) {
+            Py_DECREF(entry);
+            return -1;
+        }
+        nb = PyList_New(1);
+        if (nb == NULL) {
+            Py_DECREF(entry);
+            return -1;
+        }
+        Py_INCREF(entry);
+        PyList_SET_ITEM(nb, 0, entry);
+        b = PyDict_SetItem(buckets, arg, nb);
+        Py_DECREF(nb);
+        r = b < 0 ? NULL : PyObject_CallFunctionObjArgs(
+            heappush_f, heap, arg, NULL);
+        if (r == NULL) {
+            Py_DECREF(entry);
+            return -1;
+        }
+        Py_DECREF(r);
+    } else if (PyList_Append(bk, entry) < 0) {
+        Py_DECREF(entry);
+        return -1;
+    }
+    set_slot(cur, T_tentry, entry);
+    Py_DECREF(entry);
+    set_slot(cur, T_state, SUSPENDED);
+    set_slot(k, K_current, Py_None);
+    set_slot(cur, T_blk_at, now_o);
+    set_slot(cur, T_blk_on, s_sleep);
+    return 0;
+}
+
+/* the common wait, inline: try it; if it must block, queue it (see
+   Kernel._loop and _suspend); -1 on an error */
+static int
+wait_inline(PyObject *k, PyObject *cur, PyObject *trap, PyObject *now_o,
+            int traced)
+{
+    PyObject *v;
+    int b;
+    PyObject *obj = SLOT(trap, P_obj), *q, *items, *fast, *seq;
+    Py_ssize_t n;
+    set_slot(trap, P_thread, cur);
+    Py_INCREF(obj);
+    v = PyObject_CallMethodOneArg(obj, s_try, trap);
+    if (v == NULL) {
+        PyObject *tp, *e, *tb;
+        if (!PyErr_ExceptionMatches(PyExc_Exception)) {
+            Py_DECREF(obj);
+            return -1;
+        }
+        PyErr_Fetch(&tp, &e, &tb);
+        PyErr_NormalizeException(&tp, &e, &tb);
+        if (tb != NULL && e != NULL)
+            PyException_SetTraceback(e, tb);
+        Py_XDECREF(tp);
+        Py_XDECREF(tb);
+        if (e != NULL) {
+            set_slot(cur, T_wake_exc, e);
+            Py_DECREF(e);
+        }
+        Py_DECREF(obj);
+        return 0;
+    }
+    if (v != BLOCK) {
+        set_slot(cur, T_wake_value, v);
+        Py_DECREF(v);
+        Py_DECREF(obj);
+        return 0;
+    }
+    Py_DECREF(v);
+    q = SLOT(trap, P_q);
+    fast = SLOT(q, Q_fast);
+    b = PyObject_IsTrue(SLOT(cur, T_interrupted));
+    if (b < 0) {
+        Py_DECREF(obj);
+        return -1;
+    }
+    if (b || fast != Py_True || traced) {
+        PyObject *r = PyObject_CallMethodObjArgs(k, m_suspend, cur,
+                                          trap, NULL);
+        Py_DECREF(obj);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+        return 0;
+    }
+    {
+        PyObject *one = PyLong_FromLong(1);
+        seq = PyNumber_Add(SLOT(k, K_seq), one);
+        Py_DECREF(one);
+        if (seq == NULL) {
+            Py_DECREF(obj);
+            return -1;
+        }
+        set_slot(k, K_seq, seq);
+        ((TrapBaseObject *)trap)->seq = PyLong_AsLongLong(seq);
+        Py_DECREF(seq);
+        if (PyErr_Occurred()) {
+            Py_DECREF(obj);
+            return -1;
+        }
+    }
+    set_slot(cur, T_trap, trap);
+    items = SLOT(q, Q_items);
+    n = PyList_GET_SIZE(items);
+    b = n == 0;
+    if (!b) {
+        PyObject *last = SLOT(PyList_GET_ITEM(items, n - 1),
+                              P_thread);
+        b = PyObject_RichCompareBool(SLOT(last, T_priority),
+                                     SLOT(cur, T_priority), Py_GE);
+        if (b < 0) {
+            Py_DECREF(obj);
+            return -1;
+        }
+    }
+    if (b) {
+        b = PyList_Append(items, trap);  /* behind every one as
+                                            urgent */
+    } else {
+        PyObject *r = PyObject_CallMethodObjArgs(q, m_push, trap,
+                                                 NULL);
+        b = r == NULL ? -1 : 0;
+        Py_XDECREF(r);
+    }
+    if (b < 0) {
+        Py_DECREF(obj);
+        return -1;
+    }
+    set_slot(cur, T_state, SUSPENDED);
+    set_slot(k, K_current, Py_None);
+    set_slot(cur, T_blk_at, now_o);
+    set_slot(cur, T_blk_on, obj);
+    Py_DECREF(obj);
+    return 0;
+}
+
 static PyObject *
 loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
 {
@@ -745,64 +971,8 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         }
         Py_INCREF(now_o);      /* kept while Python code may replace it */
         /* 1. everything due at `now` happens, in scheduling order */
-        while (PyList_GET_SIZE(heap)) {
-            long long first;
-            PyObject *es;
-            if (as_ll(PyList_GET_ITEM(heap, 0), &first) < 0)
-                goto error_now;
-            if (first > now)
-                break;
-            {
-                /* tq.pop_earliest(), inline */
-                PyObject *when = PyObject_CallOneArg(heappop_f, heap);
-                if (when == NULL)
-                    goto error_now;
-                es = PyDict_GetItemWithError(buckets, when);
-                Py_XINCREF(es);
-                if (es == NULL || PyDict_DelItem(buckets, when) < 0) {
-                    if (!PyErr_Occurred())
-                        PyErr_SetObject(PyExc_KeyError, when);
-                    Py_DECREF(when);
-                    Py_XDECREF(es);
-                    goto error_now;
-                }
-                Py_DECREF(when);
-                if (!PyList_CheckExact(es)) {
-                    Py_DECREF(es);
-                    PyErr_SetString(PyExc_TypeError, "a bucket: a list");
-                    goto error_now;
-                }
-            }
-            for (Py_ssize_t i = 0; i < PyList_GET_SIZE(es); i++) {
-                PyObject *e = PyList_GET_ITEM(es, i), *p, *r, *pt;
-                p = PyList_GET_ITEM(e, 1);
-                if (p == Py_None)
-                    continue;
-                Py_INCREF(p);
-                Py_INCREF(Py_None);
-                PyList_SetItem(e, 1, Py_None);
-                if (Py_TYPE(p) != ThreadType) {
-                    r = PyObject_CallMethodObjArgs(p, m_fire, k, NULL);
-                } else if ((pt = SLOT(p, T_trap)) != NULL && pt != Py_None
-                           && PyLong_AsLong(SLOT(pt, P_kind)) == SLEEP_K
-                           && !traced && PyList_GET_SIZE(mwaits) == 0) {
-                    /* a sleep ends (the common case of _timeout) */
-                    set_slot(p, T_tentry, Py_None);
-                    Py_INCREF(pt);
-                    r = wake_impl(k, pt, SLOT(pt, P_obj), Py_None);
-                    Py_DECREF(pt);
-                } else {
-                    r = PyObject_CallMethodObjArgs(k, m_timeout, p, NULL);
-                }
-                Py_DECREF(p);
-                if (r == NULL) {
-                    Py_DECREF(es);
-                    goto error_now;
-                }
-                Py_DECREF(r);
-            }
-            Py_DECREF(es);
-        }
+        if (fire_due(k, heap, buckets, mwaits, traced, now) < 0)
+            goto error_now;
         /* 2. interrupt handlers come before any thread */
         if (PyList_GET_SIZE(pending) || PyList_GET_SIZE(foreign)
                 || PyList_GET_SIZE(stack)) {
@@ -1067,7 +1237,7 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
         {
             long kind = PyLong_AsLong(SLOT(trap, P_kind));
             if (kind != WAIT_K) {
-                PyObject *arg = SLOT(trap, P_arg), *entry, *bk;
+                PyObject *arg = SLOT(trap, P_arg);
                 long long when = 0;
                 int slow;
                 if (kind == BUSY_K) {
@@ -1092,149 +1262,15 @@ loop(PyObject *mod, PyObject *const *args, Py_ssize_t nargs)
                     goto next;
                 }
                 /* the common sleep, inline (see _trap_in) */
-                set_slot(trap, P_thread, cur);
-                set_slot(cur, T_trap, trap);
-                entry = PyList_New(2);
-                if (entry == NULL)
+                if (sleep_inline(k, cur, trap, arg, now_o, heap,
+                                 buckets) < 0)
                     goto error_trap;
-                Py_INCREF(arg);
-                PyList_SET_ITEM(entry, 0, arg);
-                Py_INCREF(cur);
-                PyList_SET_ITEM(entry, 1, cur);
-                bk = PyDict_GetItemWithError(buckets, arg);
-                if (bk == NULL) {
-                    PyObject *nb, *r;
-                    if (PyErr_Occurred()) {
-                        Py_DECREF(entry);
-                        goto error_trap;
-                    }
-                    nb = PyList_New(1);
-                    if (nb == NULL) {
-                        Py_DECREF(entry);
-                        goto error_trap;
-                    }
-                    Py_INCREF(entry);
-                    PyList_SET_ITEM(nb, 0, entry);
-                    b = PyDict_SetItem(buckets, arg, nb);
-                    Py_DECREF(nb);
-                    r = b < 0 ? NULL : PyObject_CallFunctionObjArgs(
-                        heappush_f, heap, arg, NULL);
-                    if (r == NULL) {
-                        Py_DECREF(entry);
-                        goto error_trap;
-                    }
-                    Py_DECREF(r);
-                } else if (PyList_Append(bk, entry) < 0) {
-                    Py_DECREF(entry);
-                    goto error_trap;
-                }
-                set_slot(cur, T_tentry, entry);
-                Py_DECREF(entry);
-                set_slot(cur, T_state, SUSPENDED);
-                set_slot(k, K_current, Py_None);
-                set_slot(cur, T_blk_at, now_o);
-                set_slot(cur, T_blk_on, s_sleep);
                 goto next;
             }
         }
         /* the common wait, inline: try it; if it must block, queue it */
-        {
-            PyObject *obj = SLOT(trap, P_obj), *q, *items, *fast, *seq;
-            Py_ssize_t n;
-            set_slot(trap, P_thread, cur);
-            Py_INCREF(obj);
-            v = PyObject_CallMethodOneArg(obj, s_try, trap);
-            if (v == NULL) {
-                PyObject *tp, *e, *tb;
-                if (!PyErr_ExceptionMatches(PyExc_Exception)) {
-                    Py_DECREF(obj);
-                    goto error_trap;
-                }
-                PyErr_Fetch(&tp, &e, &tb);
-                PyErr_NormalizeException(&tp, &e, &tb);
-                if (tb != NULL && e != NULL)
-                    PyException_SetTraceback(e, tb);
-                Py_XDECREF(tp);
-                Py_XDECREF(tb);
-                if (e != NULL) {
-                    set_slot(cur, T_wake_exc, e);
-                    Py_DECREF(e);
-                }
-                Py_DECREF(obj);
-                goto next;
-            }
-            if (v != BLOCK) {
-                set_slot(cur, T_wake_value, v);
-                Py_DECREF(v);
-                Py_DECREF(obj);
-                goto next;
-            }
-            Py_DECREF(v);
-            q = SLOT(trap, P_q);
-            fast = SLOT(q, Q_fast);
-            b = PyObject_IsTrue(SLOT(cur, T_interrupted));
-            if (b < 0) {
-                Py_DECREF(obj);
-                goto error_trap;
-            }
-            if (b || fast != Py_True || traced) {
-                PyObject *r = PyObject_CallMethodObjArgs(k, m_suspend, cur,
-                                                  trap, NULL);
-                Py_DECREF(obj);
-                if (r == NULL)
-                    goto error_trap;
-                Py_DECREF(r);
-                goto next;
-            }
-            {
-                PyObject *one = PyLong_FromLong(1);
-                seq = PyNumber_Add(SLOT(k, K_seq), one);
-                Py_DECREF(one);
-                if (seq == NULL) {
-                    Py_DECREF(obj);
-                    goto error_trap;
-                }
-                set_slot(k, K_seq, seq);
-                ((TrapBaseObject *)trap)->seq = PyLong_AsLongLong(seq);
-                Py_DECREF(seq);
-                if (PyErr_Occurred()) {
-                    Py_DECREF(obj);
-                    goto error_trap;
-                }
-            }
-            set_slot(cur, T_trap, trap);
-            items = SLOT(q, Q_items);
-            n = PyList_GET_SIZE(items);
-            b = n == 0;
-            if (!b) {
-                PyObject *last = SLOT(PyList_GET_ITEM(items, n - 1),
-                                      P_thread);
-                b = PyObject_RichCompareBool(SLOT(last, T_priority),
-                                             SLOT(cur, T_priority), Py_GE);
-                if (b < 0) {
-                    Py_DECREF(obj);
-                    goto error_trap;
-                }
-            }
-            if (b) {
-                b = PyList_Append(items, trap);  /* behind every one as
-                                                    urgent */
-            } else {
-                PyObject *r = PyObject_CallMethodObjArgs(q, m_push, trap,
-                                                         NULL);
-                b = r == NULL ? -1 : 0;
-                Py_XDECREF(r);
-            }
-            if (b < 0) {
-                Py_DECREF(obj);
-                goto error_trap;
-            }
-            set_slot(cur, T_state, SUSPENDED);
-            set_slot(k, K_current, Py_None);
-            set_slot(cur, T_blk_at, now_o);
-            set_slot(cur, T_blk_on, obj);
-            Py_DECREF(obj);
-        }
+        if (wait_inline(k, cur, trap, now_o, traced) < 0)
+            goto error_trap;
     next:
         Py_DECREF(trap);
         Py_DECREF(cur);
