@@ -161,7 +161,7 @@ def test_same_output(script: Path) -> None:
 def test_heap_per_blocked_thread_within_issue_8_target() -> None:
     """tools/mpy/heap.py under the WebAssembly build: a thread blocked on a
     semaphore costs at most 512 bytes of MicroPython heap (issue 8), and
-    a sleeping one at most 640 (measured 497 and 596)."""
+    a sleeping one at most 640 (measured 492 and 589)."""
     node = _require_mpy()
     proc = subprocess.run(
         [node, _rel(RUNNER), _rel(PKG_DIR), "tools/mpy/heap.py"],

@@ -462,8 +462,9 @@ class Kernel(KernelBase):
         elif kind == PASS:
             t._wake_value = trap.arg
         elif kind == SUSPEND:
-            if t._resume_pending:
-                t._resume_pending = False
+            x = t._x
+            if x is not None and x.resume_pending:
+                x.resume_pending = False
             elif t.interrupted:
                 t._wake_exc = Interrupted("thread %r interrupted" % t.name)
             else:

@@ -79,8 +79,10 @@ class KernelBase:
     def _finish(self, t, result, exc, how="return"):
         t.state = TERMINATED
         self._dead += 1
-        t.result = result
-        t.exception = exc
+        if result is not None or exc is not None:
+            x = t._extra()       # most threads end with None: no record
+            x.result = result
+            x.exception = exc
         t._work = 0
         t._coro = None     # the stats keep the thread: not its coroutine
         if self._current is t:
@@ -92,7 +94,7 @@ class KernelBase:
         held = t._held
         while held:
             held[-1]._owner_died(t)
-        q = t._joinq
+        q = None if t._x is None else t._x.joinq
         while q:
             trap = q.pop()
             if exc is None:

@@ -80,13 +80,14 @@ def make_coroutine(fn, args, name, priority):
 class Thread(ThreadStats):
     """A muos thread: an ``async def`` function scheduled by priority."""
 
-    # ``name`` and the statistics' fields are ThreadStats's slots
+    # ``name`` and the statistics' fields are ThreadStats's slots; what
+    # few threads set (end result, joiners, flags, pending resume) is in
+    # its ThreadExtra (``_extra()``)
     __slots__ = (
-        "base_priority", "priority", "state", "result", "exception",
+        "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
         "_rnext", "_rprev", "_held",
-        "_resume_pending", "_joinq", "_flags",
     )
 
     def __init__(self, kernel, coro, name, priority):
@@ -122,9 +123,10 @@ class Thread(ThreadStats):
         if k._current is self:
             raise DeadlockError("thread %r cannot join itself" % self.name,
                                 [self])
-        q = self._joinq
+        x = self._extra()
+        q = x.joinq
         if q is None:
-            q = self._joinq = WaitQueue(self)
+            q = x.joinq = WaitQueue(self)
         return Trap(WAIT, self, None, q)
 
     def interrupt(self):
@@ -173,7 +175,7 @@ class Thread(ThreadStats):
             self._wake_value = None
             k._make_ready(self, "resume")
         elif self.state != TERMINATED:
-            self._resume_pending = True
+            self._extra().resume_pending = True
 
     @property
     def stats(self):
@@ -183,11 +185,23 @@ class Thread(ThreadStats):
     @property
     def flags(self):
         """The thread's own EventFlags: anyone sets, only it waits."""
-        f = self._flags
+        x = self._extra()
+        f = x.flags
         if f is None:
-            f = FLAGS_FACTORY(self)
-            self._flags = f
+            f = x.flags = FLAGS_FACTORY(self)
         return f
+
+    @property
+    def result(self):
+        """What its function returned (None until it ends)."""
+        x = self._x
+        return None if x is None else x.result
+
+    @property
+    def exception(self):
+        """The exception it ended with, or None."""
+        x = self._x
+        return None if x is None else x.exception
 
     @property
     def waiting_on(self):
@@ -222,7 +236,7 @@ class Thread(ThreadStats):
 
 # the fields most threads never change (see compat.py)
 _THREAD_FIELDS = {
-    "result": None, "exception": None, "interrupted": False,
+    "interrupted": False,
     "_wake_value": None, "_wake_exc": None,
     "_trap": None,            # the trap this thread is blocked in
     "_tentry": None,          # its timeout entry in the time queue
@@ -230,9 +244,6 @@ _THREAD_FIELDS = {
                               # thread: IDLE_SLEEP while the CPU sleeps
     "_rnext": None, "_rprev": None,   # links in the ready list
     "_held": (),              # mutexes held, in locking order
-    "_resume_pending": False,
-    "_joinq": None,           # its joiners' WaitQueue, made on demand
-    "_flags": None,           # its EventFlags, made on demand
 }
 lazy_fields(Thread, _THREAD_FIELDS)
 
