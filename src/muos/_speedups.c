@@ -1457,6 +1457,21 @@ static PyObject *kernel_globals;   /* kernel.py's globals: _running */
 static PyObject *py_sleep_for;     /* calls.sleep_for */
 static PyObject *sleep_kind;       /* the int SLEEP */
 
+/* a new Trap with its four fields set (as the Python calls build theirs
+   with new_trap and four stores) */
+static PyObject *
+make_trap(PyObject *kind, PyObject *obj, PyObject *arg, PyObject *q)
+{
+    PyObject *t = TrapType->tp_alloc(TrapType, 0);
+    if (t == NULL)
+        return NULL;
+    set_slot(t, P_kind, kind);
+    set_slot(t, P_obj, obj);
+    set_slot(t, P_arg, arg);
+    set_slot(t, P_q, q);
+    return t;
+}
+
 /* the running kernel when its current thread may block here (kernel.py's
    can_block test), borrowed; NULL otherwise (or on an error, set) */
 static PyObject *
@@ -1505,15 +1520,8 @@ sleep_for(PyObject *mod, PyObject *ticks)
     arg = PyLong_FromLongLong(now + n);
     if (arg == NULL)
         return NULL;
-    t = TrapType->tp_alloc(TrapType, 0);
-    if (t == NULL) {
-        Py_DECREF(arg);
-        return NULL;
-    }
-    set_slot(t, P_kind, sleep_kind);
-    set_slot(t, P_obj, Py_None);
-    SLOT(t, P_arg) = arg;                 /* the reference moves in */
-    set_slot(t, P_q, Py_None);
+    t = make_trap(sleep_kind, Py_None, arg, Py_None);
+    Py_DECREF(arg);
     return t;
 general:
     return PyObject_CallOneArg(py_sleep_for, ticks);
@@ -1558,15 +1566,8 @@ sem_wait(PyObject *self, PyObject *unused)
     q = PyObject_GetAttr(self, s_q);
     if (q == NULL)
         return NULL;
-    t = TrapType->tp_alloc(TrapType, 0);
-    if (t == NULL) {
-        Py_DECREF(q);
-        return NULL;
-    }
-    set_slot(t, P_kind, wait_kind);
-    set_slot(t, P_obj, self);
-    set_slot(t, P_arg, Py_None);
-    SLOT(t, P_q) = q;                     /* the reference moves in */
+    t = make_trap(wait_kind, self, Py_None, q);
+    Py_DECREF(q);
     return t;
 }
 
