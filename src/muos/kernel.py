@@ -21,7 +21,6 @@ uncommon branch of the C loop calls the methods here.
 from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
-from .compat import speedups
 from .diag import describe
 from .errors import ContextError, Interrupted
 from .irq import Interrupts
@@ -32,6 +31,7 @@ from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
+from . import traps
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 from .waitq import WaitQueue
 
@@ -567,7 +567,7 @@ class Kernel(KernelBase):
 # the optional C transcription of the loop and of wake's common case
 # (_speedups.c): used when built, unless MUOS_PURE=1 or use_speedups(False)
 ACCEL = None
-_C = speedups()
+_C = traps._C        # decided once, where Trap's base class is chosen
 _PY_WAKE = Kernel.wake
 _C_WAKE = None
 if _C is not None:
