@@ -1,15 +1,71 @@
-"""Builds the optional C run loop, ``muos._speedups`` (everything else is
-declared in pyproject.toml). Without a C compiler, on MicroPython or on an
-interpreter it does not support, the install still succeeds and muos runs
-kernel.py's pure-Python loop, the reference the C one transcribes."""
+"""Compiles muos's core on CPython (everything else is declared in
+pyproject.toml): the modules listed in ``COMPILED`` by Cython, from the
+very ``.py`` files MicroPython runs (types in their ``.pxd`` files), and
+the trap (``_trap.c``), the only hand-written C. Both are optional:
+without Cython or a C compiler, or on another interpreter, the install
+still succeeds and muos runs as plain Python (it says which).
+``MUOS_PURE=1`` at run time selects the plain modules of a compiled
+install (``muos/_plain.py``)."""
 
+import os
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
-ext = []
-if sys.implementation.name == "cpython" and sys.version_info >= (3, 10):
-    ext.append(Extension("muos._speedups", ["src/muos/_speedups.c"],
-                         optional=True))
+# the modules compiled by Cython (the core: kernel, objects, time)
+COMPILED = [
+    "kernel", "kernelbase", "thread", "stats", "waitq", "ready", "timeq",
+    "irq", "calls", "semaphore",
+]
 
-setup(ext_modules=ext)
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+
+def say(msg):
+    # pip shows a build's output with -v only; stderr reaches the log
+    sys.stderr.write("muos: %s\n" % msg)
+
+
+class BuildExt(build_ext):
+    """build_ext that says what it built (and builds in parallel)."""
+
+    def run(self):
+        if self.parallel is None:
+            self.parallel = os.cpu_count() or 1
+        super().run()
+        built = [e.name for e in self.extensions
+                 if os.path.exists(self.get_ext_fullpath(e.name))]
+        if len(built) == len(self.extensions):
+            say("compiled %d modules (the trap in C, %d by Cython)"
+                % (len(built), len(built) - 1))
+        else:
+            missing = sorted(set(e.name for e in self.extensions)
+                             - set(built))
+            say("not compiled (no C compiler?): %s; muos runs them as "
+                "plain Python" % ", ".join(missing))
+
+
+def extensions():
+    if sys.implementation.name != "cpython" or sys.version_info < (3, 10):
+        say("not CPython 3.10+: plain Python")
+        return []
+    exts = [Extension("muos._trap", ["src/muos/_trap.c"], optional=True)]
+    try:
+        from Cython.Build import cythonize
+    except ImportError:
+        say("Cython is not installed: the core stays plain Python")
+        return exts
+    compiled = cythonize(
+        [Extension("muos." + m, ["src/muos/%s.py" % m],
+                   include_dirs=["src/muos"]) for m in COMPILED],
+        language_level=3, quiet=True,
+        compiler_directives={"boundscheck": False, "wraparound": True,
+                             "binding": False, "embedsignature": False},
+    )
+    for e in compiled:
+        e.optional = True
+    return exts + compiled
+
+
+setup(ext_modules=extensions(), cmdclass={"build_ext": BuildExt})

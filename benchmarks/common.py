@@ -52,30 +52,18 @@ def median_time(fn, repeat=REPEAT, warmup=1, clock=time.process_time):
 def machine():
     return {"python": platform.python_version(),
             "implementation": platform.python_implementation(),
-            "machine": platform.machine(), "muos loop": muos_loop()}
+            "machine": platform.machine(), "muos build": muos_build()}
 
 
-def muos_loop():
-    """Which run loop muos kernels use here: "C" (muos._speedups, built
-    by pip) or "Python" (kernel.py's, the reference)."""
+def muos_build():
+    """Which build of muos runs here: "compiled" (Cython and the C trap,
+    built by pip) or "plain" (the .py modules: MUOS_PURE=1 selects them;
+    run a benchmark both ways to compare)."""
     try:
-        import muos.kernel
+        import muos
     except ImportError:         # a benchmark of MicroPython only
         return None
-    return "C" if muos.kernel.ACCEL is not None else "Python"
-
-
-def on_python_loop(fn):
-    """``fn`` run with kernels on kernel.py's Python loop."""
-    def run():
-        import muos.kernel
-        was = muos.kernel.ACCEL is not None
-        muos.kernel.use_speedups(False)
-        try:
-            return fn()
-        finally:
-            muos.kernel.use_speedups(was)
-    return run
+    return muos.build()
 
 
 def report(name, results, ratios=None, target=None, unit="ops/s"):

@@ -30,8 +30,7 @@ SRC = os.path.join(HERE, "..", "src")
 # name: (python statement using k, events per unit of k)
 WORKLOADS = {
     "pingpong muos": ("import pingpong; pingpong.muos_pp(1000 * k)", 2000),
-    "pingpong muos, Python loop": (
-        "import muos.kernel; muos.kernel.use_speedups(False); "
+    "pingpong muos, plain build": (
         "import pingpong; pingpong.muos_pp(1000 * k)", 2000),
     "pingpong asyncio": ("import pingpong; pingpong.asyncio_pp(1000 * k)",
                          2000),
@@ -42,10 +41,11 @@ WORKLOADS = {
         "10000)", 2000),
     "sleepers muos": ("import sleepers; sleepers.muos_sleepers("
                       "sleepers.plan(10000, k))", 10000),
-    "sleepers muos, Python loop": (
-        "import muos.kernel; muos.kernel.use_speedups(False); "
+    "sleepers muos, plain build": (
         "import sleepers; sleepers.muos_sleepers(sleepers.plan(10000, k))",
         10000),
+    "simtime muos, plain build": (
+        "import simtime; simtime.workload(2000 * k)", 2),
     "sleepers SimPy": ("import sleepers; sleepers.simpy_sleepers("
                        "sleepers.plan(10000, k))", 10000),
     "simtime muos (per simulated second)": (
@@ -53,21 +53,26 @@ WORKLOADS = {
 }
 
 
-def instructions(stmt, k):
+def instructions(stmt, k, plain=False):
     code = ("import sys; sys.path[:0] = [%r, %r]; import muos; k = %d; %s"
             % (SRC, HERE, k, stmt))
+    env = dict(os.environ)
+    env.pop("MUOS_PURE", None)
+    if plain:
+        env["MUOS_PURE"] = "1"      # the .py modules (muos/_plain.py)
     p = subprocess.run(
         ["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null",
          sys.executable, "-c", code],
-        capture_output=True, text=True, check=True)
+        capture_output=True, text=True, check=True, env=env)
     m = re.search(r"Collected : (\d+)", p.stderr)
     if m is None:
         raise RuntimeError("callgrind printed no total:\n" + p.stderr)
     return int(m.group(1))
 
 
-def per_event(stmt, unit, small, large):
-    return ((instructions(stmt, large) - instructions(stmt, small))
+def per_event(stmt, unit, small, large, plain=False):
+    return ((instructions(stmt, large, plain)
+             - instructions(stmt, small, plain))
             / (unit * (large - small)))
 
 
@@ -83,7 +88,8 @@ def main():
     for name in names:
         stmt, unit = WORKLOADS[name]
         try:
-            results[name] = per_event(stmt, unit, small, large)
+            results[name] = per_event(stmt, unit, small, large,
+                                      "plain build" in name)
         except subprocess.CalledProcessError as e:
             if "simpy" in (e.stderr or "").lower():
                 continue            # SimPy not installed

@@ -15,7 +15,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import muos  # noqa: E402
 from common import (  # noqa: E402
-    median_rates, muos_loop, on_python_loop, quick, report)
+    median_rates, quick, report)
 
 
 class _Yield:
@@ -144,10 +144,6 @@ def main():
                                 2 * (n // 10), time.perf_counter),
         "muos Semaphore (SimPort)": (lambda: muos_pp(n), 2 * n, cpu),
     }
-    c_loop = muos_loop() == "C"
-    if c_loop:
-        cases["muos, Python loop"] = (on_python_loop(lambda: muos_pp(n)),
-                                      2 * n, cpu)
     try:
         import simpy  # noqa: F401
         cases["SimPy events"] = (lambda: simpy_pp(n), 2 * n, cpu)
@@ -159,9 +155,6 @@ def main():
     if "SimPy events" in results:
         ratios["muos / SimPy"] = m / results["SimPy events"]
     ratios["muos / raw"] = m / results["raw coroutine trampoline"]
-    if c_loop:
-        ratios["muos, Python loop / asyncio"] = (
-            results["muos, Python loop"] / results["asyncio Event"])
     return report("pingpong", results, ratios,
                   "muos >= 3x asyncio, aim >= SimPy", "switches/s")
 

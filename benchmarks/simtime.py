@@ -10,7 +10,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import muos  # noqa: E402
 from common import (  # noqa: E402
-    median_time, muos_loop, on_python_loop, quick, report)
+    median_time, quick, report)
 
 # (C, T) in ticks: periods 10..100, total utilization 0.30
 TASKS = [(0.3, 10), (0.6, 20), (0.9, 30), (1.2, 40), (1.5, 50),
@@ -38,10 +38,6 @@ def main():
     simulated = horizon / 1000.0                      # seconds
     results = {"simulated s": simulated, "wall s": wall, "utilization": u}
     ratios = {"simulated / wall": simulated / wall}
-    if muos_loop() == "C":
-        py = median_time(on_python_loop(lambda: workload(horizon)))
-        results["wall s, Python loop"] = py
-        ratios["simulated / wall, Python loop"] = simulated / py
     return report("simtime", results, ratios, ">= 1000x real time", "s")
 
 

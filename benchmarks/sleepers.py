@@ -12,7 +12,7 @@ sys.path.insert(0, os.path.dirname(__file__))
 
 import muos  # noqa: E402
 from common import (  # noqa: E402
-    median_rates, muos_loop, on_python_loop, quick, report)
+    median_rates, quick, report)
 
 
 def plan(threads, wakeups):
@@ -56,10 +56,6 @@ def main():
     cpu = time.process_time
     reps = 3 if q else 5
     cases = {"muos": (lambda: muos_sleepers(p), events, cpu)}
-    c_loop = muos_loop() == "C"
-    if c_loop:
-        cases["muos, Python loop"] = (
-            on_python_loop(lambda: muos_sleepers(p)), events, cpu)
     try:
         import simpy  # noqa: F401
         cases["SimPy"] = (lambda: simpy_sleepers(p), events, cpu)
@@ -69,9 +65,6 @@ def main():
     ratios = {}
     if "SimPy" in results:
         ratios["muos / SimPy"] = results["muos"] / results["SimPy"]
-        if c_loop:
-            ratios["muos, Python loop / SimPy"] = (
-                results["muos, Python loop"] / results["SimPy"])
     return report("sleepers", results, ratios, "muos >= SimPy", "events/s")
 
 

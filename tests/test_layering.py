@@ -11,7 +11,7 @@ SRC = os.path.join(os.path.dirname(__file__), "..", "src", "muos")
 # rank of each module; a module may import modules of lower or equal rank
 LAYERS = {
     "compat": 0, "errors": 0, "traps": 0, "waitq": 0, "diag": 0,
-    "_speedups": 0,  # the optional C loop (an extension: imports nothing)
+    "_plain": 0,     # MUOS_PURE=1 on a compiled install (CPython only)
     "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,
@@ -27,8 +27,8 @@ LAYERS = {
 PORTABLE_FORBIDDEN = {"typing", "__future__", "dataclasses", "enum", "abc",
                       "functools", "itertools", "contextlib", "threading",
                       "asyncio", "inspect", "traceback", "argparse"}
-NOT_PORTABLE = ("ports.host", "export", "cli", "__main__", "analysis",
-                "demos")
+NOT_PORTABLE = ("_plain", "ports.host", "export", "cli", "__main__",
+                "analysis", "demos")
 
 
 def modules():

@@ -5,6 +5,10 @@ time is simulated (``SimPort``, the default) or real. This module holds
 the public names of API.md and ``run()``.
 """
 
+from .compat import MICROPYTHON, PURE
+if PURE and not MICROPYTHON:
+    from . import _plain     # the .py modules, not the compiled ones
+    _plain.install()
 from .condvar import ConditionVariable
 from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
                     now, scheduler_locked, sleep_for, sleep_until, spawn,
@@ -45,12 +49,21 @@ __all__ = [
     "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
-    "interrupts_disabled", "interrupts_masked", "PowerModel",
+    "interrupts_disabled", "interrupts_masked", "PowerModel", "build",
 ]
 if HostPort is not None:
     __all__.append("HostPort")
 else:
     del HostPort
+
+
+def build():
+    """Which build of muos runs: "compiled" (CPython: the core compiled
+    by Cython, the trap in C) or "plain" (the same modules as Python
+    source: MicroPython, no compiler at install, or ``MUOS_PURE=1``)."""
+    from . import kernel
+    f = getattr(kernel, "__file__", "") or ""
+    return "plain" if f.endswith(".py") or MICROPYTHON else "compiled"
 
 
 class RunResult:

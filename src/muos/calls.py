@@ -162,9 +162,3 @@ def interrupts_masked(priority):
     check_irq_priority(priority, "muos.interrupts_masked")
     return _MaskSection(priority)
 
-
-# sleep_for's common case in C when the extension is built (_speedups.c;
-# the function above does everything else, and is the reference)
-if kernel._C is not None:
-    kernel._C.setup_calls(vars(kernel), sleep_for)
-    sleep_for = kernel._C.sleep_for    # noqa: F811

@@ -1,7 +1,8 @@
 """What differs between CPython and MicroPython, decided once at import.
 
-Owns: ``MICROPYTHON``, ``lazy_fields``, ``init_fields`` and ``speedups``
-(the optional C loop). Imports only ``sys`` (and ``os`` on CPython).
+Owns: ``MICROPYTHON``, ``PURE``, ``lazy_fields``, ``init_fields`` and
+``native`` (the optional C trap). Imports only ``sys`` (and ``os`` on
+CPython).
 MicroPython ignores ``__slots__``: every attribute an object sets costs
 an entry in its own map (about 16 bytes). There, fields that most objects
 never change live on the class, and ``__init__`` leaves them out; on
@@ -11,24 +12,32 @@ share a slot's name).
 
 import sys
 
-__all__ = ["MICROPYTHON", "lazy_fields", "init_fields", "speedups"]
+__all__ = ["MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native"]
 
 MICROPYTHON = sys.implementation.name == "micropython"
 
 
-def speedups():
-    """The optional C run loop (``muos._speedups``, CPython), or None:
-    not built, MicroPython, or ``MUOS_PURE=1`` in the environment."""
+def _pure():
     if MICROPYTHON:
-        return None
+        return True
     import os
-    if os.environ.get("MUOS_PURE", "") not in ("", "0"):
+    return os.environ.get("MUOS_PURE", "") not in ("", "0")
+
+
+# the plain modules run, not the compiled ones: MicroPython, or
+# MUOS_PURE=1 in the environment (muos/_plain.py then bypasses them)
+PURE = _pure()
+
+
+def native(name):
+    """The C extension module ``muos.<name>`` when built and not PURE,
+    else None."""
+    if PURE:
         return None
     try:
-        from . import _speedups
+        return __import__("muos." + name, None, None, ["*"])
     except ImportError:
         return None
-    return _speedups
 
 
 def lazy_fields(cls, defaults):

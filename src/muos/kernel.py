@@ -13,9 +13,9 @@ fire what is due -> pick who runs -> let time pass (busy work, idle) or
 step the running coroutine to its next trap -> handle the trap. The
 common cases (a wait that blocks, a sleep, a plain wake-up, a sleep that
 ends) are written out inline in the loop and in ``wake``: they are the
-switch path that benchmarks/ measures. ``_speedups.c`` transcribes that
-path in C (optional, CPython); this module stays the reference, and every
-uncommon branch of the C loop calls the methods here.
+switch path that benchmarks/ measures. On CPython this module is
+compiled by Cython (types in kernel.pxd); the same source runs plain on
+MicroPython and under ``MUOS_PURE=1``.
 """
 
 from heapq import heappop, heappush
@@ -26,17 +26,15 @@ from .errors import ContextError, Interrupted
 from .irq import Interrupts
 from .kernelbase import KernelBase
 from .power import idle_sleep
-from .ready import ReadyList, _Head
+from .ready import ReadyList
 from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
-from . import traps
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
-from .waitq import WaitQueue
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
-           "IDLE_WAIT", "ANY_HANDLER", "describe", "use_speedups"]
+           "IDLE_WAIT", "ANY_HANDLER", "describe"]
 
 _running = None      # the kernel whose loop is running now
 
@@ -142,8 +140,6 @@ class Kernel(KernelBase):
             self.stats.elapsed_ns = self._now
 
     def _loop(self, until_ns):
-        if ACCEL is not None:
-            return ACCEL.loop(self, until_ns)    # this loop, in C
         tq = self._tq
         heap = tq._heap
         buckets = tq._buckets
@@ -171,13 +167,16 @@ class Kernel(KernelBase):
                     e[1] = None
                     if type(p) is not Thread:
                         p.fire(self)
-                    elif (p._trap is not None and p._trap.kind == SLEEP
+                        continue
+                    th = p
+                    w = th._trap
+                    if (w is not None and w.kind == SLEEP
                             and not traced and not self._mwaits):
                         # a sleep ends (the common case of _timeout)
-                        p._tentry = None
-                        self.wake(p._trap, p._trap.obj)
+                        th._tentry = None
+                        self.wake(w, w.obj)
                     else:
-                        self._timeout(p)
+                        self._timeout(th)
             # 2. interrupt handlers come before any thread
             if irqs.pending or irqs.foreign or irqs.stack:
                 if (irqs.pending or irqs.foreign) and irqs.dispatch():
@@ -204,11 +203,12 @@ class Kernel(KernelBase):
                 while True:
                     lv = -levels[0]
                     h = heads[lv]
-                    cur = h._rnext
-                    if cur is not h:
+                    first = h._rnext
+                    if first is not h:
                         break
                     heappop(levels)      # a level emptied since
                     listed[lv] = False
+                cur = first
                 nxt = cur._rnext
                 h._rnext = nxt
                 nxt._rprev = h
@@ -245,17 +245,18 @@ class Kernel(KernelBase):
             try:
                 if exc is not None:
                     cur._wake_exc = None
-                    trap = cur._coro.throw(exc)
+                    got = cur._coro.throw(exc)
                 else:
                     v = cur._wake_value
                     cur._wake_value = None
-                    trap = cur._coro.send(v)
+                    got = cur._coro.send(v)
             except BaseException as e:
                 self._ended(cur, e)
                 continue
-            if type(trap) is not Trap:     # a TimedTrap, or not a trap
-                self._trap_in(cur, trap)
+            if type(got) is not Trap:     # a TimedTrap, or not a trap
+                self._trap_in(cur, got)
                 continue
+            trap = got
             if trap.kind != WAIT:
                 if trap.kind == BUSY:
                     cur._work = trap.arg
@@ -563,33 +564,3 @@ class Kernel(KernelBase):
             self._emit("wake", t, trap.obj)
         self._make_ready(t, "wake")
 
-
-# the optional C transcription of the loop and of wake's common case
-# (_speedups.c): used when built, unless MUOS_PURE=1 or use_speedups(False)
-ACCEL = None
-_C = traps._C        # decided once, where Trap's base class is chosen
-_PY_WAKE = Kernel.wake
-_C_WAKE = None
-if _C is not None:
-    from .ports.sim import SimPort
-    _C.setup(KernelBase, Thread, Trap, _Head, WaitQueue, ReadyList, BLOCK,
-             _STEP, RUNNING, SUSPENDED, READY, WAIT, SLEEP, BUSY, _PY_WAKE,
-             SimPort)
-    _C_WAKE = _C.wake_method(KernelBase)   # falls back to _PY_WAKE
-
-
-def use_speedups(on=True):
-    """Run kernels on the C loop (``on`` and built) or on this module's
-    Python loop, the reference; True when the C loop is in use. Both
-    behave identically (tests/test_speedups.py); the C one is faster."""
-    global ACCEL
-    if on and _C is not None:
-        ACCEL = _C
-        Kernel.wake = _C_WAKE
-    else:
-        ACCEL = None
-        Kernel.wake = _PY_WAKE
-    return ACCEL is not None
-
-
-use_speedups()

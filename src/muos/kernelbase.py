@@ -25,8 +25,8 @@ __all__ = ["KernelBase"]
 class KernelBase:
     """What ``Kernel`` offers besides running: see kernel.py."""
 
-    # the run loop's state as slots (the C loop, _speedups.c, reads them
-    # at their offsets); every other attribute lives in the __dict__
+    # the run loop's state as slots (typed fields when compiled:
+    # kernelbase.pxd); every other attribute lives in the __dict__
     __slots__ = ("_now", "_stop", "_overhead", "_current", "_last", "_seq",
                  "_slice_from", "_ready", "_trace", "_mwaits", "_isr",
                  "_lock", "_irqs", "tick_hz", "__dict__", "__weakref__")

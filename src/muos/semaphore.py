@@ -99,11 +99,3 @@ class BinarySemaphore(Semaphore):
     def __init__(self, initial=0, *, name=None):
         Semaphore.__init__(self, initial, max=1, name=name)
 
-
-# wait's and post's common cases in C when the extension is built
-# (_speedups.c; the methods above do everything else, and are the
-# reference)
-if kernel._C is not None:
-    Semaphore.wait, Semaphore.post = (  # type: ignore[method-assign]
-        kernel._C.semaphore_methods(Semaphore, Semaphore.wait,
-                                    Semaphore.post))

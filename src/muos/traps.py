@@ -10,12 +10,11 @@ A blocking call builds its Trap without side effects, so that
 object's ``_try(trap)`` runs only when the kernel processes the trap.
 """
 
-from .compat import MICROPYTHON, lazy_fields, speedups
+from .compat import MICROPYTHON, lazy_fields, native
 
-_C = speedups()
-# with the C extension a trap is its own awaitable iterator (TrapBase);
-# without it (MicroPython, MUOS_PURE=1), __iter__ below is a generator
-_TrapBase = object if _C is None else _C.TrapBase
+# the C trap (src/muos/_trap.c), its own awaitable iterator, when built;
+# this module's Trap otherwise (MicroPython, no compiler, MUOS_PURE=1)
+_C = native("_trap")
 
 __all__ = [
     "Trap", "TimedTrap", "new_trap", "SLEEP", "YIELD", "BUSY", "WAIT",
@@ -45,19 +44,17 @@ BLOCK = _Sentinel("BLOCK")   # returned by _try(): the operation must wait
 NEVER = _Sentinel("NEVER")   # no timeout
 
 
-class Trap(_TrapBase):  # type: ignore[misc,valid-type]
+class Trap:
     """One pending kernel operation of one thread (without a timeout: see
     ``TimedTrap``). Awaited once at a time (a constant trap shared by
     threads would be awaited by two at once: make one per await).
+    ``_trap.c`` defines the same class in C, chosen at import when built.
 
     The hot blocking calls build theirs with ``new_trap(Trap)`` and four
     stores (kind, obj, arg, q): a class call with an ``__init__`` costs
-    about 70 ns more an await on CPython 3.11 (measured)."""
+    more an await (BENCHMARKS.md)."""
 
-    # seq (arrival order in a wait queue) and index (position among
-    # wait_any's operations) are C ints of TrapBase in the C build
-    __slots__ = ("kind", "obj", "arg", "q", "thread") + (
-        ("seq", "index") if _C is None else ())
+    __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index")
 
     timeout = None    # relative ns, or None for none (TimedTrap: a slot)
     fail = None       # value on timeout, or an exception (TimedTrap)
@@ -83,25 +80,31 @@ class Trap(_TrapBase):  # type: ignore[misc,valid-type]
             if q is not None:
                 self.q = q
 
-    if _C is None:
-        def __iter__(self):
-            # a generator is the fastest one-shot iterator in Python on
-            # both interpreters (its return value reaches the await
-            # without an exception object); measured, a trap that is its
-            # own iterator in Python costs 470 ns an await on CPython
-            # against 260 ns, and a ping-pong hand-over 32 us against 28
-            # us in MicroPython's WebAssembly build (for 48 bytes less per
-            # blocked thread there). In C (TrapBase) it is cheaper than
-            # both, and 200 bytes less per waiting thread.
-            return (yield self)
+    def __iter__(self):
+        # a generator is the fastest one-shot iterator in Python on both
+        # interpreters (its return value reaches the await without an
+        # exception object); a trap that is its own iterator in Python
+        # costs more an await on both (BENCHMARKS.md). The C trap is its
+        # own iterator: cheaper than both, 200 bytes less per waiter.
+        return (yield self)
 
-        __await__ = __iter__
+    __await__ = __iter__
 
     def __repr__(self):
         return "<Trap %d %r>" % (self.kind, self.obj)
 
 
-class TimedTrap(Trap):
+lazy_fields(Trap, {"obj": None, "arg": None, "q": None})
+if _C is not None:
+    Trap = _C.Trap  # type: ignore[misc]  # noqa: F811
+    # new_trap(Trap): an empty Trap, no __init__ (its fields set by the
+    # caller)
+    new_trap = _C.new_trap
+else:
+    new_trap = object.__new__
+
+
+class TimedTrap(Trap):  # type: ignore[misc,valid-type]
     """A trap that gives up: ``timeout`` (relative ns; 0 = only try) and
     ``fail`` (the value returned then, or an exception raised). Always
     taken by the kernel's general paths."""
@@ -113,7 +116,3 @@ class TimedTrap(Trap):
         self.timeout = timeout
         self.fail = fail
 
-
-# new_trap(Trap): an empty Trap, no __init__ (its slots set by the caller)
-new_trap = object.__new__ if _C is None else _C.new_trap
-lazy_fields(Trap, {"obj": None, "arg": None, "q": None})

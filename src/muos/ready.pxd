@@ -1,0 +1,24 @@
+# Types for Cython (ready.py is the source; see setup.py).
+cimport cython
+
+@cython.final
+cdef class _Head:
+    cdef public object _rnext
+    cdef public object _rprev
+
+@cython.final
+cdef class ReadyList:
+    cdef public list _heads
+    cdef public list _listed
+    cdef public list _levels
+
+    @cython.locals(p=int, h=_Head)
+    cpdef _insert(self, t, bint before)
+    cpdef push_tail(self, t)
+    cpdef push_head(self, t)
+    cpdef remove(self, t)
+    @cython.locals(p=int, h=_Head)
+    cpdef top(self)
+    cpdef top_level(self, int p)
+    @cython.locals(h=_Head)
+    cpdef has_other(self, int p)

@@ -1,0 +1,12 @@
+# Types for Cython (stats.py is the source; see setup.py).
+
+cdef class ThreadStats:
+    cdef public object name
+    cdef public object tick_hz
+    cdef public object cpu_ns
+    cdef public object switches
+    cdef public object waits
+    cdef public object blk_at
+    cdef public object blk_on
+    cdef public object _system
+    cdef public object _x

@@ -1,0 +1,18 @@
+# Types for Cython (thread.py is the source; see setup.py).
+from muos.stats cimport ThreadStats
+
+cdef class Thread(ThreadStats):
+    cdef public object base_priority
+    cdef public int priority
+    cdef public object state
+    cdef public bint interrupted
+    cdef public object _kernel
+    cdef public object _coro
+    cdef public object _wake_value
+    cdef public object _wake_exc
+    cdef public object _trap
+    cdef public object _tentry
+    cdef public object _work
+    cdef public object _rnext
+    cdef public object _rprev
+    cdef public object _held

@@ -1,0 +1,13 @@
+# Types for Cython (timeq.py is the source; see setup.py).
+cimport cython
+
+@cython.final
+cdef class TimeQueue:
+    cdef public list _heap
+    cdef public dict _buckets
+
+    @cython.locals(entry=list, b=list)
+    cpdef push(self, when_ns, payload)
+    @cython.locals(heap=list, buckets=dict)
+    cpdef next_time(self)
+    cpdef pop_earliest(self)

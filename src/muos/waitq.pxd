@@ -1,0 +1,14 @@
+# Types for Cython (waitq.py is the source; see setup.py).
+cimport cython
+
+cdef class WaitQueue:
+    cdef public object owner
+    cdef public list items
+    cdef public object on_change
+    cdef public bint fast
+
+    @cython.locals(i=Py_ssize_t, p=int, op=int)
+    cpdef push(self, trap)
+    @cython.locals(i=Py_ssize_t)
+    cpdef remove(self, trap)
+    cpdef pop(self)
