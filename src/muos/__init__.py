@@ -17,7 +17,7 @@ from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
 from .evflags import ALL, ANY, EventFlags
-from .kernel import Kernel
+from .kernel import Kernel, current_kernel
 from .mempool import MemoryPool
 from .mqueue import MessageQueue
 from .mutex import Mutex
@@ -50,6 +50,7 @@ __all__ = [
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
     "interrupts_disabled", "interrupts_masked", "PowerModel", "build",
+    "current_kernel",
 ]
 if HostPort is not None:
     __all__.append("HostPort")
@@ -125,7 +126,7 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
                 pass
             raise err
         value = t.result
-    elif why == "until":
+    elif why in ("until", "stopped"):
         value = None
     else:
         blocked = k.blocked()

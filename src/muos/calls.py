@@ -8,8 +8,8 @@ check their context before any await (API.md: the call itself raises).
 
 from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
-from . import kernel
-from .kernel import can_block, current_kernel, running_kernel
+from . import running
+from .running import can_block, current_kernel, running_kernel
 from .stats import ticks_to_ns
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
@@ -35,7 +35,7 @@ def now():
 
 def sleep_for(ticks):
     """Sleep for ``ticks`` (µOS++ ``sleep_for``). Thread context; may block."""
-    k = kernel._running
+    k = running._running
     if (k is None or k._isr or k._lock or k._irqs.mask
             or k._current is None):
         k = can_block("muos.sleep_for")     # raises the context's error
@@ -69,9 +69,10 @@ def yield_now():
 def busy(ticks):
     """Compute for ``ticks`` of CPU time: modelled, preemptible work on
     SimPort, a real spin on real ports. Thread context."""
-    k = kernel._running
+    k = running._running
     if k is None or k._isr or k._current is None:
-        current_kernel("muos.busy")._thread_context("muos.busy")
+        k = current_kernel("muos.busy")
+        k._thread_context("muos.busy")
     t = new_trap(Trap)
     t.kind = BUSY
     t.obj = None

@@ -12,7 +12,8 @@ share a slot's name).
 
 import sys
 
-__all__ = ["MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native"]
+__all__ = ["MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native",
+           "get_ident", "allocate_lock"]
 
 MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -27,6 +28,22 @@ def _pure():
 # the plain modules run, not the compiled ones: MicroPython, or
 # MUOS_PURE=1 in the environment (muos/_plain.py then bypasses them)
 PURE = _pure()
+
+
+try:
+    from _thread import allocate_lock, get_ident
+except ImportError:        # a MicroPython port without threads
+    def get_ident():  # type: ignore[misc]
+        return 0
+
+    class allocate_lock:  # type: ignore[no-redef]
+        """No OS threads: nothing to exclude."""
+
+        def __enter__(self):
+            return self
+
+        def __exit__(self, *exc):
+            return False
 
 
 def native(name):

@@ -8,7 +8,8 @@ reacquires the mutex before returning, also on timeout and interruption.
 """
 
 from .errors import Interrupted, NotOwnerError
-from .kernel import current_kernel, describe
+from .diag import describe
+from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 

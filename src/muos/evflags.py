@@ -8,7 +8,8 @@ its new flags satisfy, clearing what each one consumed.
 
 from . import thread as _thread
 from .errors import ContextError
-from .kernel import current_kernel, describe
+from .diag import describe
+from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 

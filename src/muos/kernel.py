@@ -22,10 +22,12 @@ from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
 from .diag import describe
-from .errors import ContextError, Interrupted
+from .errors import Interrupted
 from .irq import Interrupts
 from .kernelbase import KernelBase
 from .power import idle_sleep
+from . import running
+from .running import can_block, current_kernel, running_kernel
 from .ready import ReadyList
 from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
@@ -36,38 +38,12 @@ from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT", "ANY_HANDLER", "describe"]
 
-_running = None      # the kernel whose loop is running now
-
 IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 # the handler of ANY traps, supplied by the module that makes them
 # (muos.waitany, a layer above), so the kernel needs no import of it
 ANY_HANDLER = [None]  # type: list
 IDLE_SLEEP = -1      # the idle thread's _work while the CPU sleeps
 _STEP = "step"       # _advance: the work ended, step the thread now
-
-
-def running_kernel():
-    return _running
-
-
-def current_kernel(what="this call"):
-    """The running kernel, or ContextError naming the call."""
-    k = _running
-    if k is None:
-        raise ContextError("%s needs a running muos kernel (call it from a "
-                           "thread started by muos.run or Kernel.run)" % what)
-    return k
-
-
-def can_block(label, what=None, obj=None):
-    """The running kernel if its current thread may block here, else
-    ContextError naming ``label`` (no kernel) or ``obj``.``what``."""
-    k = _running
-    if (k is not None and not k._isr and not k._lock
-            and not k._irqs.mask and k._current is not None):
-        return k
-    return current_kernel(label)._check_block(
-        label if what is None else what, obj)
 
 
 async def _idle_body(k):
@@ -127,17 +103,22 @@ class Kernel(KernelBase):
     def run(self, until=None):
         """Run until ``until`` ticks or until no thread can run again.
         Returns why it stopped: "until", "stopped" or "idle"."""
-        global _running
         until_ns = None if until is None else self.abs_ns(until, "until")
-        if _running is not None and _running is not self:
-            raise ContextError("Kernel.run: another kernel is running")
-        prev = _running
-        _running = self
+        prev = running.enter(self)
+        self._stop = False
         try:
             return self._loop(until_ns)
         finally:
-            _running = prev
+            running.leave(prev)
             self.stats.elapsed_ns = self._now
+
+    def stop(self):
+        """Make ``run()`` return at the caller's next await (from a
+        thread, a handler, or another OS thread on a real port)."""
+        self._stop = True
+        wake = getattr(self.port, "wake", None)
+        if wake is not None:
+            wake()
 
     def _loop(self, until_ns):
         tq = self._tq

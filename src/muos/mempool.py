@@ -7,7 +7,8 @@ queue and traps: ``free()`` hands the block straight to the most urgent
 waiter.
 """
 
-from .kernel import current_kernel, describe
+from .diag import describe
+from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 

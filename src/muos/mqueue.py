@@ -11,7 +11,8 @@ sender's message into the queue and completing that sender.
 from heapq import heappop, heappush
 
 from .errors import Empty, Full
-from .kernel import can_block, current_kernel, describe
+from .diag import describe
+from .running import can_block, current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap, new_trap
 from .waitq import WaitQueue
 

@@ -6,7 +6,7 @@ job's response time runs from its release to the start of the next
 iteration and is recorded, with deadline misses, in the thread's stats.
 """
 
-from .kernel import current_kernel
+from .running import current_kernel
 from .stats import ns_to_ticks
 from .traps import SLEEP, Trap, new_trap
 

@@ -7,7 +7,7 @@ from their own deadline, never from when the callback ran, so they do not
 drift.
 """
 
-from .kernel import current_kernel
+from .running import current_kernel
 from .timeq import TimeQueue
 
 __all__ = ["Timer"]

@@ -7,7 +7,8 @@ effect (operations are lazy traps until the kernel processes them).
 """
 
 from .errors import Interrupted
-from .kernel import ANY_HANDLER, current_kernel
+from .kernel import ANY_HANDLER
+from .running import current_kernel
 from .traps import ANY, BLOCK, WAIT, TimedTrap, Trap
 
 __all__ = ["wait_any"]

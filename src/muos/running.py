@@ -1,0 +1,97 @@
+"""The running kernel, one per OS thread (API.md, "Running").
+
+Owns: which kernel runs in each OS thread (``running_kernel``,
+``current_kernel``), the context check of blocking calls (``can_block``)
+and ``enter``/``leave``, which ``Kernel.run`` brackets its loop with.
+Imports ``compat``, ``errors``, ``kernelbase``. Kernels running in several
+OS threads at once (a thread pool of simulations) never see each other.
+
+``_running`` is what the calls' fast paths read first: the running kernel
+while a single OS thread runs one (the common case: one read), else
+``_SEVERAL``, a stand-in that fails every context test of those fast
+paths (its ``_isr`` is set), so that they ask ``running_kernel()``,
+which looks the OS thread up. (While one OS thread runs a kernel,
+another OS thread that runs none sees that kernel: muos calls are meant
+for its threads and handlers.)
+"""
+
+from .compat import allocate_lock, get_ident
+from .errors import ContextError
+from .kernelbase import KernelBase
+
+__all__ = ["running_kernel", "current_kernel", "can_block", "enter",
+           "leave"]
+
+_running = None
+_by_os_thread = {}  # type: dict  # OS thread ident -> the kernel it runs
+_registry_lock = allocate_lock()
+_SEVERAL = KernelBase()
+_SEVERAL._isr = 1  # type: ignore[attr-defined]
+
+
+def running_kernel():
+    """The kernel running in this OS thread, or None."""
+    k = _running
+    if k is _SEVERAL:
+        return _by_os_thread.get(get_ident())
+    return k
+
+
+def enter(k):
+    """``k`` runs in this OS thread from now; returns what ran before
+    (``k`` itself when re-entered, else None)."""
+    me = get_ident()
+    with _registry_lock:
+        prev = _by_os_thread.get(me)
+        if prev is not None and prev is not k:
+            raise ContextError("Kernel.run: another kernel is running "
+                               "in this OS thread")
+        _by_os_thread[me] = k
+        _publish()
+    return prev
+
+
+def leave(prev):
+    """The kernel of this OS thread stops running (``prev``: what
+    ``enter`` returned)."""
+    me = get_ident()
+    with _registry_lock:
+        if prev is None:
+            del _by_os_thread[me]
+        else:
+            _by_os_thread[me] = prev
+        _publish()
+
+
+def _publish():
+    # _running after _by_os_thread changed (under _registry_lock)
+    global _running
+    n = len(_by_os_thread)
+    if n == 0:
+        _running = None
+    elif n == 1:
+        for k in _by_os_thread.values():
+            _running = k
+    else:
+        _running = _SEVERAL
+
+
+def current_kernel(what="muos.current_kernel"):
+    """The kernel of the running thread or handler, or ContextError
+    naming the call."""
+    k = running_kernel()
+    if k is None:
+        raise ContextError("%s needs a running muos kernel (call it from a "
+                           "thread started by muos.run or Kernel.run)" % what)
+    return k
+
+
+def can_block(label, what=None, obj=None):
+    """The running kernel if its current thread may block here, else
+    ContextError naming ``label`` (no kernel) or ``obj``.``what``."""
+    k = _running
+    if (k is not None and not k._isr and not k._lock
+            and not k._irqs.mask and k._current is not None):
+        return k      # (never _SEVERAL: its _isr is set)
+    return current_kernel(label)._check_block(
+        label if what is None else what, obj)

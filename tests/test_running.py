@@ -1,0 +1,114 @@
+"""The running kernel (API.md, "Running"): one per OS thread,
+``muos.current_kernel()`` and ``Kernel.stop()``."""
+
+import threading
+
+import pytest
+
+import muos
+from muos import ContextError
+
+
+def test_current_kernel_in_a_thread_and_in_a_handler():
+    seen = []
+
+    async def main():
+        k = muos.current_kernel()
+        irq = k.interrupt("irq", lambda: seen.append(muos.current_kernel()))
+        irq.trigger()
+        await muos.sleep_for(1)
+        return k
+
+    r = muos.run(main)
+    assert r.value is r.kernel and seen == [r.kernel]
+
+
+def test_current_kernel_outside_a_kernel_raises_context_error():
+    with pytest.raises(ContextError, match="muos.current_kernel"):
+        muos.current_kernel()
+
+
+def test_kernels_in_two_os_threads_at_once_do_not_see_each_other():
+    # both mains wait at a barrier inside their run(), so both kernels
+    # are running at once; then each sleeps 1 tick 300 times, checking at
+    # every step that muos calls act on its own kernel: main i ends at
+    # tick 300 on its own clock (sleep_for(1) x 300 from tick 0)
+    barrier = threading.Barrier(2, timeout=30)
+    out = {}
+
+    def simulate(i):
+        async def main():
+            k = muos.current_kernel()
+            barrier.wait()
+            bad = 0
+            for _ in range(300):
+                await muos.sleep_for(1)
+                if muos.current_kernel() is not k or \
+                        muos.this_thread()._kernel is not k:
+                    bad += 1
+            return bad, muos.now()
+
+        try:
+            out[i] = muos.run(main).value
+        except BaseException as e:      # reported by the assertion below
+            out[i] = e
+
+    ts = [threading.Thread(target=simulate, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert out == {0: (0, 300), 1: (0, 300)}
+
+
+def test_one_kernel_cannot_run_inside_another_in_one_os_thread():
+    inner = muos.Kernel()
+
+    async def main():
+        with pytest.raises(ContextError, match="another kernel"):
+            inner.run()
+        return "ok"
+
+    assert muos.run(main).value == "ok"
+
+
+def test_stop_from_a_thread_returns_at_its_next_await():
+    # the stopper stops at tick 3, then logs and awaits: run() returns
+    # there (main, still sleeping until 10, has not returned: value None)
+    log = []
+
+    async def stopper():
+        await muos.sleep_for(3)
+        muos.current_kernel().stop()
+        log.append(("after stop", muos.now()))
+        await muos.sleep_for(1)
+        log.append("never")
+
+    async def main():
+        muos.spawn(stopper, priority=muos.Priority.HIGH)
+        await muos.sleep_for(10)
+        return "main"
+
+    r = muos.run(main)
+    assert r.value is None and r.now == 3
+    assert log == [("after stop", 3)]
+
+
+def test_stop_from_a_handler_and_run_again():
+    # a timer's handler stops the kernel at tick 5; run() returns
+    # "stopped"; a second run() goes on where it stopped (the worker's
+    # sleeps end at ticks 2, 4, 6, 8)
+    k = muos.Kernel()
+    ticks = []
+
+    async def worker():
+        for _ in range(4):
+            await muos.sleep_for(2)
+            ticks.append(muos.now())
+
+    k.spawn(worker)
+    k.interrupt("stop", k.stop).trigger_at(5)
+    assert k.run() == "stopped"
+    assert k.now == 5 and ticks == [2, 4]
+    assert k.run() == "idle"
+    assert ticks == [2, 4, 6, 8]
