@@ -55,6 +55,27 @@ def test_host_port_is_exported_and_ticks_follow_the_wall_clock():
     assert port.kernel is r.kernel
 
 
+def test_odd_tick_rate_on_the_wall_clock():
+    # 1024 Hz: 51.2 ticks are 50 ms of wall time; the port speaks the
+    # kernel's unit (half nanoseconds), and hrclock real nanoseconds
+    port = muos.HostPort()
+    t0 = time.monotonic()
+
+    async def main():
+        h0 = muos.current_kernel().hrclock.now()
+        await muos.sleep_for(51.2)
+        return muos.now(), muos.current_kernel().hrclock.now() - h0
+
+    r = muos.run(main, port=port, tick_hz=1024)
+    wall = time.monotonic() - t0
+    ticks, hr = r.value
+    print("1024 Hz: sleep_for(51.2) woke at tick", ticks, "hrclock",
+          hr, "wall", wall)
+    assert 51.2 <= ticks < 150
+    assert 0.045 <= wall < 1.0
+    assert 49 * MS <= hr <= wall * 1e9
+
+
 def test_periodic_wake_ups_on_the_wall_clock():
     port = muos.HostPort()
     late = []

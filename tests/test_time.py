@@ -238,11 +238,7 @@ def test_tick_hz_other_than_1000(tick_hz, log):
                                       "main")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "time is kept in integer ns (DESIGN.md): with a tick_hz that does "
-    "not divide 10**9 a tick is rounded down, so sleep_for(1) ends at "
-    "0.999999488 ticks at 1024 Hz; needs a design decision"))
-@pytest.mark.parametrize("tick_hz", [1024, 32768])
+@pytest.mark.parametrize("tick_hz", [1024, 32768, 3, 7919])
 def test_tick_hz_not_dividing_a_second_keeps_whole_ticks(tick_hz):
     async def main():
         seen = []
@@ -252,6 +248,71 @@ def test_tick_hz_not_dividing_a_second_keeps_whole_ticks(tick_hz):
         return seen
 
     assert muos.run(main, tick_hz=tick_hz).value == [1, 2, 3]
+
+
+@pytest.mark.parametrize("tick_hz", [1000, 1024, 32768])
+def test_odd_tick_rates_keep_busy_periodic_timers_and_slices_exact(
+        tick_hz, log):
+    # at 1024 Hz a tick is 976,562.5 ns: nothing may drift by the
+    # rounding. Derivation (ticks): A (HIGH) runs busy(1) from 0 to 1
+    # and from 1 to 2, then its periodic jobs release at 2, 5, 8 (start
+    # 2, period 3); a periodic timer fires at 4, 8, 12 (every 4). B and
+    # C (LOW, round-robin, time_slice 1) share the CPU when A sleeps: B
+    # 2..3, C 3..4, ... each busy(2) ends exactly on a tick.
+    async def a():
+        await muos.busy(1)
+        log("A busy")
+        await muos.busy(1)
+        log("A busy")
+        async for job in muos.periodic(3, start=2):
+            log("A job %d" % job.index)
+            assert job.release == 2 + 3 * job.index
+            if job.index == 2:
+                break
+
+    async def spin(name):
+        await muos.busy(2)
+        log(name)
+
+    async def main():
+        tm = muos.Timer(lambda: log("timer"), periodic=True, name="tm")
+        tm.start(4)
+        muos.spawn(a, name="A", priority=P.HIGH)
+        muos.spawn(spin, "B", name="B", priority=P.LOW)
+        muos.spawn(spin, "C", name="C", priority=P.LOW)
+        await muos.sleep_for(13)
+        tm.stop()
+        return muos.current_kernel().hrclock.now()
+
+    r = muos.run(main, tick_hz=tick_hz)
+    # B and C alternate tick by tick from 2 (B 2-3, C 3-4, B 4-5, C 5-6):
+    # both need 2 ticks, so B ends at 5 and C at 6 (A's job releases at
+    # 5 and 8 take no time); B's work ending at 5 comes before A's
+    # release at 5 (API.md, "One instant"), the timer's handler at 8
+    # before A's release at 8 (handlers come before threads); the same
+    # log at 1000 Hz, where a tick is a whole number of ns
+    assert log == [(1, "A busy"), (2, "A busy"), (2, "A job 0"),
+                   (4, "timer"), (5, "B"), (5, "A job 1"), (6, "C"),
+                   (8, "timer"), (8, "A job 2"), (12, "timer")]
+    assert r.now == 13
+    # the high-resolution clock reads real nanoseconds: 13 ticks
+    assert r.value == 13 * 10 ** 9 // tick_hz
+    assert r.stats.threads["A"].cpu_time == 2
+    assert r.stats.threads["B"].cpu_time == 2
+
+
+def test_trace_exports_real_time_at_an_odd_tick_rate(tmp_path):
+    # 1024 Hz: kernel units are half nanoseconds; Perfetto gets real
+    # microseconds (sleep_for(3) ends at 3 / 1024 s = 2929.6875 us)
+    async def main():
+        await muos.sleep_for(3)
+
+    r = muos.run(main, tick_hz=1024, trace=True)
+    import json
+    path = r.trace.to_perfetto(str(tmp_path / "t.json"))
+    doc = json.load(open(path))
+    assert doc["otherData"]["end_us"] == 2929.6875
+    assert r.trace.timeline()          # renders
 
 
 @pytest.mark.parametrize("bad", [0, -1, 1.5, "1000"])

@@ -10,7 +10,7 @@ from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
 from . import running
 from .running import can_block, current_kernel, running_kernel
-from .stats import ticks_to_ns
+from .units import ticks_to_ns
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
 
@@ -43,7 +43,7 @@ def sleep_for(ticks):
     t.kind = SLEEP
     t.obj = None
     if type(ticks) is int and ticks >= 0:
-        t.arg = k._now + ticks * 1000000000 // k.tick_hz
+        t.arg = k._now + ticks * k._tick
     else:
         t.arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
     t.q = None
@@ -77,9 +77,9 @@ def busy(ticks):
     t.kind = BUSY
     t.obj = None
     if type(ticks) is int and ticks >= 0:
-        t.arg = ticks * 1000000000 // k.tick_hz
+        t.arg = ticks * k._tick
     elif type(ticks) is float and ticks >= 0.0:    # as ticks_to_ns does
-        t.arg = int(round(ticks * 1000000000 / k.tick_hz))
+        t.arg = int(round(ticks * k._tick))
     else:
         t.arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
     t.q = None

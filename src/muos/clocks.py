@@ -1,18 +1,21 @@
 """The three clocks of µOS++: ``sysclock``, ``rtclock``, ``hrclock``.
 
 Owns: ``Clock`` and ``RealTimeClock``. Imports ``traps`` only; each clock
-is given its kernel. All three read the kernel's one nanosecond time, so
-they never disagree; each speaks its own unit: ticks (sysclock), whole
-seconds (rtclock, settable, kept in deep sleep), nanoseconds (hrclock).
+is given its kernel. All three read the kernel's one integer time
+(units.py: nanoseconds, or a fraction of one at tick rates that do not
+divide a second), so they never disagree; each speaks its own unit:
+ticks (sysclock), whole seconds (rtclock, settable, kept in deep sleep),
+nanoseconds (hrclock).
 """
 
 from .traps import SLEEP, Trap
+from .units import units_per_ns
 
 __all__ = ["Clock", "RealTimeClock"]
 
 
 class Clock:
-    """A clock counting ``unit_ns`` nanoseconds per unit."""
+    """A clock counting ``unit_ns`` kernel time units per unit."""
 
     def __init__(self, kernel, name, unit_ns):
         self._k = kernel
@@ -31,8 +34,7 @@ class Clock:
 
     def _ns(self, d, what):
         if self.name == "sysclock":
-            # exactly as muos.sleep_for: unit_ns is rounded down when
-            # tick_hz does not divide a second (1024 Hz)
+            # exactly as muos.sleep_for
             return self._k.abs_ns(d, "%s.%s" % (self.name, what))
         tp = type(d)
         if tp is not int and tp is not float:
@@ -65,18 +67,19 @@ class RealTimeClock(Clock):
     counting through deep sleep (it is the low-power clock)."""
 
     def __init__(self, kernel):
-        Clock.__init__(self, kernel, "rtclock", 1000000000)
+        Clock.__init__(self, kernel, "rtclock",
+                       1000000000 * units_per_ns(kernel.tick_hz))
         self._offset = 0          # seconds at kernel time 0
 
     def now(self):
-        return self._offset + self._k._now // 1000000000
+        return self._offset + self._k._now // self.unit_ns
 
     def set(self, seconds):
         """Set the current time, in whole seconds. ISR-safe."""
         if type(seconds) is not int:
             raise TypeError("rtclock.set: seconds must be an int, not %r"
                             % (seconds,))
-        self._offset = seconds - self._k._now // 1000000000
+        self._offset = seconds - self._k._now // self.unit_ns
 
     def _origin(self):
-        return self._offset * 1000000000
+        return self._offset * self.unit_ns

@@ -19,7 +19,7 @@ returns.
 """
 
 from .diag import report
-from .stats import ns_to_ticks
+from .units import ns_to_ticks
 
 __all__ = ["Interrupt", "IsrStats", "Interrupts", "MASK_ALL",
            "check_irq_priority"]
@@ -74,7 +74,7 @@ class IsrStats:
     def mean(self):
         if not self.count:
             return None
-        return self.sum_ns * self.tick_hz / 1000000000 / self.count
+        return ns_to_ticks(self.sum_ns, self.tick_hz) / self.count
 
     @property
     def cpu_time(self):

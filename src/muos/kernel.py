@@ -33,6 +33,7 @@ from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
 from .timeq import TimeQueue
 from .trace import Trace
+from .units import tick_units, units_per_ns
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
@@ -93,9 +94,10 @@ class Kernel(KernelBase):
         self._tick_cost = port.cost_ns("tick_cost", tick_hz)
         self._irqs = Interrupts(self)
         self.interrupts = []
-        self.sysclock = Clock(self, "sysclock", 1000000000 // tick_hz)
+        self._tick = tick_units(tick_hz)     # time units per tick
+        self.sysclock = Clock(self, "sysclock", self._tick)
         self.rtclock = RealTimeClock(self)
-        self.hrclock = Clock(self, "hrclock", 1)
+        self.hrclock = Clock(self, "hrclock", units_per_ns(tick_hz))
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
 
@@ -340,7 +342,7 @@ class Kernel(KernelBase):
         """When the current thread's round-robin slice ends:
         ``time_slice`` tick boundaries after it was switched in (a thread
         switched in again starts a fresh slice)."""
-        tick = 1000000000 // self.tick_hz
+        tick = self._tick
         return (self._slice_from // tick + self._slice) * tick
 
     def _advance(self, cur, until_ns):
@@ -363,7 +365,7 @@ class Kernel(KernelBase):
         tc = self._tick_cost
         if tc:
             # the tick interrupt steals tc at every boundary while computing
-            tick = 1000000000 // self.tick_hz
+            tick = self._tick
             nb = (now // tick + 1) * tick
             if nb < target:
                 target = nb

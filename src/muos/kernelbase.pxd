@@ -29,6 +29,7 @@ cdef class KernelBase:
     cdef public bint _timed_steps
     cdef public object _switch_cost
     cdef public object _tick_cost
+    cdef public object _tick
     cdef public bint preemptive
     cdef public object port
     cdef public int _dead

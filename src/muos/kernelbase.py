@@ -13,7 +13,7 @@ out inline. Imports ``diag``, ``errors``, ``irq``, ``stats``, ``thread``,
 from .diag import describe, report, waiting_for
 from .errors import ContextError
 from .irq import Interrupt
-from .stats import ns_to_ticks, ticks_to_ns
+from .units import ns_to_ticks, ticks_to_ns
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
                      make_coroutine)
 from .timeq import TimeQueue
@@ -29,7 +29,8 @@ class KernelBase:
     # kernelbase.pxd); every other attribute lives in the __dict__
     __slots__ = ("_now", "_stop", "_overhead", "_current", "_last", "_seq",
                  "_slice_from", "_ready", "_trace", "_mwaits", "_isr",
-                 "_lock", "_irqs", "tick_hz", "__dict__", "__weakref__")
+                 "_lock", "_irqs", "tick_hz", "_tick", "__dict__",
+                 "__weakref__")
 
     # -- tracing --
     def _emit(self, kind, t, obj=None, details=None):

@@ -7,7 +7,7 @@ iteration and is recorded, with deadline misses, in the thread's stats.
 """
 
 from .running import current_kernel
-from .stats import ns_to_ticks
+from .units import ns_to_ticks
 from .traps import SLEEP, Trap, new_trap
 
 __all__ = ["periodic", "Job"]

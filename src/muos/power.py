@@ -8,7 +8,7 @@ Imports ``stats``. The kernel calls ``idle_sleep``; the energy figures
 are computed by ``Stats`` from the time spent in each state.
 """
 
-from .stats import ticks_to_ns
+from .units import ticks_to_ns
 
 __all__ = ["PowerModel", "idle_sleep"]
 

@@ -9,34 +9,9 @@ calls, so it is the same with tracing on or off.
 """
 
 from .compat import init_fields, lazy_fields
+from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
 __all__ = ["Stats", "ThreadStats", "ns_to_ticks", "ticks_to_ns"]
-
-
-def ns_to_ticks(ns, tick_hz):
-    """Ticks as an int when exact, else a float."""
-    q, r = divmod(ns * tick_hz, 1000000000)
-    if r == 0:
-        return q
-    return ns * tick_hz / 1000000000
-
-
-def ticks_to_ns(ticks, tick_hz, what="duration"):
-    """Ticks (int or float, >= 0) to integer nanoseconds, or a clear
-    error naming ``what``."""
-    tp = type(ticks)
-    if tp is int:
-        if ticks < 0:
-            raise ValueError("%s must not be negative, not %r"
-                             % (what, ticks))
-        return ticks * 1000000000 // tick_hz
-    if tp is float:
-        if not ticks >= 0.0:
-            raise ValueError("%s must be a non-negative number of ticks, "
-                             "not %r" % (what, ticks))
-        return int(round(ticks * 1000000000 / tick_hz))
-    raise TypeError("%s must be an int or float of ticks, not %r"
-                    % (what, ticks))
 
 
 class ThreadExtra:
@@ -529,8 +504,9 @@ class Stats:
         run = self.elapsed_ns - self.idle_ns
         sleep = self.idle_ns - self.deep_sleep_ns
         deep = self.deep_sleep_ns
-        return (pm.run * run + pm.sleep * sleep
-                + (pm.deep_sleep or 0) * deep) / 1e9
+        return units_to_ns(pm.run * run + pm.sleep * sleep
+                           + (pm.deep_sleep or 0) * deep,
+                           self.tick_hz) / 1e9
 
     @property
     def elapsed(self):

@@ -7,7 +7,8 @@ program compare equal. Exporters (Perfetto, VCD, HTML) live in
 ``muos.export`` and are loaded lazily; they never load on MicroPython.
 """
 
-from .stats import Stats, ns_to_ticks
+from .stats import Stats
+from .units import ns_to_ticks, tick_units
 
 __all__ = ["Trace", "EVENT_KINDS"]
 
@@ -76,7 +77,7 @@ class Trace:
             if threads is not None and ev[2] not in threads:
                 continue
             if start is not None or end is not None:
-                t = ev[0] * hz / 1000000000
+                t = ns_to_ticks(ev[0], hz)
                 if start is not None and t < start:
                     continue
                 if end is not None and t > end:
@@ -138,8 +139,8 @@ class Trace:
             row = []
             changes = states.get(name, [])
             for c in range(cells):
-                a = (start + c * cell) * 1000000000 / hz
-                b = (start + (c + 1) * cell) * 1000000000 / hz
+                a = (start + c * cell) * tick_units(hz)
+                b = (start + (c + 1) * cell) * tick_units(hz)
                 row.append(_cell(changes, a, b))
             lines.append(name + " " * (w - len(name) + 2) + "".join(row))
         return "\n".join(lines)

@@ -22,6 +22,8 @@ Thread names are the tracks' keys: a name reused after its thread ended
 continues on the same track.
 """
 
+from ..units import tick_units
+
 __all__ = ["Timeline", "STATES"]
 
 # a thread's state over time; "blocked" carries what it waits on
@@ -209,7 +211,7 @@ class Timeline:
     def window_ns(self):
         """The CPU-load window: a whole number of ticks giving at most
         about 100 windows over the run."""
-        tick = 1000000000 // self.tick_hz
+        tick = tick_units(self.tick_hz)
         n = -(-self.end_ns // tick)           # ticks, rounded up
         return max(1, -(-n // 100)) * tick
 

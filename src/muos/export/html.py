@@ -24,6 +24,7 @@ and redraws the ruler, so shapes keep their exact coordinates.
 
 from html import escape
 
+from ..units import tick_units
 from . import Timeline
 
 __all__ = ["write", "render"]
@@ -33,11 +34,13 @@ LABEL_W = 170       # px of the label column
 
 
 def _tk(ns, hz):
-    """ns to ticks as a short decimal string (exact to the ns)."""
-    q, r = divmod(ns * hz, 1000000000)
+    """Kernel time units to ticks as a short decimal string (exact to
+    the unit)."""
+    u = tick_units(hz)
+    q, r = divmod(ns, u)
     if r == 0:
         return str(q)
-    return ("%.9f" % (ns * hz / 1e9)).rstrip("0").rstrip(".")
+    return ("%.9f" % (ns / u)).rstrip("0").rstrip(".")
 
 
 def _fmt(x):

@@ -14,12 +14,14 @@ thread's effective priority. Queue fill and semaphore values are not
 exported: the trace records no object state, by design (sync objects
 carry no trace code), so they cannot be reconstructed.
 
-Times are microseconds as floats: ``ns / 1000``, exact to the
-nanosecond the kernel keeps (``displayTimeUnit`` is "ns").
+Times are microseconds as floats: kernel time units / 1000 per
+microsecond (units.py: a nanosecond at the usual tick rates), exact to
+the nanosecond (``displayTimeUnit`` is "ns").
 """
 
 import json
 
+from ..units import units_per_ns
 from . import Timeline
 
 __all__ = ["write", "events", "PID"]
@@ -28,14 +30,15 @@ PID = 1
 _IRQ_TID = 100000        # interrupt tracks: tids above every thread's
 
 
-def _us(ns):
-    return ns / 1000
+def _us(t, per_us):
+    return t / per_us
 
 
 def events(trace):
     """The trace as a Chrome trace-event object (a dict ready for
     ``json.dump``): ``{"traceEvents": [...], ...}``."""
     tl = Timeline(trace)
+    per_us = 1000 * units_per_ns(tl.tick_hz)     # kernel time units
     meta = [{"name": "process_name", "ph": "M", "pid": PID,
              "args": {"name": "muos"}}]
     tids = {}
@@ -64,15 +67,15 @@ def events(trace):
         tid = tids[("thread", name)]
         for s, e in tl.running[name]:
             timed.append({"name": "running", "cat": "thread", "ph": "X",
-                          "pid": PID, "tid": tid, "ts": _us(s),
-                          "dur": _us(e - s),
+                          "pid": PID, "tid": tid, "ts": _us(s, per_us),
+                          "dur": _us(e - s, per_us),
                           "args": {"priority": tl.priority_at(name, s)}})
     for name in tl.irqs:
         tid = tids[("irq", name)]
         for s, e in tl.handling[name]:
             timed.append({"name": "handler", "cat": "irq", "ph": "X",
-                          "pid": PID, "tid": tid, "ts": _us(s),
-                          "dur": _us(e - s),
+                          "pid": PID, "tid": tid, "ts": _us(s, per_us),
+                          "dur": _us(e - s, per_us),
                           "args": {"priority": tl.irq_priority.get(name)}})
     for t, thread, kind, obj, details in tl.instants:
         if kind == "timer":
@@ -84,11 +87,12 @@ def events(trace):
             continue
         name, args = _instant(kind, obj, details)
         timed.append({"name": name, "cat": kind, "ph": "i", "s": "t",
-                      "pid": PID, "tid": tid, "ts": _us(t),
+                      "pid": PID, "tid": tid, "ts": _us(t, per_us),
                       "args": args})
     for a, _, load in tl.cpu_load():
         timed.append({"name": "cpu load", "ph": "C", "pid": PID,
-                      "ts": _us(a), "args": {"load": round(load, 6)}})
+                      "ts": _us(a, per_us),
+                      "args": {"load": round(load, 6)}})
     for name in tl.threads:
         last = {}
         for t, p in tl.priority[name]:
@@ -97,13 +101,13 @@ def events(trace):
         for t in sorted(last):
             if last[t] != prev:
                 timed.append({"name": "priority %s" % name, "ph": "C",
-                              "pid": PID, "ts": _us(t),
+                              "pid": PID, "ts": _us(t, per_us),
                               "args": {"priority": last[t]}})
                 prev = last[t]
     timed.sort(key=lambda ev: ev["ts"])       # stable: ties keep order
     st = tl.stats
     other = {"generator": "muos", "tick_hz": tl.tick_hz,
-             "end_us": _us(tl.end_ns)}
+             "end_us": _us(tl.end_ns, per_us)}
     if st is not None:
         other["cpu_load"] = st.cpu_load
         other["context_switches"] = st.context_switches

@@ -4,7 +4,8 @@ Owns: ``write(trace, path)``. Needs ``pyvcd`` (the ``vcd`` extra:
 ``pip install muos[vcd]``). CPython only; imported lazily by
 ``Trace.to_vcd``.
 
-Signals, timescale 1 ns (the kernel's own unit, so every time is exact):
+Signals, timescale 1 ns (the kernel's own unit at tick rates that
+divide a second, so every time is exact; 1 fs at others, units.py):
 
 * ``muos.threads.<thread>``: ``state`` (a string: ``none`` before the
   thread exists, then ``ready``, ``running``, ``blocked:<object>``,
@@ -22,6 +23,7 @@ the last value. Names are reduced to letters, digits and ``_``.
 
 import re
 
+from ..units import units_per_ns
 from . import Timeline
 
 __all__ = ["write", "signal_name"]
@@ -49,8 +51,16 @@ def write(trace, path):
     from .. import __version__
     tl = Timeline(trace)
     changes = []             # (t, var, value) in the order they happen
+    n = units_per_ns(tl.tick_hz)
+    if n == 1:               # kernel time units are nanoseconds
+        scale, to_vcd = "1 ns", None
+    else:                    # fractions of a ns (1024 Hz: 1/2 ns)
+        scale = "1 fs"
+
+        def to_vcd(t):
+            return t * 1000000 // n
     with open(path, "w", encoding="utf-8") as f:
-        w = VCDWriter(f, timescale="1 ns", date="",
+        w = VCDWriter(f, timescale=scale, date="",
                       version="muos %s" % __version__)
         taken = set()
         for name in tl.threads:
@@ -95,6 +105,6 @@ def write(trace, path):
             if var.type.value != "event" and current.get(id(var)) == v:
                 continue
             current[id(var)] = v
-            w.change(var, t, v)
-        w.close(tl.end_ns)
+            w.change(var, t if to_vcd is None else to_vcd(t), v)
+        w.close(tl.end_ns if to_vcd is None else to_vcd(tl.end_ns))
     return path

@@ -38,7 +38,7 @@ import time
 import weakref
 
 from ..kernel import running_kernel
-from ..stats import ns_to_ticks
+from ..units import ns_to_ticks, units_per_ns
 
 __all__ = ["HostPort", "Overrun"]
 
@@ -54,11 +54,13 @@ class Overrun:
     ``max`` (the longest, ticks) and ``max_latency`` (ticks: how long an
     event that fell due during such a step had to wait for it to end)."""
 
-    __slots__ = ("name", "tick_hz", "count", "max_ns", "max_latency_ns")
+    __slots__ = ("name", "tick_hz", "count", "max_ns", "max_latency_ns",
+                 "_n")
 
-    def __init__(self, name, tick_hz):
+    def __init__(self, name, tick_hz, n=1):
         self.name = name
         self.tick_hz = tick_hz
+        self._n = n              # kernel time units per ns
         self.count = 0
         self.max_ns = 0
         self.max_latency_ns = 0
@@ -73,8 +75,8 @@ class Overrun:
 
     def __repr__(self):
         return "<Overrun %s n=%d max=%.3f ms latency=%.3f ms>" % (
-            self.name, self.count, self.max_ns / 1e6,
-            self.max_latency_ns / 1e6)
+            self.name, self.count, self.max_ns / 1e6 / self._n,
+            self.max_latency_ns / 1e6 / self._n)
 
 
 class HostPort:
@@ -98,11 +100,10 @@ class HostPort:
             raise ValueError("HostPort: spin must be >= 0 seconds, not %r"
                              % (spin,))
         self.overrun_warn = overrun_warn
-        self._overrun_ns = (None if overrun_warn is None
-                            else int(overrun_warn * 1e9))
-        self._spin_ns = int(spin * 1e9)
+        self._spin_s = spin
+        self._set_unit(1)
         self.kernel = None
-        self.epoch_ns = time.monotonic_ns()
+        self.epoch_ns = self._mono()
         self._tid = threading.get_ident()
         # selectors.SelectSelector: select() takes microsecond timeouts
         # (epoll and poll round them up to whole milliseconds)
@@ -130,20 +131,32 @@ class HostPort:
         if self.kernel is kernel:
             return
         self.kernel = kernel
-        self.epoch_ns = time.monotonic_ns()
+        self._set_unit(units_per_ns(kernel.tick_hz))
+        self.epoch_ns = self._mono()
         self._tid = threading.get_ident()
         self._main = self._tid == threading.main_thread().ident
         kernel.stats.overruns = {}
         kernel._step = self._timed(kernel, kernel._step)
         kernel._timed_steps = True   # the loop calls _step, not inline
 
+    def _set_unit(self, n):
+        # the port speaks the kernel's time unit (units.py): n per ns, 1
+        # unless tick_hz does not divide a second; _mono is the wall
+        # clock in that unit
+        self._n = n
+        self._mono = time.monotonic_ns if n == 1 else (
+            lambda: time.monotonic_ns() * n)
+        ow = self.overrun_warn
+        self._overrun_ns = None if ow is None else int(ow * 1e9) * n
+        self._spin_ns = int(self._spin_s * 1e9) * n
+
     def cost_ns(self, what, tick_hz):
         """Real ports model no costs: the real ones are paid."""
         return 0
 
     def now(self):
-        """Nanoseconds since attach. Thread-safe."""
-        return time.monotonic_ns() - self.epoch_ns
+        """Kernel time units (nanoseconds) since attach. Thread-safe."""
+        return self._mono() - self.epoch_ns
 
     def advance(self, until_ns, busy):
         """Spin (``busy``) or sleep until ``until_ns`` (None: until
@@ -273,7 +286,7 @@ class HostPort:
 
     def _spin(self, until_ns):
         foreign = self.kernel._irqs.foreign
-        mono = time.monotonic_ns
+        mono = self._mono
         end = self.epoch_ns + until_ns
         sel = self._sel
         while True:
@@ -301,7 +314,7 @@ class HostPort:
                     if left <= 0:
                         return now
                     return self._spin(until_ns)
-                timeout = (left - spin) / 1e9
+                timeout = (left - spin) / (1e9 * self._n)
             if self._wait(sel, timeout):
                 break
         return self.now()
@@ -328,7 +341,7 @@ class HostPort:
 
     def _timed(self, k, step):
         """``k._step`` measured on the wall clock (see the module doc)."""
-        mono = time.monotonic_ns
+        mono = self._mono
         port = self
 
         def timed_step(t):
@@ -366,7 +379,8 @@ class HostPort:
             latency = end - (due if due > start else start)
         ov = k.stats.overruns.get(t.name)
         if ov is None:
-            ov = k.stats.overruns[t.name] = Overrun(t.name, k.tick_hz)
+            ov = k.stats.overruns[t.name] = Overrun(t.name, k.tick_hz,
+                                                    self._n)
         ov.count += 1
         if end - start > ov.max_ns:
             ov.max_ns = end - start
@@ -378,5 +392,5 @@ class HostPort:
                 "muos: thread %r ran %.1f ms between two awaits (HostPort "
                 "overrun_warn=%g s); an event due meanwhile waited %.1f ms. "
                 "Await more often (muos.yield_now()) or lower its "
-                "priority.\n" % (t.name, (end - start) / 1e6,
-                                 self.overrun_warn, latency / 1e6))
+                "priority.\n" % (t.name, (end - start) / 1e6 / self._n,
+                                 self.overrun_warn, latency / 1e6 / self._n))

@@ -30,6 +30,8 @@ thread resumes at the real time) and after it (charged to the thread).
 
 import time
 
+from ..units import units_per_ns
+
 try:
     import machine
 except ImportError:          # CPython, or a port without it
@@ -61,6 +63,7 @@ class MachinePort:
         self._cap_ms = self._period // 4000       # a quarter period
         self._last = self._ticks_us()
         self._ns = 0
+        self._unit_us = 1000             # set by attach (units.py)
         sleep = None
         if lightsleep and machine is not None:
             sleep = getattr(machine, "lightsleep", None)
@@ -88,6 +91,9 @@ class MachinePort:
         if self.kernel is kernel:
             return
         self.kernel = kernel
+        # kernel time units per us (units.py: 1000 unless tick_hz does
+        # not divide a second)
+        self._unit_us = 1000 * units_per_ns(kernel.tick_hz)
         self.now()
         self._ns = 0                     # kernel time starts at attach
         kernel._step = self._timed(kernel, kernel._step)
@@ -101,7 +107,7 @@ class MachinePort:
         """Nanoseconds since attach. Straight-line code: no scheduled
         callback runs inside it on MicroPython."""
         t = self._ticks_us()
-        self._ns += self._diff(t, self._last) * 1000
+        self._ns += self._diff(t, self._last) * self._unit_us
         self._last = t
         return self._ns
 
@@ -124,7 +130,7 @@ class MachinePort:
             if until_ns is None:
                 ms = self._cap_ms
             else:
-                left = (until_ns - now) // 1000          # microseconds
+                left = (until_ns - now) // self._unit_us  # microseconds
                 if left <= 0:
                     break
                 if left < 1000:
@@ -209,7 +215,8 @@ class MachinePort:
                 t = stamps[i]
                 flags[i] = 0
                 irqs.post_foreign(self._lines[i], self._ns
-                                  + self._diff(t, self._last) * 1000)
+                                  + self._diff(t, self._last)
+                                  * self._unit_us)
 
     def _timed(self, k, step):
         """``k._step``, after which the kernel clock catches up."""

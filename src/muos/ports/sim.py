@@ -7,6 +7,8 @@ above the port contract. The four operations of the port contract
 cost of a simulation grows with events, not with simulated time.
 """
 
+from ..units import tick_units
+
 __all__ = ["SimPort", "Random"]
 
 
@@ -81,7 +83,7 @@ class SimPort:
 
     def cost_ns(self, what, tick_hz):
         v = getattr(self, what)
-        return int(round(v * 1000000000 / tick_hz))
+        return int(round(v * tick_units(tick_hz)))
 
     def now(self):
         return self._now
