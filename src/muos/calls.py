@@ -8,8 +8,7 @@ check their context before any await (API.md: the call itself raises).
 
 from .errors import ContextError
 from .irq import MASK_ALL, check_irq_priority
-from . import running
-from .running import can_block, current_kernel, running_kernel
+from .running import RUNNING, can_block, current_kernel, running_kernel
 from .units import ticks_to_ns
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
@@ -35,7 +34,7 @@ def now():
 
 def sleep_for(ticks):
     """Sleep for ``ticks`` (µOS++ ``sleep_for``). Thread context; may block."""
-    k = running._running
+    k = RUNNING[0]
     if (k is None or k._isr or k._lock or k._irqs.mask
             or k._current is None):
         k = can_block("muos.sleep_for")     # raises the context's error
@@ -69,7 +68,7 @@ def yield_now():
 def busy(ticks):
     """Compute for ``ticks`` of CPU time: modelled, preemptible work on
     SimPort, a real spin on real ports. Thread context."""
-    k = running._running
+    k = RUNNING[0]
     if k is None or k._isr or k._current is None:
         k = current_kernel("muos.busy")
         k._thread_context("muos.busy")

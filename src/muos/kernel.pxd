@@ -15,7 +15,7 @@ cdef class Kernel(KernelBase):
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
                    items=list, lv=int, b=list, entry=list, w=CTrap)
     cpdef _loop(self, until_ns)
-    @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int)
+    @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict)
     cpdef wake(self, CTrap trap, value=*, exc=*)
     cpdef _spend_overhead(self, now, until_ns)
     @cython.locals(ready=ReadyList, top=Thread)

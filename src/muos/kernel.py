@@ -517,8 +517,9 @@ class Kernel(KernelBase):
             t._trap = None
             w = t.waits
             on = t.blk_on
-            if w is not None and on in w:
-                w[on] += self._now - t.blk_at
+            was = None if w is None else w.get(on)
+            if was is not None:
+                w[on] = was + (self._now - t.blk_at)
                 t.blk_on = None
             else:                       # the first wait on that object
                 self.stats._unblock(t, self._now)

@@ -10,8 +10,7 @@ the most urgent waiter the owner: the woken thread never retries.
 
 from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
-from . import running
-from .running import current_kernel
+from .running import RUNNING, current_kernel
 from .thread import TERMINATED, check_priority
 from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, new_trap
 from .waitq import WaitQueue
@@ -177,7 +176,7 @@ class Mutex:
     def lock(self):
         """Lock, waiting while another thread owns it. Thread context; may
         block."""
-        k = running._running
+        k = RUNNING[0]
         if (k is None or k._isr or k._lock or k._irqs.mask
                 or k._current is None):          # raise the context's error
             k = current_kernel("Mutex.lock")

@@ -6,7 +6,7 @@ and ``enter``/``leave``, which ``Kernel.run`` brackets its loop with.
 Imports ``compat``, ``errors``, ``kernelbase``. Kernels running in several
 OS threads at once (a thread pool of simulations) never see each other.
 
-``_running`` is what the calls' fast paths read first: the running kernel
+``RUNNING[0]`` is what the calls' fast paths read first: the running kernel
 while a single OS thread runs one (the common case: one read), else
 ``_SEVERAL``, a stand-in that fails every context test of those fast
 paths (its ``_isr`` is set), so that they ask ``running_kernel()``,
@@ -19,10 +19,12 @@ from .compat import allocate_lock, get_ident
 from .errors import ContextError
 from .kernelbase import KernelBase
 
-__all__ = ["running_kernel", "current_kernel", "can_block", "enter",
-           "leave"]
+__all__ = ["RUNNING", "running_kernel", "current_kernel", "can_block",
+           "enter", "leave"]
 
-_running = None
+# a one-element list, so that the calls hold the cell itself: reading
+# it is one index (no module attribute lookup, compiled or not)
+RUNNING = [None]
 _by_os_thread = {}  # type: dict  # OS thread ident -> the kernel it runs
 _registry_lock = allocate_lock()
 _SEVERAL = KernelBase()
@@ -31,7 +33,7 @@ _SEVERAL._isr = 1  # type: ignore[attr-defined]
 
 def running_kernel():
     """The kernel running in this OS thread, or None."""
-    k = _running
+    k = RUNNING[0]
     if k is _SEVERAL:
         return _by_os_thread.get(get_ident())
     return k
@@ -64,16 +66,15 @@ def leave(prev):
 
 
 def _publish():
-    # _running after _by_os_thread changed (under _registry_lock)
-    global _running
+    # RUNNING[0] after _by_os_thread changed (under _registry_lock)
     n = len(_by_os_thread)
     if n == 0:
-        _running = None
+        RUNNING[0] = None
     elif n == 1:
         for k in _by_os_thread.values():
-            _running = k
+            RUNNING[0] = k
     else:
-        _running = _SEVERAL
+        RUNNING[0] = _SEVERAL
 
 
 def current_kernel(what="muos.current_kernel"):
@@ -89,7 +90,7 @@ def current_kernel(what="muos.current_kernel"):
 def can_block(label, what=None, obj=None):
     """The running kernel if its current thread may block here, else
     ContextError naming ``label`` (no kernel) or ``obj``.``what``."""
-    k = _running
+    k = RUNNING[0]
     if (k is not None and not k._isr and not k._lock
             and not k._irqs.mask and k._current is not None):
         return k      # (never _SEVERAL: its _isr is set)

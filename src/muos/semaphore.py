@@ -5,9 +5,8 @@ traps: ``post()`` hands its unit straight to the most urgent waiter, which
 never retries (no barging, no lost wake-up).
 """
 
-from . import running
 from .diag import describe
-from .running import can_block
+from .running import RUNNING, can_block
 from .traps import BLOCK, WAIT, TimedTrap, Trap, new_trap
 from .waitq import WaitQueue
 
@@ -67,7 +66,7 @@ class Semaphore:
 
     def wait(self):
         """Take one unit, waiting for it. Thread context; may block."""
-        k = running._running
+        k = RUNNING[0]
         if (k is None or k._isr or k._lock or k._irqs.mask
                 or k._current is None):
             can_block("Semaphore.wait", "wait", self)
