@@ -58,6 +58,9 @@ def instructions(stmt, k, plain=False):
             % (SRC, HERE, k, stmt))
     env = dict(os.environ)
     env.pop("MUOS_PURE", None)
+    # string hashes are randomized per process: dict layouts, and so the
+    # instructions of every lookup, would move a few hundred per event
+    env["PYTHONHASHSEED"] = "0"
     if plain:
         env["MUOS_PURE"] = "1"      # the .py modules (muos/_plain.py)
     p = subprocess.run(

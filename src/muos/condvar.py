@@ -77,16 +77,12 @@ class ConditionVariable:
     def notify_one(self):
         """Wake the most urgent waiter. ISR-safe."""
         q = self._q
-        if q.items:
-            trap = q.pop()
-            trap.thread._kernel.wake(trap, True)
+        q.wake_one(True)
 
     def notify_all(self):
         """Wake every waiter, most urgent first. ISR-safe."""
         q = self._q
-        while q.items:
-            trap = q.pop()
-            trap.thread._kernel.wake(trap, True)
+        q.wake_all(True)
 
 
 async def _relock(mutex, count):

@@ -72,8 +72,7 @@ class EventFlags:
                 m, mode, clear = trap.arg
                 got = self._match(m, mode, clear)
                 if got:
-                    q.remove(trap)
-                    trap.thread._kernel.wake(trap, got)
+                    q.wake(trap, got)
         return old
 
     def clear(self, mask):

@@ -97,11 +97,10 @@ class KernelBase:
             held[-1]._owner_died(t)
         q = None if t._x is None else t._x.joinq
         while q:
-            trap = q.pop()
             if exc is None:
-                self.wake(trap, result)
+                q.wake_one(result)
             else:
-                self.wake(trap, None, t._error())
+                q.fail_one(t._error())   # one error per joiner
         if exc is not None and t is not self._quiet:
             report("thread %r" % t.name, exc)
         if t is self._stop_on:

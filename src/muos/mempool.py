@@ -96,9 +96,7 @@ class MemoryPool:
             raise ValueError("%s.free: block %d is already free"
                              % (describe(self), i))
         q = self._q
-        if q.items:
-            trap = q.pop()
-            trap.thread._kernel.wake(trap, block)   # stays allocated
+        if q.wake_one(block) is not None:              # stays allocated
             return
         self._used[i] = False
         self._free.append(i)

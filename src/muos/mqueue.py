@@ -62,9 +62,7 @@ class MessageQueue:
 
     def _try_send(self, msg, priority):
         r = self._receivers
-        if r.items:
-            trap = r.pop()
-            trap.thread._kernel.wake(trap, msg)
+        if r.wake_one(msg) is not None:
             return None
         if len(self._heap) < self._capacity:
             self._push(msg, priority)
@@ -77,10 +75,9 @@ class MessageQueue:
         msg = heappop(self._heap)[2]
         s = self._senders
         if s.items:
-            trap = s.pop()
-            m, p = trap.arg
+            m, p = s.head().arg
             self._push(m, p)
-            trap.thread._kernel.wake(trap, None)
+            s.wake_one(None)
         return msg
 
     def _check_priority(self, priority, what):

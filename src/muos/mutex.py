@@ -153,14 +153,11 @@ class Mutex:
         self._count = 0
         q = self._q
         if q.items:
-            trap = q.pop()
-            new = trap.thread
+            self._acquire(q.head().thread)
             if self._state == _INCONSISTENT:
-                self._acquire(new)
-                new._kernel.wake(trap, None, self._owner_dead())
+                q.fail_one(self._owner_dead())
             else:
-                self._acquire(new)
-                new._kernel.wake(trap, True)
+                q.wake_one(True)
         if t.state != TERMINATED:
             t._kernel.recompute_priority(t)
 
@@ -231,9 +228,8 @@ class Mutex:
         self._count = 0
         q = self._q
         while q.items:
-            trap = q.pop()
-            trap.thread._kernel.wake(trap, None, NotRecoverable(
-                "%s is not recoverable" % self._label()))
+            q.fail_one(NotRecoverable("%s is not recoverable"
+                                      % self._label()))
         t._kernel.recompute_priority(t)
 
     def consistent(self):

@@ -48,6 +48,9 @@ class Semaphore:
     def post(self):
         """Release one unit: to the most urgent waiter if any, else to the
         count. False (no change) at ``max``. ISR-safe."""
+        # WaitQueue.wake_one(True), inline: the measured hand-over
+        # (benchmarks/instructions.py, plain build) costs 13,600
+        # instructions so and 14,000 through the call; compiled, the same
         items = self._q.items
         if items:
             trap = items.pop(0)

@@ -1,5 +1,6 @@
 # Types for Cython (waitq.py is the source; see setup.py).
 cimport cython
+from muos._trap cimport Trap as CTrap
 
 cdef class WaitQueue:
     cdef public object owner
@@ -12,3 +13,9 @@ cdef class WaitQueue:
     @cython.locals(i=Py_ssize_t)
     cpdef remove(self, trap)
     cpdef pop(self)
+    @cython.locals(items=list, trap=CTrap)
+    cpdef wake_one(self, value)
+    @cython.locals(items=list, trap=CTrap)
+    cpdef fail_one(self, exc)
+    cpdef wake_all(self, value)
+    cpdef wake(self, CTrap trap, value)

@@ -2,8 +2,11 @@
 
 Owns: ``WaitQueue``, a list of pending traps ordered by the waiting
 thread's effective priority (most urgent first), then by arrival (FIFO
-among equals). Imports nothing. It never touches the scheduler: the kernel
-enqueues and withdraws traps, the owning object pops the head to serve it.
+among equals). Imports nothing. The kernel enqueues and withdraws traps;
+the owning object serves waiters through ``wake_one``, ``fail_one``,
+``wake_all`` and ``wake``, which complete a wait through the waiter's kernel (the waker
+decides the outcome: the value the wait returns, or the exception it
+raises). No object writes the wake step out itself.
 """
 
 __all__ = ["WaitQueue"]
@@ -70,6 +73,43 @@ class WaitQueue:
 
     def pop(self):
         return self.items.pop(0)
+
+    def wake_one(self, value):
+        """Complete the most urgent waiter's wait with ``value``; returns
+        its thread, or None when nobody waits. ISR-safe."""
+        items = self.items
+        if not items:
+            return None
+        trap = items.pop(0)
+        t = trap.thread
+        t._kernel.wake(trap, value)
+        return t
+
+    def fail_one(self, exc):
+        """End the most urgent waiter's wait by raising ``exc`` in it;
+        returns its thread, or None when nobody waits. ISR-safe."""
+        items = self.items
+        if not items:
+            return None
+        trap = items.pop(0)
+        t = trap.thread
+        t._kernel.wake(trap, None, exc)
+        return t
+
+    def wake_all(self, value):
+        """Complete every wait with ``value``, most urgent first; returns
+        how many. ISR-safe."""
+        n = 0
+        while self.items:
+            self.wake_one(value)
+            n += 1
+        return n
+
+    def wake(self, trap, value):
+        """Complete the wait of ``trap`` (one of this queue's) with
+        ``value``. ISR-safe."""
+        self.remove(trap)
+        trap.thread._kernel.wake(trap, value)
 
     def threads(self):
         return [t.thread for t in self.items]
