@@ -197,3 +197,61 @@ def test_queue_never_calls_on_change():
     q.push(t)
     q.pop()
     assert calls == []
+
+
+# -- serving waiters (with a kernel) ----------------------------------------
+
+class Gate:
+    """A sync object of the minimal kind: every wait blocks until the
+    gate is served through its WaitQueue."""
+
+    def __init__(self):
+        self.q = WaitQueue(self)
+
+    def _try(self, trap):
+        from muos.traps import BLOCK
+        return BLOCK
+
+    def wait(self):
+        return Trap(WAIT, self, None, self.q)
+
+
+def test_wake_one_fail_one_wake_all_and_wake_serve_by_urgency():
+    import muos
+    gate = Gate()
+    log = []
+
+    async def waiter(name):
+        try:
+            v = await gate.wait()
+            log.append((muos.now(), name, v))
+        except KeyError as e:
+            log.append((muos.now(), name, "raised %s" % e))
+
+    async def server():
+        # at 1: four waiters queue, most urgent first: C(30) B(20) D(20)
+        # A(10) (D arrived after B). Serve: wake_one -> C at 1; fail_one
+        # -> B raises at 2; wake(A's trap) -> A at 3; wake_all -> D at 4
+        await muos.sleep_for(1)
+        assert [t.thread.name for t in gate.q.items] == ["C", "B", "D",
+                                                         "A"]
+        assert gate.q.wake_one("one").name == "C"
+        await muos.sleep_for(1)
+        assert gate.q.fail_one(KeyError("k")).name == "B"
+        await muos.sleep_for(1)
+        a = [t for t in gate.q.items if t.thread.name == "A"][0]
+        gate.q.wake(a, "chosen")
+        await muos.sleep_for(1)
+        assert gate.q.wake_all("all") == 1
+        assert gate.q.wake_one("none") is None
+        assert gate.q.fail_one(KeyError("none")) is None
+
+    async def main():
+        for name, p in (("A", 10), ("B", 20), ("C", 30), ("D", 20)):
+            muos.spawn(waiter, name, name=name, priority=p)
+        await muos.spawn(server, priority=100).join()
+        await muos.sleep_for(1)
+
+    muos.run(main)
+    assert log == [(1, "C", "one"), (2, "B", "raised 'k'"),
+                   (3, "A", "chosen"), (4, "D", "all")]

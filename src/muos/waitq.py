@@ -4,9 +4,9 @@ Owns: ``WaitQueue``, a list of pending traps ordered by the waiting
 thread's effective priority (most urgent first), then by arrival (FIFO
 among equals). Imports nothing. The kernel enqueues and withdraws traps;
 the owning object serves waiters through ``wake_one``, ``fail_one``,
-``wake_all`` and ``wake``, which complete a wait through the waiter's kernel (the waker
-decides the outcome: the value the wait returns, or the exception it
-raises). No object writes the wake step out itself.
+``wake_all`` and ``wake``, which complete a wait through the waiter's
+kernel (the waker decides the outcome: the value the wait returns, or
+the exception it raises). No object writes the wake step out itself.
 """
 
 __all__ = ["WaitQueue"]
