@@ -14,6 +14,7 @@ LAYERS = {
     "_plain": 0,     # MUOS_PURE=1 on a compiled install (CPython only)
     "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1, "running": 1,
+    "blocking": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,
     "mutex": 3, "semaphore": 3, "evflags": 3, "mqueue": 3, "condvar": 3,
     "mempool": 3, "timer": 3, "periodic": 3, "calls": 3, "waitany": 3,
@@ -86,12 +87,22 @@ def imports(path, mod):
     return out
 
 
+# the only imports of a higher layer, each inside the function that needs
+# it (on first use), each declared here with why
+LAZY_UP = {
+    ("thread", "evflags"): "Thread.flags makes the thread's own "
+                           "EventFlags (a ThreadFlags) on first use",
+}
+
+
 def test_imports_point_down():
     bad = []
     for mod, path in modules():
         for target, _ in imports(path, mod):
             if target == "muos" or target.startswith("muos."):
                 t = target[5:]
+                if (mod, t) in LAZY_UP:
+                    continue
                 if rank(t) > rank(mod):
                     bad.append("%s (rank %d) imports %s (rank %d)" % (
                         mod or "__init__", rank(mod), t, rank(t)))
@@ -114,7 +125,7 @@ def test_portable_core_imports():
 
 def test_kernel_stays_small():
     n = len(open(os.path.join(SRC, "kernel.py")).read().splitlines())
-    assert n <= 600, "kernel.py has %d lines: move a concern out" % n
+    assert n <= 500, "kernel.py has %d lines: move a concern out" % n
 
 
 def test_no_trace_code_in_sync_objects():
@@ -124,3 +135,37 @@ def test_no_trace_code_in_sync_objects():
         if os.path.exists(path):
             text = open(path).read()
             assert "_emit(" not in text and "trace" not in text.lower(), name
+
+
+def test_upward_imports_are_declared_and_lazy():
+    # each LAZY_UP import sits inside a function, never at module level
+    for mod, path in modules():
+        tree = ast.parse(open(path).read())
+        for node in tree.body:
+            if isinstance(node, ast.ImportFrom) and node.level:
+                target = (node.module or "").split(".")[-1]
+                assert (mod, target) not in LAZY_UP, (
+                    "%s imports %s at module level" % (mod, target))
+
+
+def test_no_module_patches_another():
+    # no registries injected into a lower layer, no method replaced from
+    # outside: no module-level assignment to an attribute of an imported
+    # module or class (``kernel.X = ...``, ``Kernel.wake = ...``)
+    bad = []
+    for mod, path in modules():
+        tree = ast.parse(open(path).read())
+        imported = set()
+        for node in tree.body:
+            if isinstance(node, (ast.Import, ast.ImportFrom)):
+                for a in node.names:
+                    imported.add((a.asname or a.name).split(".")[0])
+        for node in tree.body:
+            if isinstance(node, ast.Assign):
+                for tgt in node.targets:
+                    if (isinstance(tgt, ast.Attribute)
+                            and isinstance(tgt.value, ast.Name)
+                            and tgt.value.id in imported):
+                        bad.append("%s sets %s.%s" % (
+                            mod, tgt.value.id, tgt.attr))
+    assert bad == []

@@ -6,7 +6,6 @@ wait queue and traps: ``set()`` completes, in queue order, every waiter
 its new flags satisfy, clearing what each one consumed.
 """
 
-from . import thread as _thread
 from .errors import ContextError
 from .diag import describe
 from .running import current_kernel
@@ -136,5 +135,3 @@ class ThreadFlags(EventFlags):
             raise ContextError("%s: only thread %r may wait on its own "
                                "flags" % (what, self.owner.name))
 
-
-_thread.FLAGS_FACTORY = ThreadFlags  # type: ignore[assignment]

@@ -2,21 +2,20 @@
 cimport cython
 from muos._trap cimport Trap as CTrap
 from muos.irq cimport Interrupts
-from muos.kernelbase cimport KernelBase
+from muos.blocking cimport Blocking
 from muos.ready cimport ReadyList, _Head
 from muos.thread cimport Thread
 from muos.timeq cimport TimeQueue
 from muos.waitq cimport WaitQueue
 
-cdef class Kernel(KernelBase):
+cdef class Kernel(Blocking):
     @cython.locals(tq=TimeQueue, heap=list, buckets=dict, ready=ReadyList,
                    levels=list, heads=list, listed=list, irqs=Interrupts,
                    idle=Thread, timed=bint, traced=bint, cur=Thread,
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
-                   items=list, lv=int, b=list, entry=list, w=CTrap)
+                   items=list, lv=int, b=list, entry=list, w=CTrap,
+                   port=object)
     cpdef _loop(self, until_ns)
-    @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict)
-    cpdef wake(self, CTrap trap, value=*, exc=*)
     cpdef _spend_overhead(self, now, until_ns)
     @cython.locals(ready=ReadyList, top=Thread)
     cpdef _preempt(self, Thread cur, now)

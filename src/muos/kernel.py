@@ -21,10 +21,9 @@ MicroPython and under ``MUOS_PURE=1``.
 from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
-from .diag import describe
 from .errors import Interrupted
 from .irq import Interrupts
-from .kernelbase import KernelBase
+from .blocking import Blocking
 from .power import idle_sleep
 from . import running
 from .running import can_block, current_kernel, running_kernel
@@ -37,12 +36,9 @@ from .units import tick_units, units_per_ns
 from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
-           "IDLE_WAIT", "ANY_HANDLER", "describe"]
+           "IDLE_WAIT"]
 
 IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
-# the handler of ANY traps, supplied by the module that makes them
-# (muos.waitany, a layer above), so the kernel needs no import of it
-ANY_HANDLER = [None]  # type: list
 IDLE_SLEEP = -1      # the idle thread's _work while the CPU sleeps
 _STEP = "step"       # _advance: the work ended, step the thread now
 
@@ -53,7 +49,7 @@ async def _idle_body(k):
         await Trap(IDLE_WAIT)    # one per await: see Trap
 
 
-class Kernel(KernelBase):
+class Kernel(Blocking):
     """One CPU, its threads and its clock (API.md, "Running")."""
 
     def __init__(self, port=None, *, tick_hz=1000, preemptive=True,
@@ -84,12 +80,14 @@ class Kernel(KernelBase):
         self._stop_on = None         # muos.run stops when this thread ends
         self._quiet = None           # its exception is raised, not printed
         self._stop = False
-        self._timed_steps = False    # a real port wraps _step (its clock)
         self.stats = Stats(tick_hz, getattr(port, "power", None))
         self._mwaits = self.stats._mwaits   # waits on mutexes in progress
         self.trace = Trace(tick_hz, self.stats) if trace else None
         self._trace = self.trace
         port.attach(self)
+        # a real port's clock runs while Python code runs: it times every
+        # step of a thread (ports/__init__.py, the port contract)
+        self._timed_steps = bool(getattr(port, "timed_steps", False))
         self._switch_cost = port.cost_ns("switch_cost", tick_hz)
         self._tick_cost = port.cost_ns("tick_cost", tick_hz)
         self._irqs = Interrupts(self)
@@ -133,6 +131,7 @@ class Kernel(KernelBase):
         irqs = self._irqs
         idle = self.idle
         timed = self._timed_steps
+        port = self.port
         switch_cost = self._switch_cost
         traced = self._trace is not None   # fixed for the kernel's life
         while True:
@@ -222,7 +221,7 @@ class Kernel(KernelBase):
                 # anything else due now
                 now = self._now
             if timed:
-                self._step(cur)
+                port.step(self, cur)    # a real port times the step
                 continue
             exc = cur._wake_exc
             try:
@@ -456,95 +455,9 @@ class Kernel(KernelBase):
                 t._trap = trap
                 self._block(t, trap, "suspend")
         elif kind == ANY:
-            ANY_HANDLER[0](self, t, trap)   # set by muos.waitany
+            self._wait_any(t, trap)
         elif kind == IDLE_WAIT:
             t._work = IDLE_SLEEP
         else:
             t._wake_exc = ValueError("thread %r: unknown trap %r"
                                      % (t.name, trap))
-
-    # -- blocking and waking --
-    def _wait(self, t, trap):
-        trap.thread = t
-        try:
-            v = trap.obj._try(trap)
-        except Exception as e:
-            t._wake_exc = e
-            return
-        if v is not BLOCK:
-            t._wake_value = v
-            return
-        self._suspend(t, trap)
-
-    def _suspend(self, t, trap):
-        """Queue ``t`` on ``trap.q`` (its operation must wait)."""
-        if t.interrupted:
-            t._wake_exc = Interrupted("thread %r interrupted before waiting "
-                                      "on %s" % (t.name, describe(trap.obj)))
-            return
-        timeout = trap.timeout
-        if timeout is not None and timeout <= 0:
-            self._deliver_fail(t, trap)
-            return
-        self._seq += 1
-        trap.seq = self._seq
-        t._trap = trap
-        trap.q.push(trap)
-        if timeout is not None:
-            t._tentry = self._tq.push(self._now + timeout, t)
-        self._block(t, trap, trap.obj)
-        q = trap.q
-        if q.on_change is not None:
-            q.on_change()
-        elif not q.fast and type(trap.obj) in self.stats._plain:
-            q.fast = True   # no hooks: the loop may queue its waits inline
-
-    def _block(self, t, trap, what):
-        t.state = SUSPENDED
-        if self._current is t:
-            self._current = None
-        if self._trace is not None:
-            self._emit("suspend", t, what)
-        self.stats._block(t, what, self._now)
-
-    def wake(self, trap, value=None, exc=None):
-        """Complete ``trap``'s wait with ``value`` (or raise ``exc`` in the
-        waiter). The caller has already removed it from its queue. ISR-safe."""
-        t = trap.thread
-        if (t._trap is trap and t._tentry is None and self._trace is None
-                and not self._mwaits):
-            # the common case: one plain wait without a timeout ends
-            t._trap = None
-            w = t.waits
-            on = t.blk_on
-            was = None if w is None else w.get(on)
-            if was is not None:
-                w[on] = was + (self._now - t.blk_at)
-                t.blk_on = None
-            else:                       # the first wait on that object
-                self.stats._unblock(t, self._now)
-            t._wake_value = value
-            t._wake_exc = exc
-            t.state = READY
-            # ready.push_tail inline
-            r = self._ready
-            p = t.priority
-            h = r._heads[p]
-            prv = h._rprev
-            t._rnext = h
-            t._rprev = prv
-            prv._rnext = t
-            h._rprev = t
-            if not r._listed[p]:
-                r.top_level(p)
-            return
-        blocked = t._trap
-        self._withdraw(t, trap)
-        if blocked is not None and blocked.kind == ANY:
-            value = (trap.index, value)
-        t._wake_value = value
-        t._wake_exc = exc
-        if self._trace is not None:
-            self._emit("wake", t, trap.obj)
-        self._make_ready(t, "wake")
-

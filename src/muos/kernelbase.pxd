@@ -35,4 +35,3 @@ cdef class KernelBase:
     cdef public int _dead
     cdef public list _threads
 
-    cpdef _make_ready(self, Thread t, why)

@@ -1,23 +1,18 @@
-"""The kernel's plain parts, apart from its run loop: tracing, thread
-creation and end, time conversions, views of its threads, the context
-checks every blocking call makes, the recomputation of a thread's
-effective priority (priority inheritance) and the general paths of ending
-a wait (withdraw, timeout, failure).
+"""The kernel's plain parts: tracing, thread creation and end, time
+conversions, views of its threads and the context checks every blocking
+call makes.
 
-Owns: ``KernelBase``, the base class of ``Kernel``; kernel.py keeps the
-run loop, the traps, blocking and waking, with the common cases written
-out inline. Imports ``diag``, ``errors``, ``irq``, ``stats``, ``thread``,
-``timeq``, ``traps``.
+Owns: ``KernelBase``, the base of the kernel's layers: blocking.py
+(waiting and waking) builds on it, kernel.py (the run loop) on that.
+Imports ``diag``, ``errors``, ``irq``, ``thread``, ``units``.
 """
 
 from .diag import describe, report, waiting_for
 from .errors import ContextError
 from .irq import Interrupt
 from .units import ns_to_ticks, ticks_to_ns
-from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
+from .thread import (SUSPENDED, TERMINATED, Priority, Thread,
                      make_coroutine)
-from .timeq import TimeQueue
-from .traps import ANY, SLEEP, WAIT
 
 __all__ = ["KernelBase"]
 
@@ -187,84 +182,3 @@ class KernelBase:
             if t.state == SUSPENDED:
                 out[t.name] = waiting_for(t._trap)
         return out
-
-    # -- priorities --
-    def recompute_priority(self, t):
-        """Effective priority = max(base, what each held mutex gives)."""
-        p = t.base_priority
-        for m in t._held:
-            b = m._boost()
-            if b > p:
-                p = b
-        if p == t.priority:
-            return
-        old = t.priority
-        t.priority = p
-        self._emit("priority", t, None, (old, p))
-        self.stats._priority(t, self._now)
-        if t.state == READY:
-            self._ready.remove(t)
-            self._ready.push_tail(t)
-        elif t.state == SUSPENDED:
-            trap = t._trap
-            if trap is not None and trap.kind in (WAIT, ANY):
-                ops = trap.arg if trap.kind == ANY else (trap,)
-                for op in ops:
-                    op.q.reposition(op)
-                    if op.q.on_change is not None:
-                        op.q.on_change()
-
-    # -- the general paths of ending a wait (kernel.py has the common
-    # ones written out) --
-    def _deliver_fail(self, t, trap):
-        fail = trap.fail
-        if isinstance(fail, type) and issubclass(fail, BaseException):
-            t._wake_exc = fail("%s: timed out" % describe(trap.obj))
-        else:
-            t._wake_value = fail
-
-    def _withdraw(self, t, keep=None):
-        """Take ``t`` off every queue it waits on (but ``keep``) and cancel
-        its timeout; returns the trap it was blocked in."""
-        self.stats._unblock(t, self._now)
-        trap = t._trap
-        t._trap = None
-        e = t._tentry
-        if e is not None:
-            TimeQueue.cancel(e)
-            t._tentry = None
-        if trap is None:
-            return None
-        if trap.kind == ANY:
-            ops = trap.arg
-        elif trap.kind == WAIT:
-            ops = (trap,)
-        else:
-            return trap
-        for op in ops:
-            if op is not keep and op.q.remove(op):
-                if op.q.on_change is not None:
-                    op.q.on_change()
-        return trap
-
-    def _make_ready(self, t, why):
-        t.state = READY
-        self._ready.push_tail(t)
-        if self._trace is not None:
-            self._emit("ready", t, None, why)
-
-    def _timeout(self, t):
-        t._tentry = None
-        trap = self._withdraw(t)
-        if trap is None:
-            return
-        if trap.kind == SLEEP:
-            t._wake_value = trap.obj
-            self._make_ready(t, "sleep")
-            return
-        if trap.kind == ANY:
-            t._wake_value = (None, None)
-        else:
-            self._deliver_fail(t, trap)
-        self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
-        self._make_ready(t, "timeout")

@@ -20,9 +20,6 @@ from .waitq import WaitQueue
 __all__ = ["Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
            "TERMINATED", "check_priority", "make_coroutine", "Killed"]
 
-# set by muos.evflags (a layer above) to its ThreadFlags class
-FLAGS_FACTORY = None
-
 READY = "READY"
 RUNNING = "RUNNING"
 SUSPENDED = "SUSPENDED"
@@ -188,7 +185,10 @@ class Thread(ThreadStats):
         x = self._extra()
         f = x.flags
         if f is None:
-            f = x.flags = FLAGS_FACTORY(self)
+            # a layer above, imported on first use (the one upward import
+            # of the core: tests/test_layering.py, LAZY_UP)
+            from .evflags import ThreadFlags
+            f = x.flags = ThreadFlags(self)
         return f
 
     @property

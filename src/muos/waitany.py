@@ -1,15 +1,14 @@
 """Waiting on many operations at once: ``await muos.wait_any(*ops)``.
 
-Owns: ``wait_any``. The kernel tries the operations in order; if none can
-complete it queues the thread on every object; the first waker completes
-its operation and the kernel withdraws the others, which never had any
+Owns: ``wait_any``, the call that builds an ANY trap. The kernel
+(blocking.py) tries the operations in order; if none can complete it
+queues the thread on every object; the first waker completes its
+operation and the kernel withdraws the others, which never had any
 effect (operations are lazy traps until the kernel processes them).
 """
 
-from .errors import Interrupted
-from .kernel import ANY_HANDLER
 from .running import current_kernel
-from .traps import ANY, BLOCK, WAIT, TimedTrap, Trap
+from .traps import ANY, WAIT, TimedTrap, Trap
 
 __all__ = ["wait_any"]
 
@@ -40,44 +39,3 @@ def wait_any(*ops, timeout=None):
         seen.append(op)
     t = None if timeout is None else k.to_ns(timeout, "wait_any: timeout")
     return TimedTrap(ANY, None, list(ops), None, t, None)
-
-
-def _handle(k, t, trap):
-    """The kernel's handling of an ANY trap: try each operation in order;
-    if none completes, queue the thread on every object (the first waker
-    wins; the kernel's wake() withdraws the others)."""
-    ops = trap.arg
-    for i in range(len(ops)):
-        op = ops[i]
-        op.thread = t
-        op.index = i
-        try:
-            v = op.obj._try(op)
-        except Exception as e:
-            t._wake_exc = e
-            return
-        if v is not BLOCK:
-            t._wake_value = (i, v)
-            return
-    if t.interrupted:
-        t._wake_exc = Interrupted("thread %r interrupted" % t.name)
-        return
-    timeout = trap.timeout
-    if timeout is not None and timeout <= 0:
-        t._wake_value = (None, None)
-        return
-    trap.thread = t
-    t._trap = trap
-    for op in ops:
-        k._seq += 1
-        op.seq = k._seq
-        op.q.push(op)
-    if timeout is not None:
-        t._tentry = k._tq.push(k._now + timeout, t)
-    k._block(t, trap, "wait_any")
-    for op in ops:
-        if op.q.on_change is not None:
-            op.q.on_change()
-
-
-ANY_HANDLER[0] = _handle

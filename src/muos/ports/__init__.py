@@ -1,1 +1,65 @@
-"""Ports: how time passes. ``sim`` (default), ``host``, ``micropython``."""
+"""Ports: how time passes. ``sim`` (default), ``host``, ``micropython``.
+
+Owns: ``Port``, the port contract: what a kernel asks of the port it runs
+on, with the defaults a simulated port needs. A port subclasses it (or
+provides the same names). Times are in the kernel's integer time unit
+(``muos.units``: nanoseconds at every tick rate that divides a second).
+Imports nothing.
+
+The four operations every port has:
+
+* ``attach(kernel)``: the kernel is built on this port (once);
+* ``now()``: the port's clock, in kernel time units;
+* ``advance(until, busy)``: let time pass until ``until`` (None: until
+  woken), computing (``busy``) or idle; returns the time it is then (a
+  real port may return early: an interrupt, a file ready, a wake);
+* ``wake()``: cut an idle ``advance`` short (from a handler, another OS
+  thread, a signal).
+
+Capabilities, with their defaults here:
+
+* ``cost_ns(what, tick_hz)``: the modelled cost of "switch_cost",
+  "tick_cost", "isr_entry_cost" in kernel time units (0: real ports pay
+  the real ones);
+* ``power``: a ``PowerModel`` for energy statistics, or None;
+* ``external``: True when interrupts may come from outside the kernel (OS
+  threads, files, signals, pins): an idle kernel with nothing timed then
+  waits instead of ending its run;
+* ``foreign()``: whether the caller is another OS thread than the
+  kernel's (a trigger from there is queued); None when it never is;
+* ``timed_steps`` and ``step(kernel, thread)``: a port whose clock runs
+  while Python code runs (a real one) sets ``timed_steps``; the kernel
+  then runs every step of a thread's code through ``step``, which times
+  it on the port's clock around ``kernel._step(thread)``. On a simulated
+  port Python code takes no time and the kernel steps threads itself.
+"""
+
+__all__ = ["Port"]
+
+
+class Port:
+    """The port contract (see the module doc), with its defaults."""
+
+    power = None
+    external = False
+    foreign = None
+    timed_steps = False
+
+    def attach(self, kernel):
+        raise NotImplementedError
+
+    def now(self):
+        raise NotImplementedError
+
+    def advance(self, until_ns, busy):
+        raise NotImplementedError
+
+    def wake(self):
+        """Nothing to cut short by default."""
+
+    def cost_ns(self, what, tick_hz):
+        return 0
+
+    def step(self, kernel, thread):
+        """Run ``thread``'s code up to its next await (timed_steps)."""
+        kernel._step(thread)

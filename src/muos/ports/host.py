@@ -39,6 +39,7 @@ import weakref
 
 from ..kernel import running_kernel
 from ..units import ns_to_ticks, units_per_ns
+from . import Port
 
 __all__ = ["HostPort", "Overrun"]
 
@@ -79,7 +80,7 @@ class Overrun:
             self.max_latency_ns / 1e6 / self._n)
 
 
-class HostPort:
+class HostPort(Port):
     """The wall clock of this process (``time.monotonic_ns``).
 
     ``overrun_warn``: seconds a thread may run between two awaits before
@@ -136,8 +137,6 @@ class HostPort:
         self._tid = threading.get_ident()
         self._main = self._tid == threading.main_thread().ident
         kernel.stats.overruns = {}
-        kernel._step = self._timed(kernel, kernel._step)
-        kernel._timed_steps = True   # the loop calls _step, not inline
 
     def _set_unit(self, n):
         # the port speaks the kernel's time unit (units.py): n per ns, 1
@@ -339,31 +338,30 @@ class HostPort:
             signal.set_wakeup_fd(old)
             HostPort._wakeup_fd = None
 
-    def _timed(self, k, step):
-        """``k._step`` measured on the wall clock (see the module doc)."""
-        mono = self._mono
-        port = self
+    timed_steps = True      # the kernel steps threads through step()
 
-        def timed_step(t):
-            if port._stopped is not None:
-                port._reraise()
-            t0 = mono()
-            # the thread resumes now: what it computes (sleep_for's
-            # deadline, muos.now()) counts from here
-            if t0 - port.epoch_ns > k._now:
-                k._now = t0 - port.epoch_ns
-            try:
-                step(t)
-            finally:
-                t1 = mono()
-                now = t1 - port.epoch_ns
-                if now > k._now:
-                    t.cpu_ns += now - k._now
-                    k._now = now
-                limit = port._overrun_ns
-                if limit is not None and t1 - t0 > limit:
-                    port._overrun(k, t, t0 - port.epoch_ns, now)
-        return timed_step
+    def step(self, k, t):
+        """``k._step(t)`` measured on the wall clock (see the module
+        doc)."""
+        if self._stopped is not None:
+            self._reraise()
+        mono = self._mono
+        t0 = mono()
+        # the thread resumes now: what it computes (sleep_for's deadline,
+        # muos.now()) counts from here
+        if t0 - self.epoch_ns > k._now:
+            k._now = t0 - self.epoch_ns
+        try:
+            k._step(t)
+        finally:
+            t1 = mono()
+            now = t1 - self.epoch_ns
+            if now > k._now:
+                t.cpu_ns += now - k._now
+                k._now = now
+            limit = self._overrun_ns
+            if limit is not None and t1 - t0 > limit:
+                self._overrun(k, t, t0 - self.epoch_ns, now)
 
     def _overrun(self, k, t, start, end):
         """Record a step from ``start`` to ``end`` (port ns) that ran too

@@ -31,6 +31,7 @@ thread resumes at the real time) and after it (charged to the thread).
 import time
 
 from ..units import units_per_ns
+from . import Port
 
 try:
     import machine
@@ -44,7 +45,7 @@ except ImportError:
 __all__ = ["MachinePort"]
 
 
-class MachinePort:
+class MachinePort(Port):
     """``time.ticks_us`` and ``machine.lightsleep`` (see the module doc).
 
     ``lightsleep``: idle in ``machine.lightsleep`` when the board has it
@@ -96,8 +97,6 @@ class MachinePort:
         self._unit_us = 1000 * units_per_ns(kernel.tick_hz)
         self.now()
         self._ns = 0                     # kernel time starts at attach
-        kernel._step = self._timed(kernel, kernel._step)
-        kernel._timed_steps = True   # the loop calls _step, not inline
 
     def cost_ns(self, what, tick_hz):
         """Real ports model no costs: the real ones are paid."""
@@ -218,22 +217,19 @@ class MachinePort:
                                   + self._diff(t, self._last)
                                   * self._unit_us)
 
-    def _timed(self, k, step):
-        """``k._step``, after which the kernel clock catches up."""
-        port = self
-        state = self._state
+    timed_steps = True      # the kernel steps threads through step()
 
-        def timed_step(t):
-            now = port.now()             # the thread resumes now
+    def step(self, k, t):
+        """``k._step(t)``, after which the kernel clock catches up."""
+        now = self.now()                 # the thread resumes now
+        if now > k._now:
+            k._now = now
+        try:
+            k._step(t)
+        finally:
+            now = self.now()
             if now > k._now:
+                t.cpu_ns += now - k._now
                 k._now = now
-            try:
-                step(t)
-            finally:
-                now = port.now()
-                if now > k._now:
-                    t.cpu_ns += now - k._now
-                    k._now = now
-                if state[1]:
-                    port._collect()
-        return timed_step
+            if self._state[1]:
+                self._collect()

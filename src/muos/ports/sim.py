@@ -8,6 +8,7 @@ cost of a simulation grows with events, not with simulated time.
 """
 
 from ..units import tick_units
+from . import Port
 
 __all__ = ["SimPort", "Random"]
 
@@ -49,7 +50,7 @@ class Random:
         return seq[self._next() % len(seq)]
 
 
-class SimPort:
+class SimPort(Port):
     """Simulated time: deterministic for a given program and seed.
 
     Costs are in ticks (fractions allowed) and default to zero so that
@@ -96,3 +97,4 @@ class SimPort:
 
     def wake(self):
         """Nothing to cut short: simulated time never waits."""
+        return None

@@ -1,0 +1,11 @@
+# Types for Cython (blocking.py is the source; see setup.py).
+cimport cython
+from muos._trap cimport Trap as CTrap
+from muos.kernelbase cimport KernelBase
+from muos.ready cimport ReadyList, _Head
+from muos.thread cimport Thread
+
+cdef class Blocking(KernelBase):
+    @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict)
+    cpdef wake(self, CTrap trap, value=*, exc=*)
+    cpdef _make_ready(self, Thread t, why)

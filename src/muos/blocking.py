@@ -1,0 +1,231 @@
+"""Blocking and waking: the wait/wake protocol of every thread.
+
+Owns: ``Blocking``, the layer of the kernel between its plain parts
+(kernelbase.py) and its run loop (kernel.py). A thread waits by awaiting
+a trap: ``_wait`` tries the object's operation (``obj._try(trap)``), and
+if it must wait ``_suspend`` queues the trap on the object's WaitQueue,
+with its timeout in the time queue; ``_wait_any`` does the same for
+several operations at once. A waiter whose priority changes moves in
+its queues (``recompute_priority``: inheritance and ceilings). A wait
+ends one way only, through ``wake`` (a waker completes it: waitq.py's
+``wake_one`` and friends), a timeout (``_timeout``), an interrupt or a
+kill (``_withdraw``): the waker decides what the wait returns or
+raises. Imports ``diag``, ``errors``, ``kernelbase``, ``thread``,
+``timeq``, ``traps``.
+"""
+
+from .diag import describe
+from .errors import Interrupted
+from .kernelbase import KernelBase
+from .thread import READY, SUSPENDED
+from .timeq import TimeQueue
+from .traps import ANY, BLOCK, SLEEP, WAIT
+
+__all__ = ["Blocking"]
+
+
+class Blocking(KernelBase):
+    """How threads wait and are woken (see the module doc)."""
+
+    # -- starting a wait --
+    def _wait(self, t, trap):
+        trap.thread = t
+        try:
+            v = trap.obj._try(trap)
+        except Exception as e:
+            t._wake_exc = e
+            return
+        if v is not BLOCK:
+            t._wake_value = v
+            return
+        self._suspend(t, trap)
+
+    def _suspend(self, t, trap):
+        """Queue ``t`` on ``trap.q`` (its operation must wait)."""
+        if t.interrupted:
+            t._wake_exc = Interrupted("thread %r interrupted before waiting "
+                                      "on %s" % (t.name, describe(trap.obj)))
+            return
+        timeout = trap.timeout
+        if timeout is not None and timeout <= 0:
+            self._deliver_fail(t, trap)
+            return
+        self._seq += 1
+        trap.seq = self._seq
+        t._trap = trap
+        trap.q.push(trap)
+        if timeout is not None:
+            t._tentry = self._tq.push(self._now + timeout, t)
+        self._block(t, trap, trap.obj)
+        q = trap.q
+        if q.on_change is not None:
+            q.on_change()
+        elif not q.fast and type(trap.obj) in self.stats._plain:
+            q.fast = True   # no hooks: the loop may queue its waits inline
+
+    def _block(self, t, trap, what):
+        t.state = SUSPENDED
+        if self._current is t:
+            self._current = None
+        if self._trace is not None:
+            self._emit("suspend", t, what)
+        self.stats._block(t, what, self._now)
+
+    def _wait_any(self, t, trap):
+        """The kernel's handling of an ANY trap: try each operation in order;
+        if none completes, queue the thread on every object (the first waker
+        wins; the kernel's wake() withdraws the others)."""
+        ops = trap.arg
+        for i in range(len(ops)):
+            op = ops[i]
+            op.thread = t
+            op.index = i
+            try:
+                v = op.obj._try(op)
+            except Exception as e:
+                t._wake_exc = e
+                return
+            if v is not BLOCK:
+                t._wake_value = (i, v)
+                return
+        if t.interrupted:
+            t._wake_exc = Interrupted("thread %r interrupted" % t.name)
+            return
+        timeout = trap.timeout
+        if timeout is not None and timeout <= 0:
+            t._wake_value = (None, None)
+            return
+        trap.thread = t
+        t._trap = trap
+        for op in ops:
+            self._seq += 1
+            op.seq = self._seq
+            op.q.push(op)
+        if timeout is not None:
+            t._tentry = self._tq.push(self._now + timeout, t)
+        self._block(t, trap, "wait_any")
+        for op in ops:
+            if op.q.on_change is not None:
+                op.q.on_change()
+
+    # -- priority changes (inheritance, ceilings, set_priority) --
+    def recompute_priority(self, t):
+        """Effective priority = max(base, what each held mutex gives)."""
+        p = t.base_priority
+        for m in t._held:
+            b = m._boost()
+            if b > p:
+                p = b
+        if p == t.priority:
+            return
+        old = t.priority
+        t.priority = p
+        self._emit("priority", t, None, (old, p))
+        self.stats._priority(t, self._now)
+        if t.state == READY:
+            self._ready.remove(t)
+            self._ready.push_tail(t)
+        elif t.state == SUSPENDED:
+            trap = t._trap
+            if trap is not None and trap.kind in (WAIT, ANY):
+                ops = trap.arg if trap.kind == ANY else (trap,)
+                for op in ops:
+                    op.q.reposition(op)
+                    if op.q.on_change is not None:
+                        op.q.on_change()
+
+    # -- ending a wait: the waker decides the outcome --
+    def wake(self, trap, value=None, exc=None):
+        """Complete ``trap``'s wait with ``value`` (or raise ``exc`` in the
+        waiter). The caller has already removed it from its queue. ISR-safe."""
+        t = trap.thread
+        if (t._trap is trap and t._tentry is None and self._trace is None
+                and not self._mwaits):
+            # the common case: one plain wait without a timeout ends
+            t._trap = None
+            w = t.waits
+            on = t.blk_on
+            was = None if w is None else w.get(on)
+            if was is not None:
+                w[on] = was + (self._now - t.blk_at)
+                t.blk_on = None
+            else:                       # the first wait on that object
+                self.stats._unblock(t, self._now)
+            t._wake_value = value
+            t._wake_exc = exc
+            t.state = READY
+            # ready.push_tail inline
+            r = self._ready
+            p = t.priority
+            h = r._heads[p]
+            prv = h._rprev
+            t._rnext = h
+            t._rprev = prv
+            prv._rnext = t
+            h._rprev = t
+            if not r._listed[p]:
+                r.top_level(p)
+            return
+        blocked = t._trap
+        self._withdraw(t, trap)
+        if blocked is not None and blocked.kind == ANY:
+            value = (trap.index, value)
+        t._wake_value = value
+        t._wake_exc = exc
+        if self._trace is not None:
+            self._emit("wake", t, trap.obj)
+        self._make_ready(t, "wake")
+
+    # -- ending a wait: its general paths --
+    def _deliver_fail(self, t, trap):
+        fail = trap.fail
+        if isinstance(fail, type) and issubclass(fail, BaseException):
+            t._wake_exc = fail("%s: timed out" % describe(trap.obj))
+        else:
+            t._wake_value = fail
+
+    def _withdraw(self, t, keep=None):
+        """Take ``t`` off every queue it waits on (but ``keep``) and cancel
+        its timeout; returns the trap it was blocked in."""
+        self.stats._unblock(t, self._now)
+        trap = t._trap
+        t._trap = None
+        e = t._tentry
+        if e is not None:
+            TimeQueue.cancel(e)
+            t._tentry = None
+        if trap is None:
+            return None
+        if trap.kind == ANY:
+            ops = trap.arg
+        elif trap.kind == WAIT:
+            ops = (trap,)
+        else:
+            return trap
+        for op in ops:
+            if op is not keep and op.q.remove(op):
+                if op.q.on_change is not None:
+                    op.q.on_change()
+        return trap
+
+    def _make_ready(self, t, why):
+        t.state = READY
+        self._ready.push_tail(t)
+        if self._trace is not None:
+            self._emit("ready", t, None, why)
+
+    def _timeout(self, t):
+        t._tentry = None
+        trap = self._withdraw(t)
+        if trap is None:
+            return
+        if trap.kind == SLEEP:
+            t._wake_value = trap.obj
+            self._make_ready(t, "sleep")
+            return
+        if trap.kind == ANY:
+            t._wake_value = (None, None)
+        else:
+            self._deliver_fail(t, trap)
+        self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
+        self._make_ready(t, "timeout")
