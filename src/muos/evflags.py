@@ -8,8 +8,8 @@ its new flags satisfy, clearing what each one consumed.
 
 from .errors import ContextError
 from .diag import describe
-from .running import current_kernel
-from .traps import BLOCK, WAIT, TimedTrap, Trap
+from .running import current_kernel, wait_trap
+from .traps import BLOCK
 from .waitq import WaitQueue
 
 __all__ = ["EventFlags", "ThreadFlags", "ALL", "ANY"]
@@ -98,9 +98,9 @@ class EventFlags:
         that did (cleared when ``clear``). Thread context; may block."""
         what = "%s.wait" % describe(self)
         self._args(mask, mode, what)
-        current_kernel(what)._check_block(what)
+        trap = wait_trap(self, "wait", self._q, (mask, mode, bool(clear)))
         self._check_waiter(what)
-        return Trap(WAIT, self, (mask, mode, bool(clear)), self._q)
+        return trap
 
     def try_wait(self, mask, mode=ALL, clear=True):
         """The satisfying flags now, or 0. ISR-safe."""
@@ -113,10 +113,10 @@ class EventFlags:
         """Like ``wait``; 0 after ``ticks``. Thread context; may block."""
         what = "%s.timed_wait" % describe(self)
         self._args(mask, mode, what)
-        k = current_kernel(what)._check_block(what)
+        trap = wait_trap(self, "timed_wait", self._q,
+                         (mask, mode, bool(clear)), ticks, 0)
         self._check_waiter(what)
-        return TimedTrap(WAIT, self, (mask, mode, bool(clear)), self._q,
-                         k.to_ns(ticks, what + ": ticks"), 0)
+        return trap
 
     def _check_waiter(self, what):
         pass

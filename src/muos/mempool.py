@@ -8,8 +8,8 @@ waiter.
 """
 
 from .diag import describe
-from .running import current_kernel
-from .traps import BLOCK, WAIT, TimedTrap, Trap
+from .running import wait_trap
+from .traps import BLOCK
 from .waitq import WaitQueue
 
 __all__ = ["MemoryPool"]
@@ -69,9 +69,7 @@ class MemoryPool:
 
     def alloc(self):
         """A free block, waiting for one. Thread context; may block."""
-        what = "%s.alloc" % describe(self)
-        current_kernel(what)._check_block(what)
-        return Trap(WAIT, self, None, self._q)
+        return wait_trap(self, "alloc", self._q)
 
     def try_alloc(self):
         """A free block now, or None. ISR-safe."""
@@ -80,10 +78,7 @@ class MemoryPool:
     def timed_alloc(self, ticks):
         """Like ``alloc``; None after ``ticks``. Thread context; may
         block."""
-        what = "%s.timed_alloc" % describe(self)
-        k = current_kernel(what)._check_block(what)
-        return TimedTrap(WAIT, self, None, self._q,
-                         k.to_ns(ticks, what + ": ticks"), None)
+        return wait_trap(self, "timed_alloc", self._q, None, ticks, None)
 
     def free(self, block):
         """Return a block (to the most urgent waiter if any). A block not

@@ -12,8 +12,8 @@ from heapq import heappop, heappush
 
 from .errors import Empty, Full
 from .diag import describe
-from .running import can_block, current_kernel
-from .traps import BLOCK, WAIT, TimedTrap, Trap, new_trap
+from .running import wait_trap
+from .traps import BLOCK
 from .waitq import WaitQueue
 
 __all__ = ["MessageQueue"]
@@ -91,13 +91,7 @@ class MessageQueue:
         block."""
         if type(priority) is not int:
             self._check_priority(priority, "%s.send" % describe(self))
-        can_block("MessageQueue.send", "send", self)
-        t = new_trap(Trap)
-        t.kind = WAIT
-        t.obj = self
-        t.arg = (msg, priority)
-        t.q = self._senders
-        return t
+        return wait_trap(self, "send", self._senders, (msg, priority))
 
     def try_send(self, msg, priority=0):
         """Send now or raise ``muos.Full``. ISR-safe."""
@@ -110,22 +104,14 @@ class MessageQueue:
     def timed_send(self, msg, ticks, priority=0):
         """Like ``send``; raises ``muos.Full`` after ``ticks``. Thread
         context; may block."""
-        what = "%s.timed_send" % describe(self)
-        self._check_priority(priority, what)
-        k = current_kernel(what)._check_block(what)
-        return TimedTrap(WAIT, self, (msg, priority), self._senders,
-                         k.to_ns(ticks, what + ": ticks"), Full)
+        self._check_priority(priority, "%s.timed_send" % describe(self))
+        return wait_trap(self, "timed_send", self._senders, (msg, priority),
+                         ticks, Full)
 
     def receive(self):
         """The most urgent message, waiting for one. Thread context; may
         block."""
-        can_block("MessageQueue.receive", "receive", self)
-        t = new_trap(Trap)
-        t.kind = WAIT
-        t.obj = self
-        t.arg = None
-        t.q = self._receivers
-        return t
+        return wait_trap(self, "receive", self._receivers)
 
     def try_receive(self):
         """The most urgent message now, or raise ``muos.Empty``.
@@ -138,7 +124,5 @@ class MessageQueue:
     def timed_receive(self, ticks):
         """Like ``receive``; raises ``muos.Empty`` after ``ticks``. Thread
         context; may block."""
-        what = "%s.timed_receive" % describe(self)
-        k = current_kernel(what)._check_block(what)
-        return TimedTrap(WAIT, self, None, self._receivers,
-                         k.to_ns(ticks, what + ": ticks"), Empty)
+        return wait_trap(self, "timed_receive", self._receivers, None,
+                         ticks, Empty)

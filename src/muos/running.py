@@ -2,8 +2,10 @@
 
 Owns: which kernel runs in each OS thread (``running_kernel``,
 ``current_kernel``), the context check of blocking calls (``can_block``)
-and ``enter``/``leave``, which ``Kernel.run`` brackets its loop with.
-Imports ``compat``, ``errors``, ``kernelbase``. Kernels running in several
+and the one helper objects build their blocking calls with
+(``wait_trap``: the check, then the trap), and ``enter``/``leave``,
+which ``Kernel.run`` brackets its loop with. Imports ``compat``,
+``diag``, ``errors``, ``kernelbase``, ``traps``. Kernels running in several
 OS threads at once (a thread pool of simulations) never see each other.
 
 ``RUNNING[0]`` is what the calls' fast paths read first: the running kernel
@@ -16,11 +18,13 @@ for its threads and handlers.)
 """
 
 from .compat import allocate_lock, get_ident
+from .diag import describe
 from .errors import ContextError
 from .kernelbase import KernelBase
+from .traps import NEVER, WAIT, TimedTrap, Trap
 
 __all__ = ["RUNNING", "running_kernel", "current_kernel", "can_block",
-           "enter", "leave"]
+           "wait_trap", "enter", "leave"]
 
 # a one-element list, so that the calls hold the cell itself: reading
 # it is one index (no module attribute lookup, compiled or not)
@@ -96,3 +100,21 @@ def can_block(label, what=None, obj=None):
         return k      # (never _SEVERAL: its _isr is set)
     return current_kernel(label)._check_block(
         label if what is None else what, obj)
+
+
+def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
+    """The trap of ``obj``'s blocking call ``what`` ("wait", "alloc",
+    ...): its operation waits on ``q`` with ``arg``; given ``ticks`` (a
+    duration, checked as every duration is) it gives up after them, returning ``fail`` (or raising it, an exception
+    class). The context is checked here, when the call is made, before
+    any await (API.md): ContextError in a handler, a locked or masked
+    section, or outside a thread."""
+    k = RUNNING[0]
+    if (k is None or k._isr or k._lock or k._irqs.mask
+            or k._current is None):
+        label = "%s.%s" % (describe(obj), what)
+        k = current_kernel(label)._check_block(label)
+    if ticks is NEVER:
+        return Trap(WAIT, obj, arg, q)
+    return TimedTrap(WAIT, obj, arg, q, k.to_ns(
+        ticks, "%s.%s: ticks" % (describe(obj), what)), fail)
