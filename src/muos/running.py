@@ -105,8 +105,8 @@ def can_block(label, what=None, obj=None):
 def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
     """The trap of ``obj``'s blocking call ``what`` ("wait", "alloc",
     ...): its operation waits on ``q`` with ``arg``; given ``ticks`` (a
-    duration, checked as every duration is) it gives up after them, returning ``fail`` (or raising it, an exception
-    class). The context is checked here, when the call is made, before
+    duration, checked as every duration is) it gives up after them,
+    returning ``fail`` (or raising it, an exception class). The context is checked here, when the call is made, before
     any await (API.md): ContextError in a handler, a locked or masked
     section, or outside a thread."""
     k = RUNNING[0]
