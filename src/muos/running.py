@@ -106,9 +106,10 @@ def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
     """The trap of ``obj``'s blocking call ``what`` ("wait", "alloc",
     ...): its operation waits on ``q`` with ``arg``; given ``ticks`` (a
     duration, checked as every duration is) it gives up after them,
-    returning ``fail`` (or raising it, an exception class). The context is checked here, when the call is made, before
-    any await (API.md): ContextError in a handler, a locked or masked
-    section, or outside a thread."""
+    returning ``fail`` (or raising it, an exception class). The context
+    is checked here, when the call is made, before any await (API.md):
+    ContextError in a handler, a locked or masked section, or outside a
+    thread."""
     k = RUNNING[0]
     if (k is None or k._isr or k._lock or k._irqs.mask
             or k._current is None):
