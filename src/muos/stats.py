@@ -1,14 +1,18 @@
 """Statistics: cheap counters the kernel updates at its choke points.
 
 Owns: ``Stats`` (the whole system) and ``ThreadStats`` (one thread).
-Imports ``compat``. Times are kept as integer nanoseconds and shown in ticks.
-The kernel calls ``_block`` / ``_unblock`` when a thread starts and ends a
-wait and ``_priority`` when an effective priority changes; everything
-here (blocked time per object, priority inversion) is computed from those
-calls, so it is the same with tracing on or off.
+Imports ``compat``, ``units``, ``inversion`` (``Stats``'s base class,
+the priority-inversion tracking) and, at the first ``str(stats)``,
+``statreport`` (the text report). Times are kept as integer nanoseconds
+and shown in ticks. The kernel calls ``_block`` / ``_unblock`` when a
+thread starts and ends a wait and ``_priority`` when an effective
+priority changes; everything here (blocked time per object, priority
+inversion) is computed from those calls, so it is the same with tracing
+on or off.
 """
 
 from .compat import init_fields, lazy_fields
+from .inversion import InversionTracker
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
 __all__ = ["Stats", "ThreadStats", "ns_to_ticks", "ticks_to_ns"]
@@ -175,9 +179,7 @@ class ThreadStats:
         ns = self.inversion_ns
         st = self._system
         if st is not None:
-            for e in st._mwaits:
-                if e[0] is self and e[2] is not None:
-                    ns += max(0, st.elapsed_ns - e[2])
+            ns += st._inv_open_ns(self)
         return ns_to_ticks(ns, self.tick_hz)
 
     def histogram(self, bins=8):
@@ -261,8 +263,9 @@ _THREAD_STATS_FIELDS = {
 lazy_fields(ThreadStats, _THREAD_STATS_FIELDS)
 
 
-class Stats:
-    """System statistics: ``cpu_load``, ``context_switches``, ``threads``."""
+class Stats(InversionTracker):
+    """System statistics: ``cpu_load``, ``context_switches``, ``threads``;
+    priority inversion (``inversion_time`` ...) from ``InversionTracker``."""
 
     def __init__(self, tick_hz=1000, power=None):
         self.tick_hz = tick_hz
@@ -277,10 +280,7 @@ class Stats:
         self.masked_by = None   # thread name of the longest masked section
         self._names = {}        # id(unnamed object) -> its name
         self._ntype = {}        # type name -> unnamed objects named so far
-        self._mwaits = []       # the waits on mutexes in progress
-        self._inversions = []   # ended windows, see inversion_windows
-        self._inv_by = {}       # mutex name -> ns of inversion on it
-        self._plain = set()     # types waited on that are not mutexes
+        InversionTracker.__init__(self)     # _mwaits, _plain ...
 
     @property
     def context_switches(self):
@@ -317,17 +317,7 @@ class Stats:
         t.blk_on = what
         tp = type(what)
         if tp is not str and tp not in self._plain:
-            # a Mutex (it has _boost)? asked once per type: a failed
-            # getattr costs more than the rest of this hook
-            if not hasattr(what, "_boost"):
-                self._plain.add(tp)
-            else:
-                # [waiter, mutex, inversion since, mutex name, owner]
-                o = what.owner
-                inv = o is not None and o.priority < t.priority
-                self._mwaits.append([t, what, now if inv else None,
-                                     self.name_of(what),
-                                     o.name if inv else None])
+            self._inv_block(t, what, tp, now)   # a mutex? (inversion.py)
 
     def _unblock(self, t, now):
         on = t.blk_on
@@ -342,91 +332,13 @@ class Stats:
         except KeyError:
             self.name_of(on)    # numbered in a deterministic order
             w[on] = now - t.blk_at
-        mw = self._mwaits
-        if mw:
-            for i in range(len(mw)):
-                if mw[i][0] is t:
-                    self._inv_end(mw.pop(i), now)
-                    # t may own the mutex now: the others' owner changed
-                    for e in mw:
-                        self._inv_check(e, now)
-                    break
+        if self._mwaits:
+            self._inv_unblock(t, now)
 
     def _priority(self, t, now):
         """Something that decides an inversion may have changed (a
         priority, a mutex's owner): check every wait on a mutex."""
-        for e in self._mwaits:
-            self._inv_check(e, now)
-
-    def _inv_check(self, e, now):
-        w = e[0]
-        o = e[1].owner
-        inv = o is not None and o.priority < w.priority
-        if e[2] is not None and (not inv or o.name != e[4]):
-            self._inv_end(e, now)
-        if inv and e[2] is None:
-            e[2] = now
-            e[4] = o.name
-
-    def _inv_end(self, e, now):
-        since = e[2]
-        if since is None:
-            return
-        e[2] = None
-        dt = now - since
-        if dt <= 0:
-            return
-        e[0].inversion_ns += dt
-        self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
-        self._inversions.append((since, now, e[0].name, e[3], e[4]))
-
-    @property
-    def inversion_windows(self):
-        """Every priority-inversion window, in the order they ended (those
-        still open at the end of the run last, cut there): tuples
-        ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds."""
-        out = list(self._inversions)
-        end = self.elapsed_ns
-        for e in self._mwaits:
-            if e[2] is not None and end > e[2]:
-                out.append((e[2], end, e[0].name, e[3], e[4]))
-        return out
-
-    @property
-    def inversion_time(self):
-        """Total priority-inversion time, ticks.
-
-        Definition: a thread W suffers priority inversion on a mutex M at
-        every instant at which W is blocked in ``M.lock()`` or
-        ``M.timed_lock()`` and M's owner's effective priority is strictly
-        lower than W's effective priority (a dead owner of a non-robust
-        mutex keeps the priority it ended with). During that time any
-        thread of a priority between the two can run in front of W: the
-        unbounded inversion that priority inheritance (INHERIT) and the
-        ceiling protocol (PROTECT) remove, so with them it is zero unless
-        a base priority is changed while waiting. The time W waits while
-        the owner holds M at W's priority or above (bounded blocking)
-        is blocked time, not inversion. Waits through ``wait_any`` are
-        not counted. Summed over waiters (two waiters inverted at once
-        count twice); exact, since the condition can only change at the
-        instants where a wait starts or ends, an effective priority
-        changes or M changes hands, and each of those calls a hook.
-        """
-        ns = sum(self._inv_by.values())
-        for e in self._mwaits:
-            if e[2] is not None:
-                ns += max(0, self.elapsed_ns - e[2])
-        return ns_to_ticks(ns, self.tick_hz)
-
-    @property
-    def inversion_by_object(self):
-        """{mutex name: ticks of inversion suffered by its waiters}."""
-        ns = dict(self._inv_by)
-        for e in self._mwaits:
-            if e[2] is not None and self.elapsed_ns > e[2]:
-                ns[e[3]] = ns.get(e[3], 0) + self.elapsed_ns - e[2]
-        hz = self.tick_hz
-        return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
+        self._inv_priority(t, now)
 
     @property
     def blocked(self):
@@ -515,71 +427,10 @@ class Stats:
     def __str__(self):
         """The tables: threads, response-time histograms, blocked time per
         object, priority inversion, interrupts, masking, power."""
-        lines = [
-            "elapsed %s ticks, cpu load %.1f%%, %d context switches" % (
-                self.elapsed, 100.0 * self.cpu_load, self.context_switches),
-            "%-16s %9s %8s %5s %8s %8s %8s %6s %9s %9s" % (
-                "thread", "cpu", "switches", "jobs", "min resp",
-                "mean resp", "max resp", "misses", "blocked", "inversion"),
-        ]
-        for st in self.threads.values():
-            mn = st.min_response
-            mx = st.max_response
-            mean = st.mean_response
-            inv = st.inversion_time
-            lines.append("%-16s %9s %8d %5d %8s %8s %8s %6d %9s %9s" % (
-                st.name, _fmt(st.cpu_time), st.switches, st.jobs,
-                _opt(mn), _opt(mean), _opt(mx), st.deadline_misses,
-                _fmt(st.blocked_time), _fmt(inv) if inv else "-"))
-        hist = [st for st in self.threads.values() if st.jobs > 1]
-        if hist:
-            lines.append("response-time histograms (ticks: low..high "
-                         "count):")
-            for st in hist:
-                lines.append("  %-14s %s" % (st.name, "  ".join(
-                    "%s..%s:%d" % (_fmt(a), _fmt(b), c)
-                    for a, b, c in st.histogram(5))))
-        blocked = self.blocked
-        if blocked:
-            lines.append("blocked time per object (ticks, total and per "
-                         "thread):")
-            for name in blocked:
-                per = self.blocked_by(name)
-                lines.append("  %-14s %9s  %s" % (
-                    name, _fmt(blocked[name]), ", ".join(
-                        "%s %s" % (t, _fmt(per[t])) for t in per)))
-        inv = self.inversion_by_object
-        if inv:
-            win = self.inversion_windows
-            lines.append("priority inversion: %s ticks in %d windows "
-                         "(waiter blocked on a mutex whose owner ran "
-                         "below it)" % (_fmt(self.inversion_time),
-                                        len(win)))
-            hz = self.tick_hz
-            for a, b, w, m, o in win:
-                lines.append("  %s..%s  %s waits on %s held by %s" % (
-                    _fmt(ns_to_ticks(a, hz)), _fmt(ns_to_ticks(b, hz)),
-                    w, m, o))
-        if self.isr_latency:
-            lines.append("%-16s %6s %6s %8s %8s %8s %9s" % (
-                "interrupt", "count", "missed", "min lat", "mean lat",
-                "max lat", "cpu"))
-            for name in self.isr_latency:
-                s = self.isr_latency[name]
-                lines.append("%-16s %6d %6d %8s %8s %8s %9s" % (
-                    name, s.count, s.missed, _opt(s.min), _opt(s.mean),
-                    _opt(s.max), _fmt(s.cpu_time)))
-        if self.masked_ns:
-            lines.append("longest interrupts-masked section: %s ticks%s" % (
-                _fmt(self.longest_masked), "" if self.masked_by is None
-                else " (thread %s)" % self.masked_by))
-        if self.power is not None:
-            ps = self.power_states
-            lines.append("power: run %s, sleep %s, deep sleep %s ticks; "
-                         "energy %.6g mJ" % (
-                             _fmt(ps["run"]), _fmt(ps["sleep"]),
-                             _fmt(ps["deep_sleep"]), self.energy))
-        return "\n".join(lines)
+        # loaded by the first report (MicroPython: about 4 KB of RAM
+        # less for a program that never prints one)
+        from .statreport import text
+        return text(self)
 
 
 def _name(obj):
@@ -589,19 +440,8 @@ def _name(obj):
     return n if n is not None else type(obj).__name__
 
 
-def _opt(x):
-    return "-" if x is None else _fmt(x)
-
-
 def _exact(x):
     """An int when a float is whole (histogram edges stay exact)."""
     if isinstance(x, float) and x == int(x):
         return int(x)
     return x
-
-
-def _fmt(x):
-    if isinstance(x, int):
-        return str(x)
-    s = "%.3f" % x
-    return s.rstrip("0").rstrip(".") if "." in s else s

@@ -24,6 +24,7 @@ and redraws the ruler, so shapes keep their exact coordinates.
 
 from html import escape
 
+from ..statreport import _opt as _fmt  # numbers as the text report has them
 from ..units import tick_units
 from . import Timeline
 
@@ -41,15 +42,6 @@ def _tk(ns, hz):
     if r == 0:
         return str(q)
     return ("%.9f" % (ns / u)).rstrip("0").rstrip(".")
-
-
-def _fmt(x):
-    if x is None:
-        return "-"
-    if isinstance(x, int):
-        return str(x)
-    s = "%.3f" % x
-    return s.rstrip("0").rstrip(".") if "." in s else s
 
 
 class _Svg:

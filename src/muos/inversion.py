@@ -1,0 +1,141 @@
+"""Priority inversion: the windows in which a thread waits on a mutex
+whose owner runs below it.
+
+Owns: ``InversionTracker``, the base class of ``Stats`` (stats.py): the
+waits on mutexes in progress (``_mwaits``, which the kernel reads to skip
+its hooks when there are none), the types waited on that are not mutexes
+(``_plain``), the inversion state machine and its views
+``inversion_windows``, ``inversion_time``, ``inversion_by_object``.
+Imports ``units``. ``Stats``'s hooks ``_block`` / ``_unblock`` /
+``_priority`` call the ``_inv_*`` methods here; the ``Stats`` gives
+``name_of``, ``elapsed_ns`` and ``tick_hz``. See ``inversion_time`` for
+the definition.
+"""
+
+from .units import ns_to_ticks
+
+__all__ = ["InversionTracker"]
+
+
+class InversionTracker:
+    """Priority inversion on mutexes, computed from the kernel's hooks
+    (the base of ``Stats``)."""
+
+    def __init__(self):
+        self._mwaits = []       # the waits on mutexes in progress
+        self._inversions = []   # ended windows, see inversion_windows
+        self._inv_by = {}       # mutex name -> ns of inversion on it
+        self._plain = set()     # types waited on that are not mutexes
+
+    # -- called by Stats's hooks --
+    def _inv_block(self, t, what, tp, now):
+        """``t`` starts waiting on ``what`` (of type ``tp``, neither str
+        nor in ``_plain``)."""
+        # a Mutex (it has _boost)? asked once per type: a failed
+        # getattr costs more than the rest of this hook
+        if not hasattr(what, "_boost"):
+            self._plain.add(tp)
+        else:
+            # [waiter, mutex, inversion since, mutex name, owner]
+            o = what.owner
+            inv = o is not None and o.priority < t.priority
+            self._mwaits.append([t, what, now if inv else None,
+                                 self.name_of(what),
+                                 o.name if inv else None])
+
+    def _inv_unblock(self, t, now):
+        """``t``'s wait ends (called while ``_mwaits`` is not empty)."""
+        mw = self._mwaits
+        for i in range(len(mw)):
+            if mw[i][0] is t:
+                self._inv_end(mw.pop(i), now)
+                # t may own the mutex now: the others' owner changed
+                for e in mw:
+                    self._inv_check(e, now)
+                break
+
+    def _inv_priority(self, t, now):
+        """An effective priority or a mutex's owner changed (see
+        ``Stats._priority``): check every wait on a mutex."""
+        for e in self._mwaits:
+            self._inv_check(e, now)
+
+    def _inv_check(self, e, now):
+        w = e[0]
+        o = e[1].owner
+        inv = o is not None and o.priority < w.priority
+        if e[2] is not None and (not inv or o.name != e[4]):
+            self._inv_end(e, now)
+        if inv and e[2] is None:
+            e[2] = now
+            e[4] = o.name
+
+    def _inv_end(self, e, now):
+        since = e[2]
+        if since is None:
+            return
+        e[2] = None
+        dt = now - since
+        if dt <= 0:
+            return
+        e[0].inversion_ns += dt
+        self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
+        self._inversions.append((since, now, e[0].name, e[3], e[4]))
+
+    def _inv_open_ns(self, t):
+        """Ns of the inversion ``t`` suffers in its wait in progress,
+        counted up to the end of the run (``ThreadStats.inversion_time``)."""
+        ns = 0
+        for e in self._mwaits:
+            if e[0] is t and e[2] is not None:
+                ns += max(0, self.elapsed_ns - e[2])
+        return ns
+
+    # -- the views --
+    @property
+    def inversion_windows(self):
+        """Every priority-inversion window, in the order they ended (those
+        still open at the end of the run last, cut there): tuples
+        ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds."""
+        out = list(self._inversions)
+        end = self.elapsed_ns
+        for e in self._mwaits:
+            if e[2] is not None and end > e[2]:
+                out.append((e[2], end, e[0].name, e[3], e[4]))
+        return out
+
+    @property
+    def inversion_time(self):
+        """Total priority-inversion time, ticks.
+
+        Definition: a thread W suffers priority inversion on a mutex M at
+        every instant at which W is blocked in ``M.lock()`` or
+        ``M.timed_lock()`` and M's owner's effective priority is strictly
+        lower than W's effective priority (a dead owner of a non-robust
+        mutex keeps the priority it ended with). During that time any
+        thread of a priority between the two can run in front of W: the
+        unbounded inversion that priority inheritance (INHERIT) and the
+        ceiling protocol (PROTECT) remove, so with them it is zero unless
+        a base priority is changed while waiting. The time W waits while
+        the owner holds M at W's priority or above (bounded blocking)
+        is blocked time, not inversion. Waits through ``wait_any`` are
+        not counted. Summed over waiters (two waiters inverted at once
+        count twice); exact, since the condition can only change at the
+        instants where a wait starts or ends, an effective priority
+        changes or M changes hands, and each of those calls a hook.
+        """
+        ns = sum(self._inv_by.values())
+        for e in self._mwaits:
+            if e[2] is not None:
+                ns += max(0, self.elapsed_ns - e[2])
+        return ns_to_ticks(ns, self.tick_hz)
+
+    @property
+    def inversion_by_object(self):
+        """{mutex name: ticks of inversion suffered by its waiters}."""
+        ns = dict(self._inv_by)
+        for e in self._mwaits:
+            if e[2] is not None and self.elapsed_ns > e[2]:
+                ns[e[3]] = ns.get(e[3], 0) + self.elapsed_ns - e[2]
+        hz = self.tick_hz
+        return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
