@@ -4,7 +4,7 @@ Owns: ``PowerModel`` and ``idle_sleep`` (what the idle thread does when
 nothing is ready: sleep the CPU until the next event, in deep sleep when
 that is at least ``deep_sleep_after`` ticks away, paying ``wakeup`` ticks
 of CPU to come back, as a µOS++ idle thread with a low-power RTC does).
-Imports ``stats``. The kernel calls ``idle_sleep``; the energy figures
+Imports ``units``. The kernel calls ``idle_sleep``; the energy figures
 are computed by ``Stats`` from the time spent in each state.
 """
 

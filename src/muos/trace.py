@@ -1,7 +1,7 @@
 """The portable trace core: events recorded at the kernel's choke points.
 
-Owns: ``Trace`` (the event list and the text timeline). Imports only
-``stats.ns_to_ticks``. Events are tuples ``(t_ns, kind, thread, obj,
+Owns: ``Trace`` (the event list and the text timeline). Imports
+``stats`` and ``units``. Events are tuples ``(t_ns, kind, thread, obj,
 details)`` of plain values (names, not objects), so two runs of the same
 program compare equal. Exporters (Perfetto, VCD, HTML) live in
 ``muos.export`` and are loaded lazily; they never load on MicroPython.
