@@ -321,7 +321,8 @@ def test_waits_after_busy_work_start_when_the_work_ends():
 
 def test_stats_cross_process_boundaries():
     # analysis.simulate's Stats pickle (a process pool or Dask returns
-    # them): each thread travels as the plain ThreadStats it also is
+    # them): each thread travels as its counters alone (no coroutine,
+    # no kernel), read through ThreadStats as before
     import pickle
 
     from muos import analysis

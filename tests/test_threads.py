@@ -775,7 +775,9 @@ def test_thread_cpu_time_and_switches(log):
     assert log == [(5, "main busy done")]
     assert h.cpu_time == 1.5
     assert h.switches == 4              # at 0, 2.5, 5 and 7.5 to end
-    assert h.stats is r.stats.threads["H"]
+    # its statistics: a view of its own counters, the same read either way
+    assert h.stats.cpu_time == r.stats.threads["H"].cpu_time == 1.5
+    assert h.stats.switches == r.stats.threads["H"].switches == 4
     m = r.stats.threads["main"]
     assert m.cpu_time == 4
     assert m.switches == 4              # at 0, 0.5, 3, 7.5
@@ -842,8 +844,14 @@ def test_a_thread_is_its_own_stats_under_a_unique_name():
     ts = r.value
     assert [t.name for t in ts] == ["w", "w#2", "w#3"]
     for t in ts:
-        assert r.stats.threads[t.name] is t is t.stats
-        assert isinstance(t, muos.ThreadStats)
+        # the statistics are views of the thread's own counters: the
+        # thread is not a statistics object, and no object is kept
+        # beside it
+        st_ = r.stats.threads[t.name]
+        assert isinstance(st_, muos.ThreadStats)
+        assert not isinstance(t, muos.ThreadStats)
+        assert st_.name == t.stats.name == t.name
+        assert st_._c is t and t.stats._c is t
         # switched in at its start and again when its sleep ends; no
         # busy work, so no CPU time on SimPort
         assert t.switches == 2 and t.cpu_time == 0

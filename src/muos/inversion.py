@@ -78,7 +78,7 @@ class InversionTracker:
         dt = now - since
         if dt <= 0:
             return
-        e[0].inversion_ns += dt
+        e[0]._extra().inversion_ns += dt
         self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
         self._inversions.append((since, now, e[0].name, e[3], e[4]))
 

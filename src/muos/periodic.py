@@ -75,7 +75,7 @@ class periodic:
             st = k._current
             st.add_response(now - self._release)
             if now > self._release + self._deadline:
-                st.deadline_misses += 1
+                st._extra().deadline_misses += 1
         elif self._start is None:
             self._start = now
         self._index += 1

@@ -1,6 +1,6 @@
 # Types for Cython (stats.py is the source; see setup.py).
 
-cdef class ThreadStats:
+cdef class ThreadCounters:
     cdef public object name
     cdef public object tick_hz
     cdef public object cpu_ns

@@ -15,7 +15,8 @@ from .compat import init_fields, lazy_fields
 from .inversion import InversionTracker
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
-__all__ = ["Stats", "ThreadStats", "ns_to_ticks", "ticks_to_ns"]
+__all__ = ["Stats", "ThreadStats", "ThreadCounters", "ThreadTable",
+           "ns_to_ticks", "ticks_to_ns"]
 
 
 class ThreadExtra:
@@ -41,10 +42,13 @@ class ThreadExtra:
         self.resume_pending = False
 
 
-class ThreadStats:
-    """What one thread did: CPU time, switches, periodic jobs. A
-    ``Thread`` is its own ThreadStats (one object per thread, and the
-    kernel's counters are plain attributes of the thread)."""
+class ThreadCounters:
+    """One thread's counters, as the kernel writes them at its choke
+    points: CPU time, switches, waits, and its ``ThreadExtra``. A
+    ``Thread`` holds them as fields of its own (thread.py: one object per
+    thread, no statistics object beside it); a ThreadCounters made on its
+    own is a record of them: a pickled thread, or ``ThreadStats`` made by
+    hand. Read them through a ``ThreadStats``."""
 
     __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "waits",
                  "blk_at", "blk_on", "_system", "_x")
@@ -53,16 +57,16 @@ class ThreadStats:
         self._init_stats(name, tick_hz, stats)
 
     def __reduce__(self):
-        # a Thread pickles as the plain ThreadStats it also is (its
+        # a Thread pickles as the plain ThreadCounters it also is (its
         # coroutine and its kernel stay behind), so that Stats cross
         # process boundaries (analysis.simulate in a process pool)
         state = {}
-        for k in ThreadStats.__slots__:
+        for k in ThreadCounters.__slots__:
             try:
                 state[k] = getattr(self, k)
             except AttributeError:
                 pass
-        return (_restore_stats, (state,))
+        return (_restore_counters, (state,))
 
     def _init_stats(self, name, tick_hz, stats):
         self.name = name
@@ -77,51 +81,6 @@ class ThreadStats:
             x = self._x = ThreadExtra()
         return x
 
-    @property
-    def deadline_misses(self):
-        """Periodic jobs that completed after their deadline."""
-        x = self._x
-        return 0 if x is None else x.deadline_misses
-
-    @deadline_misses.setter
-    def deadline_misses(self, v):
-        self._extra().deadline_misses = v
-
-    @property
-    def masked_ns(self):
-        """Its longest section with interrupts masked, ns."""
-        x = self._x
-        return 0 if x is None else x.masked_ns
-
-    @masked_ns.setter
-    def masked_ns(self, v):
-        self._extra().masked_ns = v
-
-    @property
-    def inversion_ns(self):
-        """Ns of ended priority inversion it suffered as a waiter."""
-        x = self._x
-        return 0 if x is None else x.inversion_ns
-
-    @inversion_ns.setter
-    def inversion_ns(self, v):
-        self._extra().inversion_ns = v
-
-    @property
-    def response_times(self):
-        """Response time of each completed periodic job, in job order
-        (ticks; kept in ns, converted when read)."""
-        x = self._x
-        if x is None or x.rt is None:
-            return []
-        hz = self.tick_hz
-        return [ns_to_ticks(ns, hz) for ns in x.rt]
-
-    @response_times.setter
-    def response_times(self, v):
-        hz = self.tick_hz
-        self._extra().rt = [ticks_to_ns(x, hz, "response time") for x in v]
-
     def add_response(self, ns):
         """A periodic job completed ``ns`` after its release."""
         x = self._x
@@ -133,20 +92,131 @@ class ThreadStats:
         else:
             rt.append(ns)
 
+
+def _restore_counters(state):
+    c = ThreadCounters(None, None)
+    for k in state:
+        setattr(c, k, state[k])
+    return c
+
+
+# what a new thread has done (see compat.py)
+_THREAD_STATS_FIELDS = {
+    "cpu_ns": 0, "switches": 0,
+    # ns of ended waits per thing waited on: the object itself, or
+    # "sleep", "suspend", "wait_any" (objects are named when read)
+    "waits": None,            # made at the first ended wait
+    "blk_at": 0,              # when its current wait began
+    "blk_on": None,           # what it waits on now, or None
+    "_x": None,               # its ThreadExtra, made at the first write
+}
+lazy_fields(ThreadCounters, _THREAD_STATS_FIELDS)
+
+
+class ThreadStats:
+    """What one thread did: CPU time, switches, waits, periodic jobs
+    (``stats.threads[name]``, ``t.stats``). A view of the thread's
+    counters, made when read and always current; ``ThreadStats(name,
+    tick_hz)`` makes one over counters of its own."""
+
+    __slots__ = ("_c",)
+
+    def __init__(self, name=None, tick_hz=1000, stats=None, of=None):
+        self._c = ThreadCounters(name, tick_hz, stats) if of is None \
+            else of
+
+    def __reduce__(self):
+        return (_view, (self._c,))
+
+    # -- the counters --
+    @property
+    def name(self):
+        return self._c.name
+
+    @property
+    def tick_hz(self):
+        return self._c.tick_hz
+
+    @property
+    def cpu_ns(self):
+        """CPU time in kernel time units (``muos.units``: ns)."""
+        return self._c.cpu_ns
+
+    @property
+    def switches(self):
+        """Times switched in."""
+        return self._c.switches
+
+    @property
+    def waits(self):
+        """{object: time units waited on it} of the ended waits."""
+        return self._c.waits
+
+    def add_response(self, ns):
+        """A periodic job completed ``ns`` after its release."""
+        self._c.add_response(ns)
+
+    @property
+    def deadline_misses(self):
+        """Periodic jobs that completed after their deadline."""
+        x = self._c._x
+        return 0 if x is None else x.deadline_misses
+
+    @deadline_misses.setter
+    def deadline_misses(self, v):
+        self._c._extra().deadline_misses = v
+
+    @property
+    def masked_ns(self):
+        """Its longest section with interrupts masked, ns."""
+        x = self._c._x
+        return 0 if x is None else x.masked_ns
+
+    @masked_ns.setter
+    def masked_ns(self, v):
+        self._c._extra().masked_ns = v
+
+    @property
+    def inversion_ns(self):
+        """Ns of ended priority inversion it suffered as a waiter."""
+        x = self._c._x
+        return 0 if x is None else x.inversion_ns
+
+    @inversion_ns.setter
+    def inversion_ns(self, v):
+        self._c._extra().inversion_ns = v
+
+    @property
+    def response_times(self):
+        """Response time of each completed periodic job, in job order
+        (ticks; kept in ns, converted when read)."""
+        x = self._c._x
+        if x is None or x.rt is None:
+            return []
+        hz = self._c.tick_hz
+        return [ns_to_ticks(ns, hz) for ns in x.rt]
+
+    @response_times.setter
+    def response_times(self, v):
+        hz = self._c.tick_hz
+        self._c._extra().rt = [ticks_to_ns(x, hz, "response time")
+                               for x in v]
+
     def _waits_ns(self):
         """{name: ns} of every wait, the one in progress counted up to
         the end of the run."""
-        st = self._system
+        c = self._c
+        st = c._system
         name_of = st.name_of if st is not None else _name
         out = {}
-        w = self.waits or {}
+        w = c.waits or {}
         for k in w:
             n = name_of(k)
             out[n] = out.get(n, 0) + w[k]
-        on = self.blk_on
+        on = c.blk_on
         if on is not None and st is not None:
             n = name_of(on)
-            out[n] = out.get(n, 0) + max(0, st.elapsed_ns - self.blk_at)
+            out[n] = out.get(n, 0) + max(0, st.elapsed_ns - c.blk_at)
         return out
 
     @property
@@ -177,9 +247,9 @@ class ThreadStats:
         """Ticks of priority inversion this thread suffered as a waiter
         (see ``Stats.inversion_time``)."""
         ns = self.inversion_ns
-        st = self._system
+        st = self._c._system
         if st is not None:
-            ns += st._inv_open_ns(self)
+            ns += st._inv_open_ns(self._c)
         return ns_to_ticks(ns, self.tick_hz)
 
     def histogram(self, bins=8):
@@ -220,7 +290,7 @@ class ThreadStats:
 
     @property
     def jobs(self):
-        x = self._x
+        x = self._c._x
         return 0 if x is None or x.rt is None else len(x.rt)
 
     @property
@@ -243,24 +313,47 @@ class ThreadStats:
             self.name, self.cpu_time, self.switches, self.jobs)
 
 
-def _restore_stats(state):
-    st = ThreadStats.__new__(ThreadStats)
-    for k in state:
-        setattr(st, k, state[k])
-    return st
+def _view(c):
+    return ThreadStats(of=c)
 
 
-# what a new thread has done (see compat.py)
-_THREAD_STATS_FIELDS = {
-    "cpu_ns": 0, "switches": 0,
-    # ns of ended waits per thing waited on: the object itself, or
-    # "sleep", "suspend", "wait_any" (objects are named when read)
-    "waits": None,            # made at the first ended wait
-    "blk_at": 0,              # when its current wait began
-    "blk_on": None,           # what it waits on now, or None
-    "_x": None,               # its ThreadExtra, made at the first write
-}
-lazy_fields(ThreadStats, _THREAD_STATS_FIELDS)
+class ThreadTable:
+    """``Stats.threads``: {name: ThreadStats}, read-only, in creation
+    order; each ThreadStats is made when read, over the thread's own
+    counters."""
+
+    __slots__ = ("_c",)
+
+    def __init__(self, counters):
+        self._c = counters
+
+    def __getitem__(self, name):
+        return ThreadStats(of=self._c[name])
+
+    def get(self, name, default=None):
+        c = self._c.get(name)
+        return default if c is None else ThreadStats(of=c)
+
+    def __contains__(self, name):
+        return name in self._c
+
+    def __iter__(self):
+        return iter(self._c)
+
+    def __len__(self):
+        return len(self._c)
+
+    def keys(self):
+        return self._c.keys()
+
+    def values(self):
+        return [ThreadStats(of=c) for c in self._c.values()]
+
+    def items(self):
+        return [(n, ThreadStats(of=c)) for n, c in self._c.items()]
+
+    def __repr__(self):
+        return "{%s}" % ", ".join("%r: %r" % kv for kv in self.items())
 
 
 class Stats(InversionTracker):
@@ -271,7 +364,8 @@ class Stats(InversionTracker):
         self.tick_hz = tick_hz
         self.power = power      # a PowerModel, or None
         self.deep_sleep_ns = 0  # part of idle_ns spent in deep sleep
-        self.threads = {}       # name -> ThreadStats, in creation order
+        self._counters = {}     # name -> its thread (or ThreadCounters),
+        # in creation order; ``threads`` shows them as ThreadStats
         self._dups = {}         # name -> last #n given to a duplicate
         self.idle_ns = 0        # time the idle thread had the CPU
         self.elapsed_ns = 0     # kept current by the kernel
@@ -288,9 +382,15 @@ class Stats(InversionTracker):
         included): the sum of every thread's ``switches``, so the kernel
         counts each switch once."""
         n = 0
-        for st in self.threads.values():
-            n += st.switches
+        for c in self._counters.values():
+            n += c.switches
         return n
+
+    @property
+    def threads(self):
+        """{name: ThreadStats} of every thread, in creation order (ended
+        ones included): views of their counters, always current."""
+        return ThreadTable(self._counters)
 
     def name_of(self, obj):
         """The name an object has in statistics and trace events: its
@@ -361,8 +461,8 @@ class Stats(InversionTracker):
         return out
 
     def _masked(self, t, ns):
-        if t is not None and ns > t.masked_ns:
-            t.masked_ns = ns
+        if t is not None and ns > (0 if t._x is None else t._x.masked_ns):
+            t._extra().masked_ns = ns
         if ns > self.masked_ns:
             self.masked_ns = ns
             self.masked_by = None if t is None else t.name
@@ -373,22 +473,24 @@ class Stats(InversionTracker):
         return ns_to_ticks(self.masked_ns, self.tick_hz)
 
     def add_thread(self, name, st=None):
-        """Record the thread (or a new ThreadStats) ``st`` under ``name``,
-        numbered ``name#2``, ``name#3``... when taken; returns it."""
+        """Record the thread ``st`` (or, without one, new counters) under
+        ``name``, numbered ``name#2``, ``name#3``... when taken; returns
+        the thread (or a ThreadStats of the new counters)."""
         key = name
-        if key in self.threads:
+        if key in self._counters:
             # name#2, name#3, ...: O(1) per thread however many share it
             dup = self._dups
             n = dup.get(name, 1)
-            while key in self.threads:
+            while key in self._counters:
                 n += 1
                 key = "%s#%d" % (name, n)
             dup[name] = n
         if st is None:
-            st = ThreadStats(key, self.tick_hz, self)
-        else:
-            st._init_stats(key, self.tick_hz, self)
-        self.threads[key] = st
+            c = ThreadCounters(key, self.tick_hz, self)
+            self._counters[key] = c
+            return ThreadStats(of=c)
+        st._init_stats(key, self.tick_hz, self)
+        self._counters[key] = st
         return st
 
     @property

@@ -1,7 +1,7 @@
 # Types for Cython (thread.py is the source; see setup.py).
-from muos.stats cimport ThreadStats
+from muos.stats cimport ThreadCounters
 
-cdef class Thread(ThreadStats):
+cdef class Thread(ThreadCounters):
     cdef public object base_priority
     cdef public int priority
     cdef public object state

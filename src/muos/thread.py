@@ -13,7 +13,8 @@ Scheduling decisions are the kernel's: the control methods here
 from .compat import init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import DeadlockError, Interrupted, ThreadError
-from .stats import ThreadStats
+from .stats import ThreadCounters, ThreadStats
+from .units import ns_to_ticks
 from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
@@ -74,12 +75,14 @@ def make_coroutine(fn, args, name, priority):
     return coro, fname
 
 
-class Thread(ThreadStats):
+class Thread(ThreadCounters):
     """A muos thread: an ``async def`` function scheduled by priority."""
 
-    # ``name`` and the statistics' fields are ThreadStats's slots; what
-    # few threads set (end result, joiners, flags, pending resume) is in
-    # its ThreadExtra (``_extra()``)
+    # ``name`` and the counters the kernel keeps (CPU time, switches,
+    # waits) are ThreadCounters's fields, held by the thread itself (no
+    # object beside it); its statistics are read through ``stats`` (a
+    # ThreadStats view). What few threads set (end result, joiners,
+    # flags, pending resume) is in its ThreadExtra (``_extra()``)
     __slots__ = (
         "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
@@ -176,8 +179,14 @@ class Thread(ThreadStats):
 
     @property
     def stats(self):
-        """Its statistics: the thread itself (a ThreadStats)."""
-        return self
+        """Its statistics (a ThreadStats, made when read; always
+        current): CPU time, waits, periodic jobs and response times."""
+        return ThreadStats(of=self)
+
+    @property
+    def cpu_time(self):
+        """Ticks of CPU it used."""
+        return ns_to_ticks(self.cpu_ns, self.tick_hz)
 
     @property
     def flags(self):
