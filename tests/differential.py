@@ -98,8 +98,9 @@ def periodic_threads_and_interrupts(n):
         if irq_every:
             k.spawn(trigger, name="trigger", priority=4)
         k.run(until=40)
-        OUT.append(("periodic", log, summary(k),
-                    None if k.trace is None else k.trace.events))
+        OUT.append(("periodic", log, summary(k), str(k.stats),
+                    None if k.trace is None else k.trace.events,
+                    None if k.trace is None else k.trace.timeline()))
     t()
 
 

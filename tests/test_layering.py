@@ -11,6 +11,7 @@ SRC = os.path.join(os.path.dirname(__file__), "..", "src", "muos")
 # rank of each module; a module may import modules of lower or equal rank
 LAYERS = {
     "compat": 0, "errors": 0, "traps": 0, "waitq": 0, "diag": 0, "units": 0,
+    "observe": 0,
     "_plain": 0,     # MUOS_PURE=1 on a compiled install (CPython only)
     "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1, "running": 1,

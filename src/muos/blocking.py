@@ -68,8 +68,8 @@ class Blocking(KernelBase):
         if self._current is t:
             self._current = None
         if self._trace is not None:
-            self._emit("suspend", t, what)
-        self.stats._block(t, what, self._now)
+            self._trace.on_block(self, t, what)
+        self.stats.on_block(self, t, what)
 
     def _wait_any(self, t, trap):
         """The kernel's handling of an ANY trap: try each operation in order;
@@ -120,8 +120,9 @@ class Blocking(KernelBase):
             return
         old = t.priority
         t.priority = p
-        self._emit("priority", t, None, (old, p))
-        self.stats._priority(t, self._now)
+        if self._trace is not None:
+            self._trace.on_priority(self, t, old, p)
+        self.stats.on_priority(self, t, old, p)
         if t.state == READY:
             self._ready.remove(t)
             self._ready.push_tail(t)
@@ -150,7 +151,7 @@ class Blocking(KernelBase):
                 w[on] = was + (self._now - t.blk_at)
                 t.blk_on = None
             else:                       # the first wait on that object
-                self.stats._unblock(t, self._now)
+                self.stats.on_unblock(self, t)
             t._wake_value = value
             t._wake_exc = exc
             t.state = READY
@@ -173,7 +174,7 @@ class Blocking(KernelBase):
         t._wake_value = value
         t._wake_exc = exc
         if self._trace is not None:
-            self._emit("wake", t, trap.obj)
+            self._trace.on_wake(self, t, trap.obj)
         self._make_ready(t, "wake")
 
     # -- ending a wait: its general paths --
@@ -187,7 +188,7 @@ class Blocking(KernelBase):
     def _withdraw(self, t, keep=None):
         """Take ``t`` off every queue it waits on (but ``keep``) and cancel
         its timeout; returns the trap it was blocked in."""
-        self.stats._unblock(t, self._now)
+        self.stats.on_unblock(self, t)
         trap = t._trap
         t._trap = None
         e = t._tentry
@@ -212,7 +213,7 @@ class Blocking(KernelBase):
         t.state = READY
         self._ready.push_tail(t)
         if self._trace is not None:
-            self._emit("ready", t, None, why)
+            self._trace.on_ready(self, t, why)
 
     def _timeout(self, t):
         t._tentry = None
@@ -227,5 +228,7 @@ class Blocking(KernelBase):
             t._wake_value = (None, None)
         else:
             self._deliver_fail(t, trap)
-        self._emit("timeout", t, trap.obj if trap.kind == WAIT else None)
+        if self._trace is not None:
+            self._trace.on_timeout(self, t,
+                                   trap.obj if trap.kind == WAIT else None)
         self._make_ready(t, "timeout")

@@ -6,8 +6,8 @@ waits on mutexes in progress (``_mwaits``, which the kernel reads to skip
 its hooks when there are none), the types waited on that are not mutexes
 (``_plain``), the inversion state machine and its views
 ``inversion_windows``, ``inversion_time``, ``inversion_by_object``.
-Imports ``units``. ``Stats``'s hooks ``_block`` / ``_unblock`` /
-``_priority`` call the ``_inv_*`` methods here; the ``Stats`` gives
+Imports ``units``. ``Stats``'s hooks ``on_block`` / ``on_unblock`` /
+``on_priority`` call the ``_inv_*`` methods here; the ``Stats`` gives
 ``name_of``, ``elapsed_ns`` and ``tick_hz``. See ``inversion_time`` for
 the definition.
 """
@@ -56,7 +56,7 @@ class InversionTracker:
 
     def _inv_priority(self, t, now):
         """An effective priority or a mutex's owner changed (see
-        ``Stats._priority``): check every wait on a mutex."""
+        ``Stats.on_priority``): check every wait on a mutex."""
         for e in self._mwaits:
             self._inv_check(e, now)
 

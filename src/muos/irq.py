@@ -234,7 +234,8 @@ class Interrupts:
         while due:
             # one at a time: a callback may stop a timer due after it
             tm = due.pop(0)
-            self.k._emit("timer", None, tm)
+            if self.k._trace is not None:
+                self.k._trace.on_timer(self.k, tm)
             try:
                 tm._run()
             except Exception as e:
@@ -302,7 +303,8 @@ class Interrupts:
         best.stats._record(k._now - best._t_trigger)
         self.stack.append([best, best._cost_ns + self.entry_ns])
         k._isr += 1
-        k._emit("isr_enter", None, best.name, best.priority)
+        if k._trace is not None:
+            k._trace.on_isr_enter(k, best)
         try:
             best.handler()
         except Exception as e:
@@ -329,7 +331,8 @@ class Interrupts:
         if frame[1] <= 0:
             self.stack.pop()
             k._isr -= 1
-            k._emit("isr_exit", None, frame[0].name)
+            if k._trace is not None:
+                k._trace.on_isr_exit(k, frame[0])
 
     # -- critical sections --------------------------------------------------
     def set_mask(self, level):
@@ -339,6 +342,7 @@ class Interrupts:
             self.masked_since = k._now
             self.masked_by = k._current if not k._isr else None
         elif old > 0 and level == 0:
-            k.stats._masked(self.masked_by, k._now - self.masked_since)
+            k.stats.on_masked(k, self.masked_by,
+                              k._now - self.masked_since)
         self.mask = level
         return old

@@ -199,8 +199,7 @@ class Kernel(Blocking):
                 self._current = cur
                 prev = self._last
                 if traced:
-                    self._emit("switch", cur, None,
-                               None if prev is None else prev.name)
+                    self._trace.on_switch(self, cur, prev)
                 self._slice_from = now     # its round-robin slice starts
                 if cur is idle and self._dead * 4 >= len(self._threads) > 0:
                     cur._work = 0          # reclaim before sleeping again
@@ -325,7 +324,7 @@ class Kernel(Blocking):
             else:
                 ready.push_head(cur)
             if self._trace is not None:
-                self._emit("preempt", cur, None, top.name)
+                self._trace.on_preempt(self, cur, top)
             return None
         if (top.priority == cur.priority and self.preemptive
                 and self._slice is not None
@@ -333,7 +332,7 @@ class Kernel(Blocking):
             cur.state = READY
             ready.push_tail(cur)
             if self._trace is not None:
-                self._emit("ready", cur, None, "slice")
+                self._trace.on_ready(self, cur, "slice")
             return None
         return cur
 
@@ -441,7 +440,7 @@ class Kernel(Blocking):
             self._ready.push_tail(t)
             self._current = None
             if self._trace is not None:
-                self._emit("ready", t, None, "yield")
+                self._trace.on_ready(self, t, "yield")
         elif kind == PASS:
             t._wake_value = trap.arg
         elif kind == SUSPEND:

@@ -27,17 +27,6 @@ class KernelBase:
                  "_lock", "_irqs", "tick_hz", "_tick", "__dict__",
                  "__weakref__")
 
-    # -- tracing --
-    def _emit(self, kind, t, obj=None, details=None):
-        tr = self._trace
-        if tr is not None:
-            # Trace.emit and Trace.name_of, inline (a traced run emits an
-            # event at every step: this is most of what tracing costs)
-            if obj is not None and type(obj) is not str:
-                obj = tr._namer.name_of(obj)
-            tr.events.append((self._now, kind, None if t is None else t.name,
-                              obj, details))
-
     # -- threads and interrupt lines: creation and end --
     def _new_thread(self, coro, name, priority):
         self._nthreads += 1
@@ -45,7 +34,8 @@ class KernelBase:
         self.stats.add_thread(name, t)
         self._threads.append(t)
         self._ready.push_tail(t)
-        self._emit("spawn", t, None, priority)
+        if self._trace is not None:
+            self._trace.on_spawn(self, t)
         return t
 
     def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
@@ -85,8 +75,9 @@ class KernelBase:
             self._current = None
         if self._last is t:
             self._last = None
-        self._emit("exit", t, None,
-                   how if exc is None else type(exc).__name__)
+        if self._trace is not None:
+            self._trace.on_exit(self, t,
+                                how if exc is None else type(exc).__name__)
         held = t._held
         while held:
             held[-1]._owner_died(t)

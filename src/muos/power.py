@@ -56,17 +56,16 @@ def idle_sleep(k, nt, until_ns):
     deep = (pm is not None and pm.deep_sleep is not None
             and (nt is None or nt - now
                  >= ticks_to_ns(pm.deep_sleep_after, k.tick_hz)))
-    if pm is not None:
-        k._emit("power", None, None, "deep_sleep" if deep else "sleep")
+    tr = k._trace
+    if pm is not None and tr is not None:
+        tr.on_power(k, "deep_sleep" if deep else "sleep")
     new = k.port.advance(target, False)
     dt = new - now
     k._now = new
-    st = k.stats
     k.idle.cpu_ns += dt
-    st.idle_ns += dt
-    if deep:
-        st.deep_sleep_ns += dt
-        if nt is not None and new >= nt:
-            k._overhead += ticks_to_ns(pm.wakeup, k.tick_hz)
-            k._emit("power", None, None, "wakeup")
+    k.stats.on_idle(k, dt, deep)
+    if deep and nt is not None and new >= nt:
+        k._overhead += ticks_to_ns(pm.wakeup, k.tick_hz)
+        if tr is not None:
+            tr.on_power(k, "wakeup")
     return True

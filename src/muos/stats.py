@@ -4,8 +4,9 @@ Owns: ``Stats`` (the whole system) and ``ThreadStats`` (one thread).
 Imports ``compat``, ``units``, ``inversion`` (``Stats``'s base class,
 the priority-inversion tracking) and, at the first ``str(stats)``,
 ``statreport`` (the text report). Times are kept as integer nanoseconds
-and shown in ticks. The kernel calls ``_block`` / ``_unblock`` when a
-thread starts and ends a wait and ``_priority`` when an effective
+and shown in ticks. ``Stats`` is one of the kernel's observers
+(observe.py): the kernel calls ``on_block`` / ``on_unblock`` when a
+thread starts and ends a wait and ``on_priority`` when an effective
 priority changes; everything here (blocked time per object, priority
 inversion) is computed from those calls, so it is the same with tracing
 on or off.
@@ -13,6 +14,7 @@ on or off.
 
 from .compat import init_fields, lazy_fields
 from .inversion import InversionTracker
+from .observe import Observer
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
 __all__ = ["Stats", "ThreadStats", "ThreadCounters", "ThreadTable",
@@ -356,7 +358,7 @@ class ThreadTable:
         return "{%s}" % ", ".join("%r: %r" % kv for kv in self.items())
 
 
-class Stats(InversionTracker):
+class Stats(InversionTracker, Observer):
     """System statistics: ``cpu_load``, ``context_switches``, ``threads``;
     priority inversion (``inversion_time`` ...) from ``InversionTracker``."""
 
@@ -412,14 +414,17 @@ class Stats(InversionTracker):
         return n
 
     # -- the kernel's hooks: a wait starts, ends; a priority changes --
-    def _block(self, t, what, now):
+    # -- the kernel's events it records (observe.py) --
+    def on_block(self, k, t, what):
+        now = k._now
         t.blk_at = now
         t.blk_on = what
         tp = type(what)
         if tp is not str and tp not in self._plain:
             self._inv_block(t, what, tp, now)   # a mutex? (inversion.py)
 
-    def _unblock(self, t, now):
+    def on_unblock(self, k, t):
+        now = k._now
         on = t.blk_on
         if on is None:
             return
@@ -435,10 +440,15 @@ class Stats(InversionTracker):
         if self._mwaits:
             self._inv_unblock(t, now)
 
-    def _priority(self, t, now):
+    def on_priority(self, k, t, old, new):
         """Something that decides an inversion may have changed (a
         priority, a mutex's owner): check every wait on a mutex."""
-        self._inv_priority(t, now)
+        self._inv_priority(t, k._now)
+
+    def on_idle(self, k, dt, deep):
+        self.idle_ns += dt
+        if deep:
+            self.deep_sleep_ns += dt
 
     @property
     def blocked(self):
@@ -460,7 +470,7 @@ class Stats(InversionTracker):
                 out[st.name] = v
         return out
 
-    def _masked(self, t, ns):
+    def on_masked(self, k, t, ns):
         if t is not None and ns > (0 if t._x is None else t._x.masked_ns):
             t._extra().masked_ns = ns
         if ns > self.masked_ns:

@@ -139,7 +139,8 @@ class Thread(ThreadCounters):
             self._wake_exc = Interrupted(
                 "thread %r interrupted while waiting on %s" % (
                     self.name, waiting_for(trap)))
-            k._emit("interrupt", self, trap.obj)
+            if k._trace is not None:
+                k._trace.on_interrupt(k, self, trap.obj)
             k._make_ready(self, "interrupt")
 
     def kill(self):

@@ -7,6 +7,7 @@ program compare equal. Exporters (Perfetto, VCD, HTML) live in
 ``muos.export`` and are loaded lazily; they never load on MicroPython.
 """
 
+from .observe import Observer
 from .stats import Stats
 from .units import ns_to_ticks, tick_units
 
@@ -28,8 +29,10 @@ EVENT_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
                "isr_exit", "timer", "power")
 
 
-class Trace:
-    """Events of one kernel run, in order; ``timeline()`` renders them."""
+class Trace(Observer):
+    """Events of one kernel run, in order; ``timeline()`` renders them.
+    The kernel's observer when tracing (observe.py): each of its events
+    is one tuple here."""
 
     def __init__(self, tick_hz=1000, stats=None):
         self.tick_hz = tick_hz
@@ -62,7 +65,63 @@ class Trace:
         return _exporter("html").write(self, path, title)
 
     def emit(self, t_ns, kind, thread, obj=None, details=None):
-        self.events.append((t_ns, kind, thread, obj, details))
+        """Record one event; an object is recorded by its name."""
+        self.events.append((t_ns, kind, thread, self._obj(obj), details))
+
+    # -- the kernel's events (observe.py), one tuple each (written out:
+    # a traced run has an event at every step, so a call less each is
+    # most of what tracing costs; emit() above is the same append) --
+    def _obj(self, obj):
+        if obj is None or type(obj) is str:
+            return obj
+        return self._namer.name_of(obj)
+
+    def on_spawn(self, k, t):
+        self.events.append((k._now, "spawn", t.name, None, t.priority))
+
+    def on_ready(self, k, t, why):
+        self.events.append((k._now, "ready", t.name, None, why))
+
+    def on_switch(self, k, t, prev):
+        self.events.append((k._now, "switch", t.name, None,
+                            None if prev is None else prev.name))
+
+    def on_preempt(self, k, t, by):
+        self.events.append((k._now, "preempt", t.name, None, by.name))
+
+    def on_block(self, k, t, what):
+        self.events.append((k._now, "suspend", t.name, self._obj(what),
+                            None))
+
+    def on_wake(self, k, t, obj):
+        self.events.append((k._now, "wake", t.name, self._obj(obj), None))
+
+    def on_timeout(self, k, t, obj):
+        self.events.append((k._now, "timeout", t.name, self._obj(obj),
+                            None))
+
+    def on_interrupt(self, k, t, obj):
+        self.events.append((k._now, "interrupt", t.name, self._obj(obj),
+                            None))
+
+    def on_priority(self, k, t, old, new):
+        self.events.append((k._now, "priority", t.name, None, (old, new)))
+
+    def on_exit(self, k, t, how):
+        self.events.append((k._now, "exit", t.name, None, how))
+
+    def on_isr_enter(self, k, irq):
+        self.events.append((k._now, "isr_enter", None, irq.name,
+                            irq.priority))
+
+    def on_isr_exit(self, k, irq):
+        self.events.append((k._now, "isr_exit", None, irq.name, None))
+
+    def on_timer(self, k, tm):
+        self.events.append((k._now, "timer", None, self._obj(tm), None))
+
+    def on_power(self, k, state):
+        self.events.append((k._now, "power", None, None, state))
 
     def __len__(self):
         return len(self.events)
@@ -87,8 +146,10 @@ class Trace:
 
     def timeline(self, start=None, end=None, kinds=None, threads=None):
         """A readable text table of events, one line each, times in ticks."""
-        lines = ["%10s  %-9s %-14s %-14s %s" % (
-            "tick", "event", "thread", "object", "details")]
+        # (right-aligned by hand: Cython compiles "%10s" % s as
+        # format(s, "10"), which aligns a str to the left)
+        lines = ["%s  %-9s %-14s %-14s %s" % (
+            _right("tick", 10), "event", "thread", "object", "details")]
         for ev in self.select(kinds, start, end, threads):
             t, kind, thread, obj, details = ev
             tk = ns_to_ticks(t, self.tick_hz)
@@ -96,8 +157,8 @@ class Trace:
                 ts = str(tk)
             else:
                 ts = "%.3f" % tk
-            lines.append("%10s  %-9s %-14s %-14s %s" % (
-                ts, kind, thread or "-", obj or "-",
+            lines.append("%s  %-9s %-14s %-14s %s" % (
+                _right(ts, 10), kind, thread or "-", obj or "-",
                 "" if details is None else _fmt_details(details)))
         return "\n".join(lines)
 
@@ -181,3 +242,8 @@ def _fmt_details(d):
     if isinstance(d, tuple) and len(d) == 2:
         return "%s -> %s" % (d[0], d[1])
     return str(d)
+
+
+def _right(s, width):
+    """``s`` right-aligned in ``width`` columns."""
+    return " " * (width - len(s)) + s
