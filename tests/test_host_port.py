@@ -23,10 +23,8 @@ MS = 1000000      # ns
 def _run(k, fn, until=None):
     """Run ``fn`` as the main thread of kernel ``k`` until it returns."""
     t = k.spawn(fn, name="main")
-    k._stop_on = t
-    k._quiet = t
     try:
-        k.run(until)
+        k.run(until, stop_on=t)
     finally:
         k.close()
     if t.exception is not None:

@@ -112,3 +112,31 @@ def test_stop_from_a_handler_and_run_again():
     assert k.now == 5 and ticks == [2, 4]
     assert k.run() == "idle"
     assert ticks == [2, 4, 6, 8]
+
+
+def test_run_stop_on_a_thread_and_failed_threads():
+    # worker fails at 2 (kept in k.failed, reported), main ends at 3:
+    # run(stop_on=main) returns "stopped" there; the poller (waking every
+    # 2 ticks) would have kept the kernel going to 100
+    k = muos.Kernel()
+
+    async def poller():
+        for _ in range(50):
+            await muos.sleep_for(2)
+
+    async def worker():
+        await muos.sleep_for(2)
+        raise KeyError("w")
+
+    async def main():
+        await muos.sleep_for(3)
+        raise ValueError("main's own, left to the caller")
+
+    k.spawn(poller)
+    k.spawn(worker, name="worker")
+    m = k.spawn(main, name="main")
+    assert k.run(stop_on=m) == "stopped"
+    assert k.now == 3
+    assert [(n, type(e).__name__) for n, e in k.failed] == [
+        ("worker", "KeyError"), ("main", "ValueError")]
+    assert isinstance(m.exception, ValueError)

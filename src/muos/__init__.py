@@ -108,10 +108,8 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
     trace of the run so far."""
     k = Kernel(port, trace=trace, **kernel_options)
     t = k.spawn(main, *args, name="main", priority=Priority.NORMAL)
-    k._stop_on = t
-    k._quiet = t
     try:
-        why = k.run(until)
+        why = k.run(until, stop_on=t)
     except KeyboardInterrupt as e:
         _stopped(k, e)
         raise

@@ -223,20 +223,6 @@ def _load_app(path):
     return fn
 
 
-class _Kernel(muos.Kernel):
-    """A kernel that also remembers each thread that ended with an
-    exception (the kernel reports them on stderr and runs on)."""
-
-    def __init__(self, *args, **kwargs):
-        self.failed = []
-        super().__init__(*args, **kwargs)
-
-    def _finish(self, t, result, exc, how="return"):
-        if exc is not None:
-            self.failed.append((t.name, exc))
-        super()._finish(t, result, exc, how)
-
-
 class _Progress:
     """A rich progress bar of simulated time, shown from the moment
     ``due()`` says so; nothing without rich."""
@@ -286,7 +272,7 @@ class _Progress:
             self.bar = None
 
 
-def _drive(k, until, progress):
+def _drive(k, main, until, progress):
     """``k.run(until)`` in slices of simulated time, each about a tenth
     of a second of wall time, so that a progress bar can follow without
     slowing the run; returns why the kernel stopped."""
@@ -298,7 +284,7 @@ def _drive(k, until, progress):
             if until is not None and target > until:
                 target = until
             ts = time.perf_counter()
-            why = k.run(target)
+            why = k.run(target, stop_on=main)
             if why != "until" or (until is not None and k.now >= until):
                 return why
             now = time.perf_counter()
@@ -329,13 +315,12 @@ def _run(args):
         port = host()
     else:
         port = muos.SimPort()
-    k = _Kernel(port, trace=_wants_trace(args))
+    k = muos.Kernel(port, trace=_wants_trace(args))
     t = k.spawn(fn, name="main", priority=muos.Priority.NORMAL)
-    k._stop_on = t
-    k._quiet = t                       # its exception is printed here
     status = 0
     try:
-        why = _drive(k, until, _Progress(args.progress, until))
+        # main's exception is printed here
+        why = _drive(k, t, until, _Progress(args.progress, until))
     except KeyboardInterrupt:
         print("muos run: interrupted at tick %s" % k.now, file=sys.stderr)
         why = "interrupted"

@@ -77,8 +77,8 @@ class Kernel(Blocking):
         self._isr = 0                # interrupt nesting depth
         self._overhead = 0           # ns of kernel work before the next step
         self._slice_from = 0         # when the current thread was switched in
-        self._stop_on = None         # muos.run stops when this thread ends
-        self._quiet = None           # its exception is raised, not printed
+        self._stop_on = None         # run(stop_on=): stop when it ends
+        self.failed = []             # (name, exception) of failed threads
         self._stop = False
         self.stats = Stats(tick_hz, getattr(port, "power", None))
         self._mwaits = self.stats._mwaits   # waits on mutexes in progress
@@ -100,10 +100,14 @@ class Kernel(Blocking):
         self.idle._coro.send(None)   # started: no "never awaited" warning
 
     # -- the run loop --
-    def run(self, until=None):
-        """Run until ``until`` ticks or until no thread can run again.
-        Returns why it stopped: "until", "stopped" or "idle"."""
+    def run(self, until=None, *, stop_on=None):
+        """Run until ``until`` ticks or until no thread can run again, or
+        ``stop_on`` (a thread) ends: its exception is then left to the
+        caller (any other thread's is reported on stderr, and kept in
+        ``failed``). Returns why it stopped: "until", "stopped" or
+        "idle"."""
         until_ns = None if until is None else self.abs_ns(until, "until")
+        self._stop_on = stop_on
         prev = running.enter(self)
         self._stop = False
         try:

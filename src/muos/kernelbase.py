@@ -87,8 +87,10 @@ class KernelBase:
                 q.wake_one(result)
             else:
                 q.fail_one(t._error())   # one error per joiner
-        if exc is not None and t is not self._quiet:
-            report("thread %r" % t.name, exc)
+        if exc is not None:
+            self.failed.append((t.name, exc))
+            if t is not self._stop_on:
+                report("thread %r" % t.name, exc)
         if t is self._stop_on:
             self._stop = True
 

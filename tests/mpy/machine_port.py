@@ -93,8 +93,7 @@ def scenario(lightsleep):
         return hr() // US
 
     t = k.spawn(main, name="main")
-    k._stop_on = t
-    k.run()
+    k.run(stop_on=t)
     assert t.exception is None, t.exception
     for when, what in log:
         print(when, what)
