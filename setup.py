@@ -64,9 +64,14 @@ def extensions():
         [Extension("muos." + m, ["src/muos/%s.py" % m],
                    include_dirs=["src/muos"], extra_compile_args=flags)
          for m in COMPILED],
-        language_level=3, quiet=True,
-        compiler_directives={"boundscheck": False, "wraparound": True,
-                             "binding": False, "embedsignature": False},
+        # force: the C is regenerated every build (about 3 s), so that a
+        # change of the directives below always reaches the modules
+        language_level=3, quiet=True, force=True,
+        # bounds and None checked as the interpreter does: a priority out
+        # of range or a missing thread raises, never reads past memory
+        compiler_directives={"boundscheck": True, "wraparound": True,
+                             "nonecheck": True, "binding": False,
+                             "embedsignature": False},
     )
     for e in compiled:
         e.optional = True

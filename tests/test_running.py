@@ -140,3 +140,56 @@ def test_run_stop_on_a_thread_and_failed_threads():
     assert [(n, type(e).__name__) for n, e in k.failed] == [
         ("worker", "KeyError"), ("main", "ValueError")]
     assert isinstance(m.exception, ValueError)
+
+
+def test_a_kernel_cannot_run_inside_itself_or_in_two_os_threads():
+    k = muos.Kernel()
+    seen = []
+    started = threading.Event()
+    release = threading.Event()
+
+    async def nested():
+        try:
+            k.run()
+        except ContextError as e:
+            seen.append(str(e))
+
+    async def blocker():
+        # holds the kernel running in this OS thread while another OS
+        # thread tries to run it too
+        started.set()
+        release.wait(10)
+        await muos.sleep_for(1)
+
+    k.spawn(nested)
+    k.run()
+    assert seen == ["Kernel.run: this kernel is running already (a thread "
+                    "of it called run())"]
+    k.spawn(blocker)
+    t = threading.Thread(target=k.run)
+    t.start()
+    assert started.wait(10)
+    with pytest.raises(ContextError, match="another OS thread"):
+        k.run()
+    release.set()
+    t.join(10)
+    assert k.now == 1          # the other OS thread's run went on
+
+
+def test_stop_before_run_and_an_exception_out_of_run_leave_it_usable():
+    k = muos.Kernel()
+    k.stop()                           # kept for the next run
+    assert k.run() == "stopped" and k.now == 0
+
+    async def ctrl_c():
+        raise KeyboardInterrupt        # goes out of run(), as Ctrl-C does
+
+    k.spawn(ctrl_c)
+    with pytest.raises(KeyboardInterrupt):
+        k.run()
+    # nothing was left registered: this OS thread runs kernels again
+    assert muos.run(lambda: _answer()).value == 42
+
+
+async def _answer():
+    return 42

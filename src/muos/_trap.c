@@ -62,11 +62,15 @@ static void
 trap_dealloc(TrapObject *t)
 {
     PyObject_GC_UnTrack(t);
+    /* a trap may hold the last reference to another (a long chain of
+       them): the trashcan keeps the deallocation's recursion bounded */
+    Py_TRASHCAN_BEGIN(t, trap_dealloc)
     Py_XDECREF(t->obj);
     Py_XDECREF(t->arg);
     Py_XDECREF(t->q);
     Py_XDECREF(t->thread);
     Py_TYPE(t)->tp_free((PyObject *)t);
+    Py_TRASHCAN_END
 }
 
 /* Trap(kind, obj=None, arg=None, q=None): the fields are set here */
@@ -238,19 +242,42 @@ trap_none(PyObject *self, void *closure)
     Py_RETURN_NONE;
 }
 
+/* the object fields: read and written as attributes, never deleted (the
+   compiled kernel reads them as objects, so they are never NULL) */
+static PyObject *
+field_get(PyObject *self, void *offset)
+{
+    return Py_NewRef(*(PyObject **)((char *)self + (Py_ssize_t)offset));
+}
+
+static int
+field_set(PyObject *self, PyObject *value, void *offset)
+{
+    if (value == NULL) {
+        PyErr_SetString(PyExc_AttributeError,
+                        "a trap's fields cannot be deleted");
+        return -1;
+    }
+    Py_XSETREF(*(PyObject **)((char *)self + (Py_ssize_t)offset),
+               Py_NewRef(value));
+    return 0;
+}
+
+#define FIELD(name, doc) {#name, field_get, field_set, doc, \
+    (void *)offsetof(TrapObject, name)}
+
 static PyGetSetDef trap_getset[] = {
     {"timeout", trap_none, NULL, "relative ns, or None (TimedTrap)", NULL},
     {"fail", trap_none, NULL, "value on timeout (TimedTrap)", NULL},
+    FIELD(obj, "the sync object"),
+    FIELD(arg, "the argument"),
+    FIELD(q, "the wait queue"),
+    FIELD(thread, "the thread that awaited it"),
     {NULL, NULL, NULL, NULL, NULL},
 };
 
 static PyMemberDef trap_members[] = {
     {"kind", T_INT, offsetof(TrapObject, kind), 0, "the trap kind"},
-    {"obj", T_OBJECT, offsetof(TrapObject, obj), 0, "the sync object"},
-    {"arg", T_OBJECT, offsetof(TrapObject, arg), 0, "the argument"},
-    {"q", T_OBJECT, offsetof(TrapObject, q), 0, "the wait queue"},
-    {"thread", T_OBJECT, offsetof(TrapObject, thread), 0,
-     "the thread that awaited it"},
     {"seq", T_LONGLONG, offsetof(TrapObject, seq), 0,
      "arrival order in the wait queue"},
     {"index", T_INT, offsetof(TrapObject, index), 0,

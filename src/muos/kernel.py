@@ -107,13 +107,15 @@ class Kernel(Blocking):
         ``failed``). Returns why it stopped: "until", "stopped" or
         "idle"."""
         until_ns = None if until is None else self.abs_ns(until, "until")
+        running.check_free(self)
         self._stop_on = stop_on
-        prev = running.enter(self)
-        self._stop = False
         try:
+            # (registered inside the try: a Ctrl-C at any point leaves
+            # nothing registered behind)
+            running.enter(self)
             return self._loop(until_ns)
         finally:
-            running.leave(prev)
+            running.leave(self)
             self.stats.elapsed_ns = self._now
 
     def stop(self):
@@ -140,6 +142,7 @@ class Kernel(Blocking):
         traced = self._trace is not None   # fixed for the kernel's life
         while True:
             if self._stop:
+                self._stop = False      # stop() is consumed by one run()
                 return "stopped"
             now = self._now
             if until_ns is not None and now >= until_ns:

@@ -24,7 +24,7 @@ from .kernelbase import KernelBase
 from .traps import NEVER, WAIT, TimedTrap, Trap
 
 __all__ = ["RUNNING", "running_kernel", "current_kernel", "can_block",
-           "wait_trap", "enter", "leave"]
+           "wait_trap", "is_running", "check_free", "enter", "leave"]
 
 # a one-element list, so that the calls hold the cell itself: reading
 # it is one index (no module attribute lookup, compiled or not)
@@ -43,30 +43,55 @@ def running_kernel():
     return k
 
 
+def is_running(k):
+    """True while ``k`` runs, in any OS thread."""
+    with _registry_lock:
+        for r in _by_os_thread.values():
+            if r is k:
+                return True
+    return False
+
+
+def _refuse(k, me):
+    # (under _registry_lock) ContextError if k may not start here
+    r = _by_os_thread.get(me)
+    if r is k:
+        raise ContextError("Kernel.run: this kernel is running already "
+                           "(a thread of it called run())")
+    if r is not None:
+        raise ContextError("Kernel.run: another kernel is running in this "
+                           "OS thread")
+    for r in _by_os_thread.values():
+        if r is k:
+            raise ContextError("Kernel.run: this kernel is running in "
+                               "another OS thread")
+
+
+def check_free(k):
+    """ContextError unless ``k`` may start running in this OS thread
+    (nothing registered: ``Kernel.run`` calls it before its ``try``)."""
+    with _registry_lock:
+        _refuse(k, get_ident())
+
+
 def enter(k):
-    """``k`` runs in this OS thread from now; returns what ran before
-    (``k`` itself when re-entered, else None)."""
+    """``k`` runs in this OS thread from now (ContextError if it runs
+    elsewhere, or another kernel runs here)."""
     me = get_ident()
     with _registry_lock:
-        prev = _by_os_thread.get(me)
-        if prev is not None and prev is not k:
-            raise ContextError("Kernel.run: another kernel is running "
-                               "in this OS thread")
+        _refuse(k, me)
         _by_os_thread[me] = k
         _publish()
-    return prev
 
 
-def leave(prev):
-    """The kernel of this OS thread stops running (``prev``: what
-    ``enter`` returned)."""
+def leave(k):
+    """``k`` stops running in this OS thread (nothing if it was not
+    registered here: ``enter`` refused it, or never ran)."""
     me = get_ident()
     with _registry_lock:
-        if prev is None:
+        if _by_os_thread.get(me) is k:
             del _by_os_thread[me]
-        else:
-            _by_os_thread[me] = prev
-        _publish()
+            _publish()
 
 
 def _publish():

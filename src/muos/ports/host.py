@@ -37,7 +37,7 @@ import threading
 import time
 import weakref
 
-from ..kernel import running_kernel
+from ..running import is_running
 from ..units import ns_to_ticks, units_per_ns
 from . import Port
 
@@ -252,7 +252,9 @@ class HostPort(Port):
     def _on_signal(self, signum, frame):
         irq, prev = self._signals.get(signum, (None, signal.SIG_DFL))
         k = self.kernel
-        if irq is not None and k is not None and running_kernel() is k:
+        # (signal handlers run in the main OS thread, whichever OS thread
+        # runs the kernel)
+        if irq is not None and k is not None and is_running(k):
             k._irqs.post_foreign(irq)
             return
         # the kernel is not running: the signal is the old handler's
