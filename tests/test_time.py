@@ -696,3 +696,36 @@ def test_simport_cost_checks(kw, exc):
 def test_simport_defaults_cost_nothing():
     p = muos.SimPort()
     assert (p.switch_cost, p.tick_cost, p.isr_entry_cost) == (0, 0, 0)
+
+
+def test_trace_events_and_inversion_windows_are_in_nanoseconds_at_1024_hz():
+    # API.md: trace events in ns. 1024 Hz: tick 3 is 3 / 1024 s =
+    # 2,929,687.5 ns. L locks m at 0 and computes 3 ticks; H blocks on m
+    # at 1, L inherits H's priority (no inversion window: the owner never
+    # runs below its waiter), unlocks at 3; H then runs and ends at 3
+    # too, and L ends at 3 after it.
+    m = muos.Mutex("m")
+
+    async def low():
+        async with m:
+            await muos.busy(3)
+
+    async def high():
+        await muos.sleep_for(1)
+        async with m:
+            pass
+
+    async def main():
+        a = muos.spawn(low, name="L", priority=P.LOW)
+        b = muos.spawn(high, name="H", priority=P.HIGH)
+        await a.join()
+        await b.join()
+
+    r = muos.run(main, tick_hz=1024, trace=True)
+    exits = {e[2]: e[0] for e in r.trace.events if e[1] == "exit"}
+    assert exits["L"] == 2929687.5 and exits["H"] == 2929687.5
+    sel = r.trace.select(("exit",), threads=("L",))
+    assert [e[0] for e in sel] == [2929687.5]
+    # the text views still speak ticks
+    assert "         3  exit      L" in r.trace.timeline()
+    assert r.stats.inversion_windows == []

@@ -12,7 +12,7 @@ Imports ``units``. ``Stats``'s hooks ``on_block`` / ``on_unblock`` /
 the definition.
 """
 
-from .units import ns_to_ticks
+from .units import ns_to_ticks, units_per_ns, units_to_ns
 
 __all__ = ["InversionTracker"]
 
@@ -97,6 +97,15 @@ class InversionTracker:
         """Every priority-inversion window, in the order they ended (those
         still open at the end of the run last, cut there): tuples
         ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds."""
+        out = self._inversion_windows()
+        if units_per_ns(self.tick_hz) == 1:
+            return out
+        hz = self.tick_hz
+        return [(units_to_ns(w[0], hz), units_to_ns(w[1], hz)) + w[2:]
+                for w in out]
+
+    def _inversion_windows(self):
+        # the same, in kernel time units (units.py)
         out = list(self._inversions)
         end = self.elapsed_ns
         for e in self._mwaits:

@@ -51,7 +51,7 @@ def text(stats):
                     "%s %s" % (t, _fmt(per[t])) for t in per)))
     inv = stats.inversion_by_object
     if inv:
-        win = stats.inversion_windows
+        win = stats._inversion_windows()     # kernel time units
         lines.append("priority inversion: %s ticks in %d windows "
                      "(waiter blocked on a mutex whose owner ran "
                      "below it)" % (_fmt(stats.inversion_time),

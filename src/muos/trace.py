@@ -9,7 +9,7 @@ program compare equal. Exporters (Perfetto, VCD, HTML) live in
 
 from .observe import Observer
 from .stats import Stats
-from .units import ns_to_ticks, tick_units
+from .units import ns_to_ticks, tick_units, units_per_ns, units_to_ns
 
 __all__ = ["Trace", "EVENT_KINDS"]
 
@@ -36,7 +36,9 @@ class Trace(Observer):
 
     def __init__(self, tick_hz=1000, stats=None):
         self.tick_hz = tick_hz
-        self.events = []
+        # (t, kind, thread, obj, details), t in kernel time units (units.py:
+        # nanoseconds unless tick_hz does not divide a second)
+        self._events = []
         self.stats = stats          # the run's Stats (for the exporters)
         # names objects as the run's Stats does (a private one if none)
         self._namer = stats if stats is not None else Stats(tick_hz)
@@ -64,9 +66,20 @@ class Trace(Observer):
         and hover details, and the statistics (see muos.export.html)."""
         return _exporter("html").write(self, path, title)
 
+    @property
+    def events(self):
+        """Every event, in order: ``(t_ns, kind, thread, obj, details)``,
+        times in nanoseconds (API.md). At a tick rate that does not divide
+        a second a new list is made, its times converted (a float where
+        not a whole nanosecond); otherwise the trace's own list."""
+        if units_per_ns(self.tick_hz) == 1:
+            return self._events
+        hz = self.tick_hz
+        return [(units_to_ns(e[0], hz),) + e[1:] for e in self._events]
+
     def emit(self, t_ns, kind, thread, obj=None, details=None):
         """Record one event; an object is recorded by its name."""
-        self.events.append((t_ns, kind, thread, self._obj(obj), details))
+        self._events.append((t_ns, kind, thread, self._obj(obj), details))
 
     # -- the kernel's events (observe.py), one tuple each (written out:
     # a traced run has an event at every step, so a call less each is
@@ -77,60 +90,69 @@ class Trace(Observer):
         return self._namer.name_of(obj)
 
     def on_spawn(self, k, t):
-        self.events.append((k._now, "spawn", t.name, None, t.priority))
+        self._events.append((k._now, "spawn", t.name, None, t.priority))
 
     def on_ready(self, k, t, why):
-        self.events.append((k._now, "ready", t.name, None, why))
+        self._events.append((k._now, "ready", t.name, None, why))
 
     def on_switch(self, k, t, prev):
-        self.events.append((k._now, "switch", t.name, None,
+        self._events.append((k._now, "switch", t.name, None,
                             None if prev is None else prev.name))
 
     def on_preempt(self, k, t, by):
-        self.events.append((k._now, "preempt", t.name, None, by.name))
+        self._events.append((k._now, "preempt", t.name, None, by.name))
 
     def on_block(self, k, t, what):
-        self.events.append((k._now, "suspend", t.name, self._obj(what),
+        self._events.append((k._now, "suspend", t.name, self._obj(what),
                             None))
 
     def on_wake(self, k, t, obj):
-        self.events.append((k._now, "wake", t.name, self._obj(obj), None))
+        self._events.append((k._now, "wake", t.name, self._obj(obj), None))
 
     def on_timeout(self, k, t, obj):
-        self.events.append((k._now, "timeout", t.name, self._obj(obj),
+        self._events.append((k._now, "timeout", t.name, self._obj(obj),
                             None))
 
     def on_interrupt(self, k, t, obj):
-        self.events.append((k._now, "interrupt", t.name, self._obj(obj),
+        self._events.append((k._now, "interrupt", t.name, self._obj(obj),
                             None))
 
     def on_priority(self, k, t, old, new):
-        self.events.append((k._now, "priority", t.name, None, (old, new)))
+        self._events.append((k._now, "priority", t.name, None, (old, new)))
 
     def on_exit(self, k, t, how):
-        self.events.append((k._now, "exit", t.name, None, how))
+        self._events.append((k._now, "exit", t.name, None, how))
 
     def on_isr_enter(self, k, irq):
-        self.events.append((k._now, "isr_enter", None, irq.name,
+        self._events.append((k._now, "isr_enter", None, irq.name,
                             irq.priority))
 
     def on_isr_exit(self, k, irq):
-        self.events.append((k._now, "isr_exit", None, irq.name, None))
+        self._events.append((k._now, "isr_exit", None, irq.name, None))
 
     def on_timer(self, k, tm):
-        self.events.append((k._now, "timer", None, self._obj(tm), None))
+        self._events.append((k._now, "timer", None, self._obj(tm), None))
 
     def on_power(self, k, state):
-        self.events.append((k._now, "power", None, None, state))
+        self._events.append((k._now, "power", None, None, state))
 
     def __len__(self):
-        return len(self.events)
+        return len(self._events)
 
     def select(self, kinds=None, start=None, end=None, threads=None):
-        """Events filtered by kind, time window (ticks) and thread names."""
+        """Events filtered by kind, time window (ticks) and thread names;
+        times in nanoseconds, as in ``events``."""
+        out = self._select(kinds, start, end, threads)
+        if units_per_ns(self.tick_hz) == 1:
+            return out
+        hz = self.tick_hz
+        return [(units_to_ns(e[0], hz),) + e[1:] for e in out]
+
+    def _select(self, kinds=None, start=None, end=None, threads=None):
+        # select(), times in kernel time units
         hz = self.tick_hz
         out = []
-        for ev in self.events:
+        for ev in self._events:
             if kinds is not None and ev[1] not in kinds:
                 continue
             if threads is not None and ev[2] not in threads:
@@ -150,7 +172,7 @@ class Trace(Observer):
         # format(s, "10"), which aligns a str to the left)
         lines = ["%s  %-9s %-14s %-14s %s" % (
             _right("tick", 10), "event", "thread", "object", "details")]
-        for ev in self.select(kinds, start, end, threads):
+        for ev in self._select(kinds, start, end, threads):
             t, kind, thread, obj, details = ev
             tk = ns_to_ticks(t, self.tick_hz)
             if isinstance(tk, int):
@@ -168,7 +190,7 @@ class Trace(Observer):
         state, obj)]} with state "ready", "running", "blocked" (obj names
         what on; "sleep" for a sleep) or "ended"."""
         out = {}
-        for t, kind, thread, obj, _ in self.events:
+        for t, kind, thread, obj, _ in self._events:
             st = _STATE_OF.get(kind)
             if st is None or thread is None:
                 continue
@@ -185,7 +207,7 @@ class Trace(Observer):
         cells = int(n / cell)
         states = self.states()
         names = threads if threads is not None else [
-            ev[2] for ev in self.events if ev[1] == "spawn"]
+            ev[2] for ev in self._events if ev[1] == "spawn"]
         w = max([len(x) for x in names] + [4])
         ruler = [" "] * cells
         c = 0

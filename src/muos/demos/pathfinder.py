@@ -16,7 +16,6 @@ mutex's protocol NONE (as flown) and once with INHERIT (as patched).
 
 import muos
 from muos import Priority
-from muos.units import tick_units
 
 __all__ = ["CYCLE", "HORIZON", "main", "run", "demo"]
 
@@ -140,7 +139,7 @@ def narrate(trace, start, end):
     for t, kind, thread, obj, details in trace.select(
             ("suspend", "wake", "priority", "preempt", "ready"),
             start, end):
-        tick = t // tick_units(hz)
+        tick = t * hz // 1000000000          # events are in ns
         if kind == "suspend" and obj == "info_bus":
             lines.append("%4d  %s blocks on info_bus" % (tick, thread))
         elif kind == "wake" and obj == "info_bus":

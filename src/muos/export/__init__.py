@@ -65,9 +65,9 @@ class Timeline:
         if st is not None:
             for name in st.isr_latency:
                 self._irq(name)
-        self._build(trace.events)
+        self._build(trace._events)          # in kernel time units
         self.inversions = [] if st is None else [
-            w for w in st.inversion_windows if w[0] < self.end_ns]
+            w for w in st._inversion_windows() if w[0] < self.end_ns]
 
     # -- building --
     def _irq(self, name):

@@ -216,7 +216,7 @@ def _stats(st):
                 "%s %s" % (k, _fmt(v))
                 for k, v in st.blocked_by(name).items()))
             for name in blocked], "blocked"))
-    win = st.inversion_windows
+    win = st._inversion_windows()     # kernel time units
     out.append("<h3>Priority inversion</h3>")
     if win:
         hz = st.tick_hz
@@ -374,7 +374,7 @@ to pan, hover for details.</p>
 %(stats)s
 <script>%(js)s</script>
 </body></html>
-""" % {"title": escape(title), "css": _CSS, "n": len(trace.events),
+""" % {"title": escape(title), "css": _CSS, "n": len(trace),
        "tick": "%g ms" % (1000 / hz) if hz <= 1000 else "%g us" % (
            1e6 / hz),
        "legend": legend, "lw": LABEL_W, "h": height, "h2": height + 20,
