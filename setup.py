@@ -35,16 +35,17 @@ class BuildExt(build_ext):
         if self.parallel is None:
             self.parallel = os.cpu_count() or 1
         super().run()
-        built = [e.name for e in self.extensions
-                 if os.path.exists(self.get_ext_fullpath(e.name))]
-        if len(built) == len(self.extensions):
+        paths = [self.get_ext_fullpath(e.name) for e in self.extensions]
+        built = [p for p in paths if os.path.exists(p)]
+        if len(built) == len(paths):
             say("compiled %d modules (the trap in C, %d by Cython)"
                 % (len(built), len(built) - 1))
-        else:
-            missing = sorted(set(e.name for e in self.extensions)
-                             - set(built))
-            say("not compiled (no C compiler?): %s; muos runs them as "
-                "plain Python" % ", ".join(missing))
+            return
+        # all or nothing: the compiled modules need one another (their
+        # types, the trap), so a partial build would not import
+        for p in built:
+            os.remove(p)
+        say("not compiled (no C compiler?): muos runs as plain Python")
 
 
 def extensions():

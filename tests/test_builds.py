@@ -98,7 +98,7 @@ def test_plain_build_passes_the_exact_timing_suites():
 
 
 @pytest.mark.parametrize("ticks", [0, 1, 7, 9 * 10**9, 9 * 10**9 + 1,
-                                   10**12, 2.5])
+                                   10**12, 10**16, 2.5])
 def test_sleep_for_wakes_at_the_instant_asked(ticks):
     # expected: ticks * 10**9 // 1000 ns at 1 kHz, i.e. `ticks` ticks
     # (beyond 2**63 ns a compiled build must not truncate)
@@ -124,8 +124,8 @@ def test_semaphore_post_without_waiter_and_at_max():
 
 
 def test_trap_is_awaited_once_at_a_time():
-    # the C trap and the Python one refuse a second await of a trap in
-    # flight (a coroutine does the same)
+    # the C trap refuses a second await of a trap in flight, as a
+    # coroutine does (the Python one makes a new generator per await)
     t = traps.Trap(traps.PASS, None, 5)
     it = t.__await__()
     assert next(it) is t
@@ -135,3 +135,21 @@ def test_trap_is_awaited_once_at_a_time():
     with pytest.raises(StopIteration) as e:
         it.send(42)
     assert e.value.value == 42
+
+
+@needs_compiled
+def test_a_compiled_module_older_than_its_source_is_warned(monkeypatch):
+    # as if kernel.py had been edited after the build: its .py reads as
+    # newer than its compiled module, the others as older
+    from muos import _plain
+    real = os.path.getmtime
+
+    def mtime(path):
+        if path.endswith(os.sep + "kernel.py"):
+            return real(path) + 3600
+        return real(path) - 3600 if path.endswith(".py") else real(path)
+
+    monkeypatch.setattr(_plain.os.path, "getmtime", mtime)
+    with pytest.warns(RuntimeWarning, match=r"older than their source: "
+                                            r"kernel;"):
+        _plain.warn_stale()

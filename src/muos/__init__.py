@@ -56,6 +56,9 @@ if HostPort is not None:
     __all__.append("HostPort")
 else:
     del HostPort
+if not PURE and not MICROPYTHON:
+    from . import _plain
+    _plain.warn_stale()
 
 
 def build():

@@ -62,7 +62,7 @@ class Kernel(Blocking):
             port = SimPort()
         self.tick_hz = tick_hz
         self.port = port
-        self.preemptive = bool(preemptive)
+        self._preemptive = bool(preemptive)
         self.time_slice = time_slice
         self._now = 0
         self._ready = ReadyList()
@@ -318,7 +318,7 @@ class Kernel(Blocking):
         top = ready.top()
         if top is None or self._lock or self._irqs.mask:
             return cur
-        if cur is self.idle or (self.preemptive
+        if cur is self.idle or (self._preemptive
                                 and top.priority > cur.priority):
             cur.state = READY
             if (self._slice is not None and cur is not self.idle
@@ -333,7 +333,7 @@ class Kernel(Blocking):
             if self._trace is not None:
                 self._trace.on_preempt(self, cur, top)
             return None
-        if (top.priority == cur.priority and self.preemptive
+        if (top.priority == cur.priority and self._preemptive
                 and self._slice is not None
                 and now >= self._slice_end()):
             cur.state = READY
@@ -359,7 +359,7 @@ class Kernel(Blocking):
         if nt is not None and nt < target:
             target = nt
         h = self._ready._heads[cur.priority]
-        if (h._rnext is not h and self.preemptive
+        if (h._rnext is not h and self._preemptive
                 and self._slice is not None
                 and self._lock == 0 and not self._irqs.mask):
             se = self._slice_end()

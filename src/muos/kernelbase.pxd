@@ -30,7 +30,7 @@ cdef class KernelBase:
     cdef public object _switch_cost
     cdef public object _tick_cost
     cdef public object _tick
-    cdef public bint preemptive
+    cdef public bint _preemptive
     cdef public object port
     cdef public int _dead
     cdef public list _threads

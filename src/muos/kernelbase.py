@@ -104,6 +104,16 @@ class KernelBase:
                 except Exception:
                     pass
 
+    @property
+    def preemptive(self):
+        """False: cooperative, a thread keeps the CPU until it blocks,
+        yields or ends (read/write; stored as a bool)."""
+        return self._preemptive
+
+    @preemptive.setter
+    def preemptive(self, v):
+        self._preemptive = bool(v)
+
     # -- time --
     @property
     def time_slice(self):
