@@ -193,3 +193,23 @@ def test_stop_before_run_and_an_exception_out_of_run_leave_it_usable():
 
 async def _answer():
     return 42
+
+
+def test_recording_collects_every_run_inside_and_can_force_a_trace():
+    # two runs made by code that knows nothing of the recording; the
+    # outer block sees neither while the inner one is in force
+    async def one():
+        await muos.sleep_for(2)
+        return 1
+
+    def library():
+        return [muos.run(one).value, muos.run(one).value]
+
+    with muos.recording() as outer:
+        with muos.recording(trace=True) as runs:
+            assert library() == [1, 1]
+        muos.run(one)
+    assert [r.now for r in runs] == [2, 2]
+    assert all(r.trace is not None and len(r.trace) > 0 for r in runs)
+    assert len(outer) == 1 and outer[0].trace is None
+    assert muos.run(one).trace is None        # nothing in force now

@@ -50,7 +50,7 @@ __all__ = [
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
     "interrupts_disabled", "interrupts_masked", "PowerModel", "build",
-    "current_kernel",
+    "current_kernel", "recording",
 ]
 if HostPort is not None:
     __all__.append("HostPort")
@@ -102,6 +102,29 @@ def _stopped(k, e):
                 pass
 
 
+# the recording() blocks in force, innermost last
+_recorders = []  # type: list
+
+
+class recording:
+    """``with muos.recording(trace=True) as runs:`` every ``muos.run``
+    inside (in this program, however deep) appends its RunResult to
+    ``runs``, and keeps a trace when ``trace``: how ``muos demo`` exports
+    the runs of a demo it does not control."""
+
+    def __init__(self, trace=False):
+        self.trace = trace
+        self.runs = []
+
+    def __enter__(self):
+        _recorders.append(self)
+        return self.runs
+
+    def __exit__(self, *exc):
+        _recorders.remove(self)
+        return False
+
+
 def run(main, *args, port=None, until=None, trace=False, **kernel_options):
     """Run ``main(*args)`` as thread "main" at Priority.NORMAL on a new
     kernel until main returns, ``until`` ticks pass, or main can never run
@@ -109,6 +132,9 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
     (``KeyboardInterrupt``) stops it: the exception is re-raised with a
     ``result`` attribute, a RunResult (value None) with the stats and
     trace of the run so far."""
+    rec = _recorders[-1] if _recorders else None
+    if rec is not None and rec.trace and not trace:
+        trace = True
     k = Kernel(port, trace=trace, **kernel_options)
     t = k.spawn(main, *args, name="main", priority=Priority.NORMAL)
     try:
@@ -134,4 +160,7 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
         raise Stalled("main can never run again: " + "; ".join(
             "%s waits for %s" % (n, blocked[n]) for n in sorted(blocked)),
             blocked)
-    return RunResult(value, k.now, k.stats, k.trace, k)
+    r = RunResult(value, k.now, k.stats, k.trace, k)
+    if rec is not None:
+        rec.runs.append(r)
+    return r

@@ -171,22 +171,9 @@ def _demo(args):
     mod = importlib.import_module(mod_name)
     # the demos call muos.run themselves: collect each run's result (and
     # record a trace in each when a file is asked for)
-    plain = muos.run
-    runs = []
     trace = _wants_trace(args)
-
-    def recorded(*a, **kw):
-        if trace:
-            kw["trace"] = True
-        r = plain(*a, **kw)
-        runs.append(r)
-        return r
-
-    muos.run = recorded
-    try:
+    with muos.recording(trace=trace) as runs:
         returned = mod.demo()
-    finally:
-        muos.run = plain
     for r in _run_results(returned):
         if not any(r is x for x in runs):
             runs.append(r)
