@@ -855,3 +855,34 @@ def test_a_thread_is_its_own_stats_under_a_unique_name():
         # switched in at its start and again when its sleep ends; no
         # busy work, so no CPU time on SimPort
         assert t.switches == 2 and t.cpu_time == 0
+
+
+def test_the_idle_thread_cannot_be_killed_or_reprioritised():
+    # issue 14 #2: killing it, or raising its priority (which starved
+    # every thread), is a ContextError; a shutdown loop over k.threads
+    # that kills "every other thread" meets it
+    async def worker():
+        await muos.sleep_for(100)
+
+    async def main():
+        k = muos.current_kernel()
+        muos.spawn(worker, name="w")
+        await muos.sleep_for(1)
+        refused = []
+        for t in k.threads:
+            if t is muos.this_thread():
+                continue
+            try:
+                t.kill()
+            except muos.ContextError as e:
+                refused.append((t.name, "kill", "idle thread" in str(e)))
+        try:
+            k.idle.set_priority(200)
+        except muos.ContextError:
+            refused.append(("idle", "set_priority"))
+        await muos.sleep_for(1)      # the idle thread still runs the CPU
+        return refused, k.idle.priority, k.idle.state, muos.now()
+
+    r = muos.run(main)
+    assert r.value == ([("idle", "kill", True), ("idle", "set_priority")],
+                       0, "READY", 2)

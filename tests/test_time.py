@@ -731,3 +731,30 @@ def test_trace_events_and_inversion_windows_are_in_nanoseconds_at_1024_hz():
     # the text views still speak ticks
     assert "         3  exit      L" in r.trace.timeline()
     assert r.stats.inversion_windows == []
+
+
+@pytest.mark.parametrize("bad", [float("inf"), float("nan"), -float("inf")])
+def test_infinite_and_nan_durations_are_refused_naming_the_call(bad):
+    # issue 14 #4: every duration is either exact or refused with the
+    # contract's error (ValueError naming the call and the value)
+    async def main():
+        out = []
+        for name, call in [
+                ("sleep_for", lambda: muos.sleep_for(bad)),
+                ("busy", lambda: muos.busy(bad)),
+                ("timed_wait", lambda: muos.Semaphore(name="s").timed_wait(
+                    bad)),
+                ("hrclock.sleep_for",
+                 lambda: muos.current_kernel().hrclock.sleep_for(bad))]:
+            try:
+                call()
+                out.append((name, "accepted"))
+            except ValueError as e:
+                out.append((name, repr(bad) in str(e) or str(bad) in
+                            str(e)))
+        return out
+
+    assert all(ok is True for _, ok in muos.run(main).value), \
+        muos.run(main).value
+    with pytest.raises(ValueError, match="switch_cost"):
+        muos.SimPort(switch_cost=bad)

@@ -13,6 +13,8 @@ from .units import ticks_to_ns
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
 
+_INF = float("inf")
+
 __all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
            "interrupts_disabled", "interrupts_masked"]
@@ -77,7 +79,7 @@ def busy(ticks):
     t.obj = None
     if type(ticks) is int and ticks >= 0:
         t.arg = ticks * k._tick
-    elif type(ticks) is float and ticks >= 0.0:    # as ticks_to_ns does
+    elif type(ticks) is float and 0.0 <= ticks < _INF:   # as ticks_to_ns
         t.arg = int(round(ticks * k._tick))
     else:
         t.arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")

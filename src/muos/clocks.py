@@ -13,6 +13,8 @@ from .units import units_per_ns
 
 __all__ = ["Clock", "RealTimeClock"]
 
+_INF = float("inf")
+
 
 class Clock:
     """A clock counting ``unit_ns`` kernel time units per unit."""
@@ -40,6 +42,9 @@ class Clock:
         if tp is not int and tp is not float:
             raise TypeError("%s.%s: expects an int or float, not %r"
                             % (self.name, what, d))
+        if tp is float and not -_INF < d < _INF:
+            raise ValueError("%s.%s: expects a finite number, not %r"
+                             % (self.name, what, d))
         return int(round(d * self.unit_ns)) if tp is float \
             else d * self.unit_ns
 

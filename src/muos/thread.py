@@ -12,7 +12,7 @@ Scheduling decisions are the kernel's: the control methods here
 
 from .compat import init_fields, lazy_fields
 from .diag import waiting_for
-from .errors import DeadlockError, Interrupted, ThreadError
+from .errors import ContextError, DeadlockError, Interrupted, ThreadError
 from .stats import ThreadCounters, ThreadStats
 from .units import ns_to_ticks
 from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
@@ -111,9 +111,18 @@ class Thread(ThreadCounters):
         may stay higher while inherited). May preempt the caller at its
         next await. ISR-safe."""
         check_priority(priority, "Thread %r" % self.name)
+        self._not_idle("set_priority")
         if self.state != TERMINATED:
             self.base_priority = priority
             self._kernel.recompute_priority(self)
+
+    def _not_idle(self, what):
+        # the idle thread runs whenever nothing else can: it cannot be
+        # killed or given another priority (API.md)
+        if self is self._kernel.idle:
+            raise ContextError("Thread %r.%s: the idle thread cannot be "
+                               "killed, suspended or re-prioritised"
+                               % (self.name, what))
 
     def join(self):
         """Wait for the thread to end; its result, or ThreadError from its
@@ -148,6 +157,7 @@ class Thread(ThreadCounters):
         run as the thread itself."""
         if self.state == TERMINATED:
             return
+        self._not_idle("kill")
         k = self._kernel
         if self is k._current and k._isr == 0:
             raise Killed()

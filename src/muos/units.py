@@ -15,6 +15,7 @@ __all__ = ["tick_units", "units_per_ns", "ns_to_ticks", "ticks_to_ns",
            "units_to_ns"]
 
 _SECOND = 1000000000
+_INF = float("inf")
 _known = {}  # type: dict  # tick_hz -> (units per tick, units per ns)
 
 
@@ -65,7 +66,7 @@ def ticks_to_ns(ticks, tick_hz, what="duration"):
                              % (what, ticks))
         return ticks * _units(tick_hz)[0]
     if tp is float:
-        if not ticks >= 0.0:
+        if not 0.0 <= ticks < _INF:     # NaN and infinity refused too
             raise ValueError("%s must be a non-negative number of ticks, "
                              "not %r" % (what, ticks))
         return int(round(ticks * _units(tick_hz)[0]))

@@ -65,9 +65,9 @@ class SimPort(Port):
             if type(v) not in (int, float):
                 raise TypeError("SimPort: %s must be a number of ticks, "
                                 "not %r" % (what, v))
-            if v < 0:
-                raise ValueError("SimPort: %s must not be negative, not %r"
-                                 % (what, v))
+            if not 0 <= v < float("inf"):
+                raise ValueError("SimPort: %s must be a finite number of "
+                                 "ticks >= 0, not %r" % (what, v))
         self.seed = seed
         self.switch_cost = switch_cost
         self.tick_cost = tick_cost
