@@ -886,3 +886,44 @@ def test_the_idle_thread_cannot_be_killed_or_reprioritised():
     r = muos.run(main)
     assert r.value == ([("idle", "kill", True), ("idle", "set_priority")],
                        0, "READY", 2)
+
+
+def test_killing_a_ready_thread_whose_cleanup_drops_its_boost():
+    # issue 14 #1. low (10) locks m and computes 0..1; high (30) blocks on
+    # m at 1, so low inherits 30 and computes 1..2; the killer (40) wakes
+    # at 2, preempting low (READY), and kills it: low's `async with`
+    # exit releases m (its boost drops) and high gets m. The dead thread
+    # must not go back to the ready list (it was stepped, without a
+    # coroutine, and "ended" a second time with an AttributeError).
+    log = []
+    m = muos.Mutex("m")
+
+    async def low():
+        async with m:
+            await muos.busy(10)
+
+    async def high():
+        await muos.sleep_for(1)
+        async with m:
+            log.append(("high got m", muos.now()))
+
+    async def killer(lo):
+        await muos.sleep_for(2)
+        lo.kill()
+        log.append(("killed", muos.now(), lo.state))
+        await muos.sleep_for(1)
+
+    async def main():
+        lo = muos.spawn(low, name="low", priority=10)
+        hi = muos.spawn(high, name="high", priority=30)
+        ki = muos.spawn(killer, lo, name="killer", priority=40)
+        await hi.join()
+        await ki.join()
+        return lo, muos.current_kernel()
+
+    r = muos.run(main)
+    lo, k = r.value
+    assert log == [("killed", 2, "TERMINATED"), ("high got m", 2)]
+    assert k.failed == [] and lo.exception is None
+    assert r.stats.threads["low"].cpu_time == 2
+    assert m.owner is None

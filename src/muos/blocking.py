@@ -124,8 +124,11 @@ class Blocking(KernelBase):
             self._trace.on_priority(self, t, old, p)
         self.stats.on_priority(self, t, old, p)
         if t.state == READY:
-            self._ready.remove(t)
-            self._ready.push_tail(t)
+            # moved only if linked: a thread being killed was unlinked
+            # first, and its cleanup (releasing a boosted mutex) must not
+            # put it back (issue 14 #1)
+            if self._ready.remove(t):
+                self._ready.push_tail(t)
         elif t.state == SUSPENDED:
             trap = t._trap
             if trap is not None and trap.kind in (WAIT, ANY):
