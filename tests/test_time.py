@@ -758,3 +758,27 @@ def test_infinite_and_nan_durations_are_refused_naming_the_call(bad):
         muos.run(main).value
     with pytest.raises(ValueError, match="switch_cost"):
         muos.SimPort(switch_cost=bad)
+
+
+@pytest.mark.parametrize("section", ["scheduler_locked",
+                                     "interrupts_disabled"])
+def test_periodic_refuses_to_wait_in_a_locked_or_masked_section(section):
+    # issue 14 #7: the wait for the next release is a blocking call: its
+    # iteration raises ContextError there (it hung, or ended in a false
+    # Stalled); outside the section it goes on at the next release
+    async def main():
+        got = []
+        it = muos.periodic(5)
+        with getattr(muos, section)():
+            try:
+                await it.__anext__()
+            except muos.ContextError as e:
+                # "muos.periodic may block: not allowed while the
+                # scheduler is locked" / "... with interrupts disabled"
+                got.append("ContextError" if "muos.periodic may block"
+                           in str(e) else str(e))
+        job = await it.__anext__()
+        got.append((job.index, job.release, muos.now()))
+        return got
+
+    assert muos.run(main).value == ["ContextError", (0, 0, 0)]

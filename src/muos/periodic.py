@@ -69,6 +69,10 @@ class periodic:
         # a plain method: the sleep until the release is the awaitable,
         # and it returns the Job (no coroutine per job)
         k = self._k
+        if k._isr or k._lock or k._irqs.mask or k._current is None:
+            # the wait for the release may block: not in a handler or a
+            # locked or masked section (issue 14 #7)
+            k._check_block("muos.periodic")
         now = k._now
         if self._index >= 0:
             # the previous job completes now
