@@ -36,8 +36,9 @@ def test_defaults():
 
 def test_priority_order_highest_first_fifo_among_equals():
     q = MessageQueue(8)
-    for msg, prio in [("a", 0), ("b", 5), ("c", 0), ("d", -2), ("e", 5),
-                      ("f", 9), ("g", 0)]:
+    # (priorities are 0..255: "d" is the lowest, "f" the highest)
+    for msg, prio in [("a", 2), ("b", 5), ("c", 2), ("d", 0), ("e", 5),
+                      ("f", 255), ("g", 2)]:
         assert q.try_send(msg, prio) is None
     assert len(q) == 7
     got = [q.try_receive() for _ in range(7)]
@@ -635,3 +636,32 @@ def test_handler_sends_and_receives_with_the_try_forms():
                    (2, "timed_receive", "ContextError"),
                    (3.5, "S sent"), (3.5, "R got", "from isr")]
     assert (rq.try_receive(), sq.try_receive()) == ("a", "new")
+
+
+@pytest.mark.parametrize("bad", [-5, 256, 10**30])
+def test_message_priorities_outside_0_255_are_refused(bad):
+    # issue 14 #8 and API.md: message priorities are ints 0..255
+    async def main():
+        q = MessageQueue(2, name="q")
+        out = []
+        for call in (lambda: q.try_send("m", bad),
+                     lambda: q.send("m", bad),
+                     lambda: q.timed_send("m", 1, bad)):
+            try:
+                call()
+                out.append("accepted")
+            except ValueError as e:
+                out.append("'q'" in str(e) and repr(bad) in str(e))
+        return out, len(q)
+
+    assert muos.run(main).value == ([True, True, True], 0)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: muos.Mutex(5), lambda: muos.Semaphore(name=5),
+    lambda: muos.EventFlags(b"f"), lambda: MessageQueue(1, name=1.5),
+    lambda: muos.ConditionVariable(["cv"]), lambda: muos.MemoryPool(
+        1, 8, name=7), lambda: muos.Timer(print, name=3)])
+def test_object_names_are_str_or_none(make):
+    with pytest.raises(TypeError, match="name must be a str or None"):
+        make()

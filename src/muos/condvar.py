@@ -8,7 +8,7 @@ reacquires the mutex before returning, also on timeout and interruption.
 """
 
 from .errors import Interrupted, NotOwnerError
-from .diag import describe
+from .diag import check_name, describe
 from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
@@ -20,7 +20,7 @@ class ConditionVariable:
     """Threads wait for a condition guarded by a mutex."""
 
     def __init__(self, name=None):
-        self.name = name
+        self.name = check_name(name, "ConditionVariable")
         self._q = WaitQueue(self)
 
     def __repr__(self):

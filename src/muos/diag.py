@@ -10,7 +10,7 @@ import sys
 
 from .traps import ANY, SLEEP, SUSPEND
 
-__all__ = ["describe", "waiting_for", "report"]
+__all__ = ["describe", "waiting_for", "report", "check_name"]
 
 
 def describe(obj):
@@ -56,3 +56,12 @@ def report(what, exc):
         err.flush()
     except Exception:
         pass
+
+
+def check_name(name, what):
+    """An object's name: a str or None (API.md), else TypeError naming
+    ``what`` and the value."""
+    if name is not None and not isinstance(name, str):
+        raise TypeError("%s: name must be a str or None, not %r"
+                        % (what, name))
+    return name

@@ -7,7 +7,7 @@ its new flags satisfy, clearing what each one consumed.
 """
 
 from .errors import ContextError
-from .diag import describe
+from .diag import check_name, describe
 from .running import current_kernel, wait_trap
 from .traps import BLOCK
 from .waitq import WaitQueue
@@ -31,7 +31,7 @@ class EventFlags:
     """A word of flags threads can wait on, all or any of a mask."""
 
     def __init__(self, name=None):
-        self.name = name
+        self.name = check_name(name, "EventFlags")
         self._value = 0
         self._q = WaitQueue(self)
 

@@ -7,7 +7,7 @@ queue and traps: ``free()`` hands the block straight to the most urgent
 waiter.
 """
 
-from .diag import describe
+from .diag import check_name, describe
 from .running import wait_trap
 from .traps import BLOCK
 from .waitq import WaitQueue
@@ -27,7 +27,7 @@ class MemoryPool:
             if v < 1:
                 raise ValueError("%s: %s must be at least 1, not %r"
                                  % (label, what, v))
-        self.name = name
+        self.name = check_name(name, "MemoryPool")
         self._block_size = block_size
         self._buffer = bytearray(blocks * block_size)
         mv = memoryview(self._buffer)

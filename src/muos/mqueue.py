@@ -11,7 +11,7 @@ sender's message into the queue and completing that sender.
 from heapq import heappop, heappush
 
 from .errors import Empty, Full
-from .diag import describe
+from .diag import check_name, describe
 from .running import wait_trap
 from .traps import BLOCK
 from .waitq import WaitQueue
@@ -31,7 +31,7 @@ class MessageQueue:
         if capacity < 1:
             raise ValueError("%s: capacity must be at least 1, not %r"
                              % (label, capacity))
-        self.name = name
+        self.name = check_name(name, "MessageQueue")
         self._capacity = capacity
         self._heap = []              # [(-priority, seq, msg)]
         self._seq = 0
@@ -84,12 +84,15 @@ class MessageQueue:
         if type(priority) is not int:
             raise TypeError("%s: message priority must be an int, not %r"
                             % (what, priority))
+        if not 0 <= priority <= 255:
+            raise ValueError("%s: message priority must be within 0..255, "
+                             "not %r" % (what, priority))
 
     # -- public API ----------------------------------------------------------
     def send(self, msg, priority=0):
         """Send, waiting while the queue is full. Thread context; may
         block."""
-        if type(priority) is not int:
+        if type(priority) is not int or not 0 <= priority <= 255:
             self._check_priority(priority, "%s.send" % describe(self))
         return wait_trap(self, "send", self._senders, (msg, priority))
 

@@ -8,6 +8,7 @@ departure or move, through the queue's ``on_change``). ``unlock()`` makes
 the most urgent waiter the owner: the woken thread never retries.
 """
 
+from .diag import check_name
 from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
@@ -49,7 +50,7 @@ class Mutex:
         elif ceiling is not None:
             raise ValueError("%s: a ceiling (%r) needs protocol PROTECT"
                              % (label, ceiling))
-        self.name = name
+        self.name = check_name(name, "Mutex")
         self.kind = kind
         self.protocol = protocol
         self.ceiling = ceiling

@@ -5,7 +5,7 @@ traps: ``post()`` hands its unit straight to the most urgent waiter, which
 never retries (no barging, no lost wake-up).
 """
 
-from .diag import describe
+from .diag import check_name, describe
 from .running import RUNNING, can_block, wait_trap
 from .traps import BLOCK, WAIT, Trap, new_trap
 from .waitq import WaitQueue
@@ -32,7 +32,7 @@ class Semaphore:
             if max < 1 or initial > max:
                 raise ValueError("%s: initial %r must be within 0..max %r "
                                  "(max >= 1)" % (label, initial, max))
-        self.name = name
+        self.name = check_name(name, "Semaphore")
         self.max = max
         self._value = initial
         self._q = WaitQueue(self)

@@ -7,6 +7,7 @@ from their own deadline, never from when the callback ran, so they do not
 drift.
 """
 
+from .diag import check_name
 from .running import current_kernel
 from .timeq import TimeQueue
 
@@ -21,7 +22,7 @@ class Timer:
         if not callable(callback):
             raise TypeError("Timer %r: callback must be callable, not %r"
                             % (name, callback))
-        self.name = name
+        self.name = check_name(name, "Timer")
         self.callback = callback
         self.args = args
         self.periodic = bool(periodic)

@@ -21,8 +21,8 @@ CAPACITY = 3
 # message, ticks of work to make one
 PRODUCERS = (
     ("alarm", Priority.REALTIME, 9, (6, 24), 0),
-    ("telemetry", Priority.HIGH, 1, (0, 1, 2, 3), 1),
-    ("logger", Priority.ABOVE_NORMAL, 0, (0, 0, 0, 0), 0),
+    ("telemetry", Priority.HIGH, 2, (0, 1, 2, 3), 1),
+    ("logger", Priority.ABOVE_NORMAL, 1, (0, 0, 0, 0), 0),
 )
 # name, thread priority, ticks each message takes (writing it to a slow
 # device: the consumer sleeps, the CPU is free for the others)
@@ -75,7 +75,7 @@ async def main():
     for t in producers:
         await t.join()
     for _ in consumers:
-        await q.send(STOP, -1)           # after every real message
+        await q.send(STOP, 0)            # after every real message
     for t in consumers:
         await t.join()
     return log
