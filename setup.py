@@ -61,19 +61,23 @@ def extensions():
     except ImportError:
         say("Cython is not installed: the core stays plain Python")
         return exts
-    compiled = cythonize(
-        [Extension("muos." + m, ["src/muos/%s.py" % m],
-                   include_dirs=["src/muos"], extra_compile_args=flags)
-         for m in COMPILED],
-        # force: the C is regenerated every build (about 3 s), so that a
-        # change of the directives below always reaches the modules
-        language_level=3, quiet=True, force=True,
-        # bounds and None checked as the interpreter does: a priority out
-        # of range or a missing thread raises, never reads past memory
-        compiler_directives={"boundscheck": True, "wraparound": True,
-                             "nonecheck": True, "binding": False,
-                             "embedsignature": False},
-    )
+    try:
+        compiled = cythonize(
+            [Extension("muos." + m, ["src/muos/%s.py" % m],
+                       include_dirs=["src/muos"], extra_compile_args=flags)
+             for m in COMPILED],
+            # force: the C is regenerated every build (about 3 s), so that a
+            # change of the directives below always reaches the modules
+            language_level=3, quiet=True, force=True,
+            # bounds and None checked as the interpreter does: a priority out
+            # of range or a missing thread raises, never reads past memory
+            compiler_directives={"boundscheck": True, "wraparound": True,
+                                 "nonecheck": True, "binding": False,
+                                 "embedsignature": False},
+        )
+    except Exception as e:          # a Cython error: install plain
+        say("Cython failed (%s): the core stays plain Python" % (e,))
+        return []
     for e in compiled:
         e.optional = True
     return exts + compiled

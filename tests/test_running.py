@@ -213,3 +213,47 @@ def test_recording_collects_every_run_inside_and_can_force_a_trace():
     assert all(r.trace is not None and len(r.trace) > 0 for r in runs)
     assert len(outer) == 1 and outer[0].trace is None
     assert muos.run(one).trace is None        # nothing in force now
+
+
+def test_threads_left_blocked_end_when_their_run_ends_in_their_kernel():
+    # issue 14 #6: a worker still waiting when main returns is ended by
+    # muos.run itself, at once and in its own kernel (its cleanup saw no
+    # kernel, or the next run's, when the garbage collector ran it later)
+    log = []
+    m = muos.Mutex("m")
+
+    async def worker():
+        try:
+            async with m:                       # held while it waits
+                await muos.Semaphore(0, name="never").wait()
+        finally:
+            log.append(("cleanup", muos.now(),
+                        muos.current_kernel() is kernels[0]))
+
+    kernels = []
+
+    async def main():
+        kernels.append(muos.current_kernel())
+        muos.spawn(worker, name="w")
+        await muos.sleep_for(5)
+        return "done"
+
+    r = muos.run(main)
+    # the cleanup ran when the run ended (at 5), as the worker, in its
+    # kernel; the mutex was released there, and nothing is left alive
+    assert r.value == "done"
+    assert log == [("cleanup", 5, True)]
+    assert m.owner is None and r.kernel.threads == [r.kernel.idle]
+    assert r.kernel.failed == []
+    # a Stalled run keeps what blocked in its report, then ends them too
+    log.clear()
+
+    async def stuck():
+        kernels[0] = muos.current_kernel()
+        muos.spawn(worker, name="w")
+        await muos.Semaphore(0, name="forever").wait()
+
+    with pytest.raises(muos.Stalled) as ei:
+        muos.run(stuck)
+    assert set(ei.value.blocked) == {"main", "w"}
+    assert log == [("cleanup", 0, True)]

@@ -142,8 +142,18 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
     except KeyboardInterrupt as e:
         _stopped(k, e)
         raise
-    finally:
+    except BaseException:
         k.close()
+        raise
+    try:
+        return _outcome(k, t, why, rec)
+    finally:
+        # threads left blocked end now, in this kernel (not later in the
+        # garbage collector, possibly inside another run)
+        k.close()
+
+
+def _outcome(k, t, why, rec):
     if t.state == TERMINATED:
         if t.exception is not None:
             err = t._error()

@@ -312,8 +312,9 @@ def _run(args):
         print("muos run: interrupted at tick %s" % k.now, file=sys.stderr)
         why = "interrupted"
         status = 130
-    finally:
+    except BaseException:
         k.close()
+        raise
     value = None
     if t.state == muos.TERMINATED:
         if t.exception is not None:
@@ -335,6 +336,7 @@ def _run(args):
             status = status or 1
     if value is not None:
         print("main returned %r at tick %s" % (value, k.now))
+    k.close()             # threads left blocked end now, in their kernel
     r = muos.RunResult(value, k.now, k.stats, k.trace, k)
     if args.timeline and r.trace is not None:
         print(r.trace.timeline())

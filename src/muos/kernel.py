@@ -21,7 +21,7 @@ MicroPython and under ``MUOS_PURE=1``.
 from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
-from .errors import Interrupted
+from .errors import ContextError, Interrupted
 from .irq import Interrupts
 from .blocking import Blocking
 from .power import idle_sleep
@@ -29,7 +29,8 @@ from . import running
 from .running import can_block, current_kernel, running_kernel
 from .ready import ReadyList
 from .stats import Stats
-from .thread import READY, RUNNING, SUSPENDED, Killed, Priority, Thread
+from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Killed, Priority,
+                     Thread)
 from .timeq import TimeQueue
 from .trace import Trace
 from .units import tick_units, units_per_ns
@@ -117,6 +118,29 @@ class Kernel(Blocking):
         finally:
             running.leave(self)
             self.stats.elapsed_ns = self._now
+
+    def close(self):
+        """End every live thread but idle now, in this kernel (muos.run
+        does when it returns): their ``finally`` blocks run as themselves,
+        not later in the garbage collector, maybe inside another run."""
+        try:
+            running.enter(self)
+        except ContextError:       # another kernel runs in this OS thread
+            for t in self._threads:
+                if t.state != TERMINATED and t.switches == 0:
+                    t._coro.close()     # never started: discarded
+            return
+        tr, self._trace = self._trace, None      # not traced
+        if self._current is not None:       # run() returned at until=
+            self._current.state = READY
+            self._current = None
+        try:
+            for t in list(self._threads):
+                if t is not self.idle and t.state != TERMINATED:
+                    t.kill()
+        finally:
+            running.leave(self)
+            self._trace = tr
 
     def stop(self):
         """Make ``run()`` return at the caller's next await (from a

@@ -94,16 +94,6 @@ class KernelBase:
         if t is self._stop_on:
             self._stop = True
 
-    def close(self):
-        """Discard threads that never started (muos.run does this when it
-        returns), so that Python does not warn about unawaited coroutines."""
-        for t in self._threads:
-            if t.state != TERMINATED and t.switches == 0:
-                try:
-                    t._coro.close()
-                except Exception:
-                    pass
-
     @property
     def preemptive(self):
         """False: cooperative, a thread keeps the CPU until it blocks,
