@@ -819,3 +819,22 @@ def test_handler_kill_runs_the_victims_cleanup_as_a_thread(log):
     # ran: it sleeps 4..5 and then locks the free mutex at 5
     assert log == [(3, ("cleanup", False)), (5, "other has m"),
                    (20, ("owner", None))]
+
+
+def test_an_interrupt_storm_at_one_instant_is_an_error_naming_the_line():
+    # issue 14 #8: a zero-cost handler that triggers its own line would
+    # stop simulated time forever; past irq.STORM handlers at one instant
+    # the run raises, naming the line and the tick
+    from muos import irq as irq_module
+
+    async def main():
+        k = muos.current_kernel()
+        line = k.interrupt("echo", lambda: line.trigger())
+        await muos.sleep_for(2)
+        line.trigger()
+        await muos.sleep_for(1)
+
+    with pytest.raises(muos.MuosError, match=r"interrupt storm: line "
+                       r"'echo' started %d handlers at tick 2"
+                       % irq_module.STORM):
+        muos.run(main)

@@ -19,12 +19,16 @@ returns.
 """
 
 from .diag import report
+from .errors import MuosError
 from .units import ns_to_ticks
 
 __all__ = ["Interrupt", "IsrStats", "Interrupts", "MASK_ALL",
            "check_irq_priority"]
 
 MASK_ALL = 256      # above every interrupt priority
+# handlers started at one instant beyond which simulated time can never
+# move again: a zero-cost handler that triggers itself (issue 14 #8)
+STORM = 100000
 
 
 def check_irq_priority(p, what):
@@ -205,6 +209,8 @@ class Interrupts:
         self.is_foreign = getattr(kernel.port, "foreign", None)
         self.timer_irq = None    # runs expired software timers
         self.due_timers = []
+        self._storm_at = -1      # the instant handlers last started at,
+        self._storm_n = 0        # and how many started then
 
     def has_lines(self):
         """True when a line other than the software-timer one exists (an
@@ -300,6 +306,16 @@ class Interrupts:
         pend.remove(best)
         best._pending = False
         k = self.k
+        if k._now != self._storm_at:
+            self._storm_at = k._now
+            self._storm_n = 0
+        self._storm_n += 1
+        if self._storm_n > STORM:
+            raise MuosError(
+                "interrupt storm: line %r started %d handlers at tick %s "
+                "and simulated time cannot pass (a handler of cost 0 that "
+                "triggers its own line?)" % (best.name, self._storm_n - 1,
+                                            k.now))
         best.stats._record(k._now - best._t_trigger)
         self.stack.append([best, best._cost_ns + self.entry_ns])
         k._isr += 1
