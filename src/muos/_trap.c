@@ -1,17 +1,11 @@
-/* muos._trap: the trap, muos's one awaitable, in C (CPython, optional).
-
-   The only hand-written C in muos. traps.py chooses this class at import
-   when it is built (and MUOS_PURE is not set) and defines the same class
-   in Python otherwise, as MicroPython's _asyncio and CPython's
-   _asyncio.Task stand in for their Python modules. Why C: a Python (or
-   Cython) class cannot fill the am_send slot, so awaiting it makes a
-   generator per await (about 200 bytes for as long as the thread waits,
-   and its creation on every switch); this type is its own awaitable
-   iterator. Awaiting a trap yields it to the kernel once, then returns
-   the value the kernel sends. One await at a time: a trap awaited while
-   being awaited raises RuntimeError, as a coroutine does. Its fields are
-   those of traps.py's Trap; the compiled kernel reads them directly
-   (_trap.h, _trap.pxd). */
+/* muos._trap: the trap, muos's one awaitable, in C (CPython, optional),
+   the only hand-written C in muos; traps.py defines the same class in
+   Python and chooses this one when built (not under MUOS_PURE=1). A Python
+   or Cython class cannot fill am_send, so awaiting it makes a generator
+   per await (200 bytes while a thread waits); this type is its own
+   awaitable iterator: awaiting yields it to the kernel once, then returns
+   what the kernel sends; a second await in flight raises RuntimeError, as
+   for a coroutine. Compiled modules read its fields (_trap.h, .pxd). */
 
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
@@ -20,55 +14,48 @@
 
 static PyTypeObject TrapType;
 
+/* the object fields, obj to thread, are consecutive in TrapObject; they
+   are never NULL (compiled code reads them as objects): None when unset,
+   and None again when the collector breaks a cycle */
+#define NFIELDS 4
+#define FIELDS(t) (&((TrapObject *)(t))->obj)
+
 static int
 trap_traverse(TrapObject *t, visitproc visit, void *arg)
 {
-    Py_VISIT(t->obj);
-    Py_VISIT(t->arg);
-    Py_VISIT(t->q);
-    Py_VISIT(t->thread);
+    for (int i = 0; i < NFIELDS; i++)
+        Py_VISIT(FIELDS(t)[i]);
     return 0;
 }
 
-/* the object fields are never NULL (compiled code reads them as objects):
-   None when unset, and again None when the collector breaks a cycle */
 static int
 trap_clear(TrapObject *t)
 {
-    Py_XSETREF(t->obj, Py_NewRef(Py_None));
-    Py_XSETREF(t->arg, Py_NewRef(Py_None));
-    Py_XSETREF(t->q, Py_NewRef(Py_None));
-    Py_XSETREF(t->thread, Py_NewRef(Py_None));
+    for (int i = 0; i < NFIELDS; i++)
+        Py_XSETREF(FIELDS(t)[i], Py_NewRef(Py_None));
     return 0;
 }
 
-/* a new trap of type tp, every field unset */
 static PyObject *
-trap_alloc(PyTypeObject *tp)
+trap_alloc(PyTypeObject *tp)        /* a new trap, every field unset */
 {
     TrapObject *t = (TrapObject *)tp->tp_alloc(tp, 0);
-    if (t == NULL)
-        return NULL;
-    t->obj = Py_NewRef(Py_None);
-    t->arg = Py_NewRef(Py_None);
-    t->q = Py_NewRef(Py_None);
-    t->thread = Py_NewRef(Py_None);
+    if (t != NULL)
+        for (int i = 0; i < NFIELDS; i++)
+            FIELDS(t)[i] = Py_NewRef(Py_None);
     return (PyObject *)t;
 }
 
-/* (a Python subclass's instance, a TimedTrap, comes here through
-   subtype_dealloc, which releases its type itself) */
+/* (a TimedTrap, a Python subclass, comes here through subtype_dealloc,
+   which releases its type itself; the trashcan bounds the recursion of
+   freeing a long chain of traps) */
 static void
 trap_dealloc(TrapObject *t)
 {
     PyObject_GC_UnTrack(t);
-    /* a trap may hold the last reference to another (a long chain of
-       them): the trashcan keeps the deallocation's recursion bounded */
     Py_TRASHCAN_BEGIN(t, trap_dealloc)
-    Py_XDECREF(t->obj);
-    Py_XDECREF(t->arg);
-    Py_XDECREF(t->q);
-    Py_XDECREF(t->thread);
+    for (int i = 0; i < NFIELDS; i++)
+        Py_XDECREF(FIELDS(t)[i]);
     Py_TYPE(t)->tp_free((PyObject *)t);
     Py_TRASHCAN_END
 }
@@ -77,35 +64,36 @@ trap_dealloc(TrapObject *t)
 static int
 trap_set(TrapObject *t, PyObject *const *args, Py_ssize_t n)
 {
-    long kind;
     if (n < 1 || n > 4) {
         PyErr_Format(PyExc_TypeError, "Trap(kind, obj=None, arg=None, "
                      "q=None) takes 1 to 4 arguments, not %zd", n);
         return -1;
     }
-    kind = PyLong_AsLong(args[0]);
+    long kind = PyLong_AsLong(args[0]);
     if (kind == -1 && PyErr_Occurred())
         return -1;
     t->kind = (int)kind;
-    Py_XSETREF(t->obj, Py_NewRef(n > 1 ? args[1] : Py_None));
-    Py_XSETREF(t->arg, Py_NewRef(n > 2 ? args[2] : Py_None));
-    Py_XSETREF(t->q, Py_NewRef(n > 3 ? args[3] : Py_None));
+    for (int i = 1; i < 4; i++)       /* obj, arg, q */
+        Py_XSETREF(FIELDS(t)[i - 1], Py_NewRef(n > i ? args[i] : Py_None));
     return 0;
 }
 
 static PyObject *
 trap_new(PyTypeObject *tp, PyObject *args, PyObject *kw)
+{ return trap_alloc(tp); }
+
+static int
+no_keywords(int given)          /* TypeError if any keyword was given */
 {
-    return trap_alloc(tp);
+    if (given) PyErr_SetString(PyExc_TypeError, "Trap() takes no keywords");
+    return given;
 }
 
 static int
 trap_init(PyObject *self, PyObject *args, PyObject *kw)
 {
-    if (kw != NULL && PyDict_GET_SIZE(kw)) {
-        PyErr_SetString(PyExc_TypeError, "Trap() takes no keywords");
+    if (no_keywords(kw != NULL && PyDict_GET_SIZE(kw)))
         return -1;
-    }
     return trap_set((TrapObject *)self, &PyTuple_GET_ITEM(args, 0),
                     PyTuple_GET_SIZE(args));
 }
@@ -115,32 +103,22 @@ static PyObject *
 trap_vectorcall(PyObject *type, PyObject *const *args, size_t nargsf,
                 PyObject *kwnames)
 {
-    PyTypeObject *tp = (PyTypeObject *)type;
     PyObject *t;
-    if (kwnames != NULL && PyTuple_GET_SIZE(kwnames)) {
-        PyErr_SetString(PyExc_TypeError, "Trap() takes no keywords");
+    if (no_keywords(kwnames != NULL && PyTuple_GET_SIZE(kwnames)))
         return NULL;
-    }
-    t = trap_alloc(tp);
-    if (t == NULL)
-        return NULL;
-    if (trap_set((TrapObject *)t, args, PyVectorcall_NARGS(nargsf)) < 0) {
-        Py_DECREF(t);
-        return NULL;
-    }
+    t = trap_alloc((PyTypeObject *)type);
+    if (t != NULL && trap_set((TrapObject *)t, args,
+                              PyVectorcall_NARGS(nargsf)) < 0)
+        Py_CLEAR(t);
     return t;
 }
-
-/* -- the await -- */
 
 static PyObject *
 trap_await(PyObject *self)
 {
-    if (((TrapObject *)self)->awaited) {
-        PyErr_Format(PyExc_RuntimeError, "%R is being awaited already",
-                     self);
-        return NULL;
-    }
+    if (((TrapObject *)self)->awaited)
+        return PyErr_Format(PyExc_RuntimeError,
+                            "%R is being awaited already", self);
     return Py_NewRef(self);
 }
 
@@ -148,119 +126,85 @@ static PySendResult
 trap_send(PyObject *self, PyObject *arg, PyObject **result)
 {
     TrapObject *t = (TrapObject *)self;
-    if (!t->awaited) {
-        t->awaited = 1;
-        *result = Py_NewRef(self);
-        return PYGEN_NEXT;
-    }
-    t->awaited = 0;
-    *result = Py_NewRef(arg);
-    return PYGEN_RETURN;
+    t->awaited = !t->awaited;   /* yield the trap once, then return arg */
+    *result = Py_NewRef(t->awaited ? self : arg);
+    return t->awaited ? PYGEN_NEXT : PYGEN_RETURN;
 }
 
-/* the await's end through the iterator protocol: StopIteration(value)
-   (made as an instance: PyErr_SetObject would spread a tuple value into
-   the exception's arguments) */
+/* the await's end through the iterator protocol: StopIteration(value),
+   an instance (PyErr_SetObject would spread a tuple into its args) */
 static PyObject *
 stop_with(PyObject *r)
 {
     PyObject *e = PyObject_CallOneArg(PyExc_StopIteration, r);
     Py_DECREF(r);
-    if (e != NULL) {
+    if (e != NULL)
         PyErr_SetObject(PyExc_StopIteration, e);
-        Py_DECREF(e);
-    }
+    Py_XDECREF(e);
     return NULL;
-}
-
-static PyObject *
-trap_iternext(PyObject *self)
-{
-    PyObject *r;
-    if (trap_send(self, Py_None, &r) == PYGEN_NEXT)
-        return r;
-    return stop_with(r);
 }
 
 static PyObject *
 trap_send_method(PyObject *self, PyObject *arg)
 {
     PyObject *r;
-    if (trap_send(self, arg, &r) == PYGEN_NEXT)
-        return r;
-    return stop_with(r);
+    return trap_send(self, arg, &r) == PYGEN_NEXT ? r : stop_with(r);
 }
+
+static PyObject *
+trap_iternext(PyObject *self) { return trap_send_method(self, Py_None); }
 
 /* throw(exc) / throw(type, value, tb): the await ends with it */
 static PyObject *
 trap_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
 {
-    PyObject *typ, *val = NULL, *tb = NULL;
     ((TrapObject *)self)->awaited = 0;
     if (nargs < 1 || nargs > 3) {
-        PyErr_SetString(PyExc_TypeError, "throw(exc) or throw(type, "
-                        "value, traceback)");
+        PyErr_SetString(PyExc_TypeError,
+                        "throw(exc) or throw(type, value, traceback)");
         return NULL;
     }
-    typ = args[0];
-    if (nargs > 1 && args[1] != Py_None)
-        val = args[1];
-    if (nargs > 2 && args[2] != Py_None)
-        tb = args[2];
+    PyObject *typ = args[0];
+    PyObject *val = nargs > 1 && args[1] != Py_None ? args[1] : NULL;
+    PyObject *tb = nargs > 2 && args[2] != Py_None ? args[2] : NULL;
     if (PyExceptionInstance_Check(typ)) {
         if (tb != NULL)
             PyException_SetTraceback(typ, tb);
         PyErr_SetObject((PyObject *)Py_TYPE(typ), typ);
-    } else if (PyExceptionClass_Check(typ)) {
+    } else if (PyExceptionClass_Check(typ))
         PyErr_SetObject(typ, val);
-    } else {
-        PyErr_SetString(PyExc_TypeError, "exceptions must derive from "
-                        "BaseException");
-    }
+    else
+        PyErr_SetString(PyExc_TypeError,
+                        "exceptions must derive from BaseException");
     return NULL;
 }
 
 static PyObject *
 trap_close(PyObject *self, PyObject *unused)
-{
-    ((TrapObject *)self)->awaited = 0;
-    Py_RETURN_NONE;
-}
+{ ((TrapObject *)self)->awaited = 0; Py_RETURN_NONE; }
 
 static PyObject *
-trap_repr(PyObject *self)
-{
-    TrapObject *t = (TrapObject *)self;
-    return PyUnicode_FromFormat("<Trap %d %R>", t->kind,
-                                t->obj ? t->obj : Py_None);
-}
+trap_repr(TrapObject *t)
+{ return PyUnicode_FromFormat("<Trap %d %R>", t->kind, t->obj); }
 
-/* timeout and fail: a plain trap has none (traps.TimedTrap's slots) */
-static PyObject *
-trap_none(PyObject *self, void *closure)
-{
-    Py_RETURN_NONE;
-}
+static PyObject *      /* timeout, fail: none but a TimedTrap's (traps.py) */
+trap_none(PyObject *self, void *closure) { Py_RETURN_NONE; }
 
-/* the object fields: read and written as attributes, never deleted (the
-   compiled kernel reads them as objects, so they are never NULL) */
+/* the object fields as attributes: never deleted (never NULL) */
+#define FIELD_AT(self, off) (*(PyObject **)((char *)(self) + (Py_ssize_t)(off)))
+
 static PyObject *
-field_get(PyObject *self, void *offset)
-{
-    return Py_NewRef(*(PyObject **)((char *)self + (Py_ssize_t)offset));
-}
+field_get(PyObject *self, void *off) { return Py_NewRef(FIELD_AT(self, off)); }
 
 static int
 field_set(PyObject *self, PyObject *value, void *offset)
 {
-    if (value == NULL) {
-        PyErr_SetString(PyExc_AttributeError,
-                        "a trap's fields cannot be deleted");
-        return -1;
-    }
-    Py_XSETREF(*(PyObject **)((char *)self + (Py_ssize_t)offset),
-               Py_NewRef(value));
-    return 0;
+    if (value == NULL)
+        PyErr_SetString(PyExc_AttributeError, "a trap's fields cannot be "
+                        "deleted");
+    else
+        Py_XSETREF(FIELD_AT(self, offset), Py_NewRef(value));
+    return value == NULL ? -1 : 0;
 }
 
 #define FIELD(name, doc) {#name, field_get, field_set, doc, \
@@ -302,13 +246,12 @@ static PyTypeObject TrapType = {
     PyVarObject_HEAD_INIT(NULL, 0)
     .tp_name = "muos._trap.Trap",
     .tp_basicsize = sizeof(TrapObject),
-    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE
-        | Py_TPFLAGS_HAVE_GC,
+    .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "One pending kernel operation of one thread (traps.py).",
     .tp_dealloc = (destructor)trap_dealloc,
     .tp_traverse = (traverseproc)trap_traverse,
     .tp_clear = (inquiry)trap_clear,
-    .tp_repr = trap_repr,
+    .tp_repr = (reprfunc)trap_repr,
     .tp_as_async = &trap_async,
     .tp_iter = PyObject_SelfIter,
     .tp_iternext = trap_iternext,
@@ -320,17 +263,15 @@ static PyTypeObject TrapType = {
     .tp_vectorcall = trap_vectorcall,
 };
 
-/* new_trap(cls): an empty trap of class cls, its fields unset, for the
-   callers that set them one by one (traps.new_trap) */
+/* new_trap(cls): an empty trap of class cls, for the callers that set
+   its fields one by one (traps.new_trap) */
 static PyObject *
 new_trap(PyObject *mod, PyObject *cls)
 {
     PyTypeObject *tp = (PyTypeObject *)cls;
-    if (!PyType_Check(cls) || !PyType_IsSubtype(tp, &TrapType)) {
-        PyErr_Format(PyExc_TypeError, "new_trap: %R is not a trap class",
-                     cls);
-        return NULL;
-    }
+    if (!PyType_Check(cls) || !PyType_IsSubtype(tp, &TrapType))
+        return PyErr_Format(PyExc_TypeError,
+                            "new_trap: %R is not a trap class", cls);
     return trap_alloc(tp);
 }
 
@@ -350,16 +291,9 @@ PyMODINIT_FUNC
 PyInit__trap(void)
 {
     PyObject *m;
-    if (PyType_Ready(&TrapType) < 0)
+    if (PyType_Ready(&TrapType) < 0 || !(m = PyModule_Create(&module)))
         return NULL;
-    m = PyModule_Create(&module);
-    if (m == NULL)
-        return NULL;
-    Py_INCREF(&TrapType);
-    if (PyModule_AddObject(m, "Trap", (PyObject *)&TrapType) < 0) {
-        Py_DECREF(&TrapType);
-        Py_DECREF(m);
-        return NULL;
-    }
+    if (PyModule_AddObjectRef(m, "Trap", (PyObject *)&TrapType) < 0)
+        Py_CLEAR(m);
     return m;
 }
