@@ -158,7 +158,9 @@ class Blocking(KernelBase):
             t._wake_value = value
             t._wake_exc = exc
             t.state = READY
-            # ready.push_tail inline
+            # ReadyList.push_tail, inline: measured (instructions.py), a
+            # hand-over costs 5,600 so and 6,350 through the call
+            # (plain build 13,550 and 14,420)
             r = self._ready
             p = t.priority
             h = r._heads[p]
