@@ -12,7 +12,7 @@ if PURE and not MICROPYTHON:
 from .condvar import ConditionVariable
 from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
                     now, scheduler_locked, sleep_for, sleep_until, spawn,
-                    suspend, this_thread, yield_now)
+                    set_deadline, suspend, this_thread, yield_now)
 from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
@@ -41,7 +41,8 @@ __version__ = "0.1.0"
 
 __all__ = [
     "run", "RunResult", "Kernel", "Thread", "Priority", "READY", "RUNNING",
-    "SUSPENDED", "TERMINATED", "this_thread", "now", "sleep_for",
+    "SUSPENDED", "TERMINATED", "this_thread", "set_deadline", "now",
+    "sleep_for",
     "sleep_until", "yield_now", "busy", "spawn", "suspend", "in_isr",
     "scheduler_locked", "periodic", "Job", "Mutex", "Semaphore",
     "BinarySemaphore", "SimPort", "Stats", "ThreadStats", "Trace",

@@ -11,7 +11,7 @@ ends one way only, through ``wake`` (a waker completes it: waitq.py's
 ``wake_one`` and friends), a timeout (``_timeout``), an interrupt or a
 kill (``_withdraw``): the waker decides what the wait returns or
 raises. Imports ``diag``, ``errors``, ``kernelbase``, ``thread``,
-``timeq``, ``traps``.
+``ready``, ``timeq``, ``traps``.
 """
 
 from .diag import describe
@@ -19,7 +19,8 @@ from .errors import Interrupted
 from .kernelbase import KernelBase
 from .thread import READY, SUSPENDED
 from .timeq import TimeQueue
-from .traps import ANY, BLOCK, SLEEP, WAIT
+from .ready import earlier
+from .traps import ANY, BLOCK, RELEASE, SLEEP, WAIT
 
 __all__ = ["Blocking"]
 
@@ -108,27 +109,37 @@ class Blocking(KernelBase):
             if op.q.on_change is not None:
                 op.q.on_change()
 
-    # -- priority changes (inheritance, ceilings, set_priority) --
+    # -- key changes (inheritance, ceilings, set_priority, deadlines) --
     def recompute_priority(self, t):
-        """Effective priority = max(base, what each held mutex gives)."""
+        """Effective key = the most urgent (priority, then earliest
+        deadline) of its own (base priority, own deadline) and what each
+        mutex it holds gives (ceiling, or the head waiter's key)."""
         p = t.base_priority
+        x = t._x
+        d = None if x is None else x.deadline_ns
         for m in t._held:
-            b = m._boost()
-            if b > p:
-                p = b
-        if p == t.priority:
-            return
+            b = m._boost(d)
+            if b is not None:
+                bp = b[0]
+                if bp > p or (bp == p and earlier(b[1], d)):
+                    p = bp
+                    d = b[1]
         old = t.priority
+        if p == old and d == t._dl:
+            return
+        # out of the ready list under its old key (a deadline heap is
+        # found by priority); moved only if linked: a thread being
+        # killed was unlinked first, and its cleanup (releasing a
+        # boosted mutex) must not put it back (issue 14 #1)
+        linked = t.state == READY and self._ready.remove(t)
         t.priority = p
-        if self._trace is not None:
-            self._trace.on_priority(self, t, old, p)
-        self.stats.on_priority(self, t, old, p)
-        if t.state == READY:
-            # moved only if linked: a thread being killed was unlinked
-            # first, and its cleanup (releasing a boosted mutex) must not
-            # put it back (issue 14 #1)
-            if self._ready.remove(t):
-                self._ready.push_tail(t)
+        t._dl = d
+        if p != old:
+            if self._trace is not None:
+                self._trace.on_priority(self, t, old, p)
+            self.stats.on_priority(self, t, old, p)
+        if linked:
+            self._ready.push_tail(t)
         elif t.state == SUSPENDED:
             trap = t._trap
             if trap is not None and trap.kind in (WAIT, ANY):
@@ -137,6 +148,17 @@ class Blocking(KernelBase):
                     op.q.reposition(op)
                     if op.q.on_change is not None:
                         op.q.on_change()
+
+    def set_deadline_ns(self, t, d):
+        """Set ``t``'s own deadline (absolute, in kernel units; None:
+        none) and recompute its key."""
+        x = t._x
+        if x is None:
+            if d is None:
+                return
+            x = t._extra()
+        x.deadline_ns = d
+        self.recompute_priority(t)
 
     # -- ending a wait: the waker decides the outcome --
     def wake(self, trap, value=None, exc=None):
@@ -162,6 +184,9 @@ class Blocking(KernelBase):
             # hand-over costs 5,600 so and 6,350 through the call
             # (plain build 13,550 and 14,420)
             r = self._ready
+            if t._dl is not None:        # ordered by its deadline
+                r.push_tail(t)
+                return
             p = t.priority
             h = r._heads[p]
             prv = h._rprev
@@ -227,6 +252,13 @@ class Blocking(KernelBase):
             return
         if trap.kind == SLEEP:
             t._wake_value = trap.obj
+            self._make_ready(t, "sleep")
+            return
+        if trap.kind == RELEASE:
+            # an EDF periodic job starts: its deadline is the thread's
+            # before it is made ready (placed by it)
+            t._wake_value = trap.obj
+            self.set_deadline_ns(t, trap.obj.deadline_ns)
             self._make_ready(t, "sleep")
             return
         if trap.kind == ANY:

@@ -15,7 +15,8 @@ from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
 
 _INF = float("inf")
 
-__all__ = ["this_thread", "now", "sleep_for", "sleep_until", "yield_now",
+__all__ = ["this_thread", "set_deadline", "now", "sleep_for", "sleep_until",
+           "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
            "interrupts_disabled", "interrupts_masked"]
 
@@ -27,6 +28,14 @@ def this_thread():
     if t is None:
         raise ContextError("muos.this_thread: no thread is running")
     return t
+
+
+def set_deadline(ticks):
+    """Set the running thread's deadline ``ticks`` from now (None clears
+    it): threads of equal priority run earliest deadline first. Thread
+    context."""
+    k = current_kernel("muos.set_deadline")
+    k._thread_context("muos.set_deadline").set_deadline(ticks)
 
 
 def now():

@@ -8,7 +8,7 @@ MicroPython).
 
 import sys
 
-from .traps import ANY, SLEEP, SUSPEND
+from .traps import ANY, RELEASE, SLEEP, SUSPEND
 
 __all__ = ["describe", "waiting_for", "report", "check_name"]
 
@@ -26,7 +26,7 @@ def waiting_for(trap):
     """What a blocked thread's trap waits for, in words."""
     if trap is None:
         return "nothing"
-    if trap.kind == SLEEP:
+    if trap.kind == SLEEP or trap.kind == RELEASE:
         return "sleep"
     if trap.kind == SUSPEND:
         return "resume()"

@@ -21,20 +21,21 @@ MicroPython and under ``MUOS_PURE=1``.
 from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
-from .errors import ContextError, Interrupted
+from .errors import Interrupted
 from .irq import Interrupts
 from .blocking import Blocking
 from .power import idle_sleep
 from . import running
 from .running import can_block, current_kernel, running_kernel
-from .ready import ReadyList
+from .ready import ReadyList, earlier
 from .stats import Stats
-from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Killed, Priority,
+from .thread import (READY, RUNNING, SUSPENDED, Killed, Priority,
                      Thread)
 from .timeq import TimeQueue
 from .trace import Trace
 from .units import tick_units, units_per_ns
-from .traps import ANY, BLOCK, BUSY, PASS, SLEEP, SUSPEND, WAIT, YIELD, Trap
+from .traps import (ANY, BLOCK, BUSY, PASS, RELEASE, SLEEP, SUSPEND, WAIT,
+                    YIELD, Trap)
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT"]
@@ -54,7 +55,7 @@ class Kernel(Blocking):
     """One CPU, its threads and its clock (API.md, "Running")."""
 
     def __init__(self, port=None, *, tick_hz=1000, preemptive=True,
-                 time_slice=1, trace=False):
+                 time_slice=1, trace=False, edf=False):
         if type(tick_hz) is not int or tick_hz <= 0:
             raise ValueError("Kernel: tick_hz must be a positive int, not %r"
                              % (tick_hz,))
@@ -64,6 +65,8 @@ class Kernel(Blocking):
         self.tick_hz = tick_hz
         self.port = port
         self._preemptive = bool(preemptive)
+        # periodic jobs set their thread's deadline (API.md, "Deadlines")
+        self._edf = bool(edf)
         self.time_slice = time_slice
         self._now = 0
         self._ready = ReadyList()
@@ -118,37 +121,6 @@ class Kernel(Blocking):
         finally:
             running.leave(self)
             self.stats.elapsed_ns = self._now
-
-    def close(self):
-        """End every live thread but idle now, in this kernel (muos.run
-        does when it returns): their ``finally`` blocks run as themselves,
-        not later in the garbage collector, maybe inside another run."""
-        try:
-            running.enter(self)
-        except ContextError:       # another kernel runs in this OS thread
-            for t in self._threads:
-                if t.state != TERMINATED and t.switches == 0:
-                    t._coro.close()     # never started: discarded
-            return
-        tr, self._trace = self._trace, None      # not traced
-        if self._current is not None:       # run() returned at until=
-            self._current.state = READY
-            self._current = None
-        try:
-            for t in list(self._threads):
-                if t is not self.idle and t.state != TERMINATED:
-                    t.kill()
-        finally:
-            running.leave(self)
-            self._trace = tr
-
-    def stop(self):
-        """Make ``run()`` return at the caller's next await (from a
-        thread, a handler, or another OS thread on a real port)."""
-        self._stop = True
-        wake = getattr(self.port, "wake", None)
-        if wake is not None:
-            wake()
 
     def _loop(self, until_ns):
         tq = self._tq
@@ -207,25 +179,30 @@ class Kernel(Blocking):
             if cur is not None and levels:
                 lv = -levels[0]      # may be a level emptied since
                 if cur is idle or lv > cur.priority or (
-                        lv == cur.priority and heads[lv]._rnext is not
-                        heads[lv]):
+                        lv == cur.priority and (
+                            heads[lv]._rnext is not heads[lv]
+                            or ready._ndl)):
                     cur = self._preempt(cur, now)
             if cur is None:
-                # the most urgent ready thread off its list (the idle
-                # thread is always ready when none runs)
-                while True:
-                    lv = -levels[0]
-                    h = heads[lv]
-                    first = h._rnext
-                    if first is not h:
-                        break
-                    heappop(levels)      # a level emptied since
-                    listed[lv] = False
-                cur = first
-                nxt = cur._rnext
-                h._rnext = nxt
-                nxt._rprev = h
-                cur._rnext = None
+                if ready._ndl:
+                    # a thread with a deadline is ready: ordered by it
+                    cur = ready.pop_top()
+                else:
+                    # the most urgent ready thread off its list (the idle
+                    # thread is always ready when none runs)
+                    while True:
+                        lv = -levels[0]
+                        h = heads[lv]
+                        first = h._rnext
+                        if first is not h:
+                            break
+                        heappop(levels)      # a level emptied since
+                        listed[lv] = False
+                    cur = first
+                    nxt = cur._rnext
+                    h._rnext = nxt
+                    nxt._rprev = h
+                    cur._rnext = None
                 cur.state = RUNNING
                 self._current = cur
                 prev = self._last
@@ -313,7 +290,9 @@ class Kernel(Blocking):
             trap.seq = self._seq
             cur._trap = trap
             items = q.items
-            if not items or items[-1].thread.priority >= cur.priority:
+            if not items or items[-1].thread.priority > cur.priority or (
+                    items[-1].thread.priority == cur.priority
+                    and cur._dl is None):
                 items.append(trap)       # behind every one as urgent
             else:
                 q.push(trap)
@@ -342,11 +321,13 @@ class Kernel(Blocking):
         top = ready.top()
         if top is None or self._lock or self._irqs.mask:
             return cur
-        if cur is self.idle or (self._preemptive
-                                and top.priority > cur.priority):
+        if cur is self.idle or (self._preemptive and (
+                top.priority > cur.priority or (
+                    top.priority == cur.priority
+                    and earlier(top._dl, cur._dl)))):
             cur.state = READY
             if (self._slice is not None and cur is not self.idle
-                    and ready.has_other(cur.priority)
+                    and ready.has_equal(cur.priority, cur._dl)
                     and now >= self._slice_end()):
                 # its slice expired at this same instant: that sends it
                 # to the tail (API.md) before the preemption would keep
@@ -357,8 +338,8 @@ class Kernel(Blocking):
             if self._trace is not None:
                 self._trace.on_preempt(self, cur, top)
             return None
-        if (top.priority == cur.priority and self._preemptive
-                and self._slice is not None
+        if (top.priority == cur.priority and top._dl == cur._dl
+                and self._preemptive and self._slice is not None
                 and now >= self._slice_end()):
             cur.state = READY
             ready.push_tail(cur)
@@ -382,8 +363,8 @@ class Kernel(Blocking):
         target = now + cur._work
         if nt is not None and nt < target:
             target = nt
-        h = self._ready._heads[cur.priority]
-        if (h._rnext is not h and self._preemptive
+        if (self._ready.has_equal(cur.priority, cur._dl)
+                and self._preemptive
                 and self._slice is not None
                 and self._lock == 0 and not self._irqs.mask):
             se = self._slice_end()
@@ -452,10 +433,12 @@ class Kernel(Blocking):
             self._wait(t, trap)
         elif kind == BUSY:
             t._work = trap.arg
-        elif kind == SLEEP:
+        elif kind == SLEEP or kind == RELEASE:
             if trap.arg <= self._now:
                 # nothing to wait for: no Interrupted
                 t._wake_value = trap.obj
+                if kind == RELEASE:       # the EDF job starts now
+                    self.set_deadline_ns(t, trap.obj.deadline_ns)
             elif t.interrupted:
                 # like every blocking call: a pending interrupt ends the
                 # wait before it starts (µOS++ EINTR)

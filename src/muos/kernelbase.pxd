@@ -31,6 +31,7 @@ cdef class KernelBase:
     cdef public object _tick_cost
     cdef public object _tick
     cdef public bint _preemptive
+    cdef public bint _edf
     cdef public object port
     cdef public int _dead
     cdef public list _threads

@@ -4,14 +4,16 @@ call makes.
 
 Owns: ``KernelBase``, the base of the kernel's layers: blocking.py
 (waiting and waking) builds on it, kernel.py (the run loop) on that.
-Imports ``diag``, ``errors``, ``irq``, ``thread``, ``units``.
+Imports ``diag``, ``errors``, ``irq``, ``running``, ``thread``,
+``units``.
 """
 
+from . import running
 from .diag import describe, report, waiting_for
 from .errors import ContextError
 from .irq import Interrupt
 from .units import ns_to_ticks, ticks_to_ns
-from .thread import (SUSPENDED, TERMINATED, Priority, Thread,
+from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
                      make_coroutine)
 
 __all__ = ["KernelBase"]
@@ -93,6 +95,37 @@ class KernelBase:
                 report("thread %r" % t.name, exc)
         if t is self._stop_on:
             self._stop = True
+
+    def close(self):
+        """End every live thread but idle now, in this kernel (muos.run
+        does when it returns): their ``finally`` blocks run as themselves,
+        not later in the garbage collector, maybe inside another run."""
+        try:
+            running.enter(self)
+        except ContextError:       # another kernel runs in this OS thread
+            for t in self._threads:
+                if t.state != TERMINATED and t.switches == 0:
+                    t._coro.close()     # never started: discarded
+            return
+        tr, self._trace = self._trace, None      # not traced
+        if self._current is not None:       # run() returned at until=
+            self._current.state = READY
+            self._current = None
+        try:
+            for t in list(self._threads):
+                if t is not self.idle and t.state != TERMINATED:
+                    t.kill()
+        finally:
+            running.leave(self)
+            self._trace = tr
+
+    def stop(self):
+        """Make ``run()`` return at the caller's next await (from a
+        thread, a handler, or another OS thread on a real port)."""
+        self._stop = True
+        wake = getattr(self.port, "wake", None)
+        if wake is not None:
+            wake()
 
     @property
     def preemptive(self):

@@ -74,15 +74,19 @@ class Mutex:
         return self.owner is not None
 
     # -- priority --
-    def _boost(self):
-        """The priority this mutex gives its owner."""
+    def _boost(self, deadline):
+        """The key (priority, deadline) this mutex gives its owner, whose
+        own deadline is ``deadline``, or None: the ceiling with the
+        owner's deadline, or the head waiter's key (API.md: an INHERIT
+        mutex's owner inherits its most urgent waiter's key)."""
         if self.protocol == "protect":
-            return self.ceiling
+            return (self.ceiling, deadline)
         if self.protocol == "inherit":
             h = self._q.head()
             if h is not None:
-                return h.thread.priority
-        return 0
+                t = h.thread
+                return (t.priority, t._dl)
+        return None
 
     def _waiters_changed(self):
         o = self.owner

@@ -8,7 +8,7 @@ iteration and is recorded, with deadline misses, in the thread's stats.
 
 from .running import current_kernel
 from .units import ns_to_ticks
-from .traps import SLEEP, Trap, new_trap
+from .traps import RELEASE, SLEEP, Trap, new_trap
 
 __all__ = ["periodic", "Job"]
 
@@ -17,15 +17,18 @@ _new = object.__new__
 
 class Job:
     """One release of a periodic thread: ``index``, ``release`` and
-    ``deadline`` (absolute ticks, converted from ns when read)."""
+    ``deadline`` (absolute ticks, converted from ns when read); a missed
+    job (``stats.threads[name].misses``) also has its ``finish``."""
 
-    __slots__ = ("index", "release_ns", "deadline_ns", "_hz")
+    __slots__ = ("index", "release_ns", "deadline_ns", "_hz", "finish_ns")
 
-    def __init__(self, index, release_ns, deadline_ns, tick_hz):
+    def __init__(self, index, release_ns, deadline_ns, tick_hz,
+                 finish_ns=None):
         self.index = index
         self.release_ns = release_ns
         self.deadline_ns = deadline_ns
         self._hz = tick_hz
+        self.finish_ns = finish_ns
 
     @property
     def release(self):
@@ -35,7 +38,17 @@ class Job:
     def deadline(self):
         return ns_to_ticks(self.deadline_ns, self._hz)
 
+    @property
+    def finish(self):
+        """When the job completed (ticks), or None: it has not (or it
+        is not a recorded miss)."""
+        f = self.finish_ns
+        return None if f is None else ns_to_ticks(f, self._hz)
+
     def __repr__(self):
+        if self.finish_ns is not None:
+            return "<Job %d release=%s deadline=%s finish=%s>" % (
+                self.index, self.release, self.deadline, self.finish)
         return "<Job %d release=%s deadline=%s>" % (
             self.index, self.release, self.deadline)
 
@@ -74,12 +87,22 @@ class periodic:
             # locked or masked section (issue 14 #7)
             k._check_block("muos.periodic")
         now = k._now
+        edf = k._edf
         if self._index >= 0:
             # the previous job completes now
             st = k._current
             st.add_response(now - self._release)
             if now > self._release + self._deadline:
-                st._extra().deadline_misses += 1
+                x = st._extra()
+                x.deadline_misses += 1
+                miss = Job(self._index, self._release,
+                           self._release + self._deadline, k.tick_hz, now)
+                if x.misses is None:
+                    x.misses = [miss]
+                else:
+                    x.misses.append(miss)
+            if edf:
+                k.set_deadline_ns(st, None)     # no job: no deadline
         elif self._start is None:
             self._start = now
         self._index += 1
@@ -91,8 +114,18 @@ class periodic:
         j.release_ns = rel
         j.deadline_ns = rel + self._deadline
         j._hz = k.tick_hz
+        j.finish_ns = None
         t = new_trap(Trap)
-        t.kind = SLEEP
+        if edf:
+            # the job's deadline becomes the thread's when the job
+            # starts: now if it is due, else when the sleep ends
+            if rel <= now:
+                k.set_deadline_ns(k._current, j.deadline_ns)
+                t.kind = SLEEP
+            else:
+                t.kind = RELEASE
+        else:
+            t.kind = SLEEP
         t.obj = j
         t.arg = rel
         t.q = None

@@ -11,14 +11,20 @@ cdef class ReadyList:
     cdef public list _heads
     cdef public list _listed
     cdef public list _levels
+    cdef public list _dheaps
+    cdef public Py_ssize_t _ndl
+    cdef public object _tail_seq
+    cdef public object _head_seq
 
     @cython.locals(p=int, h=_Head)
     cpdef _insert(self, t, bint before)
     cpdef push_tail(self, t)
     cpdef push_head(self, t)
+    @cython.locals(i=Py_ssize_t)
     cpdef remove(self, t)
     @cython.locals(p=int, h=_Head)
     cpdef top(self)
+    cpdef pop_top(self)
     cpdef top_level(self, int p)
     @cython.locals(h=_Head)
-    cpdef has_other(self, int p)
+    cpdef has_equal(self, int p, d)

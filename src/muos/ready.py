@@ -1,17 +1,33 @@
-"""The ready list: threads that may run, by priority, FIFO within one.
+"""The ready list: threads that may run, by priority, then deadline,
+then arrival.
 
-Owns: ``ReadyList``, one intrusive circular doubly-linked list per priority
-level (threads carry the ``_rnext``/``_rprev`` links, so insertion at either
-end and removal are O(1) and allocate nothing) and a heap of non-empty
-levels for the most urgent one. Imports only ``heapq``. It knows nothing
-of the scheduler's policy: the kernel decides head or tail.
+Owns: ``ReadyList``. Per priority level, the threads without a deadline
+are an intrusive circular doubly-linked list (threads carry the
+``_rnext``/``_rprev`` links, so insertion at either end and removal are
+O(1) and allocate nothing: the common case, costing nothing more for
+deadlines) and the threads with one (``t._dl``, its effective absolute
+deadline) a heap of ``[deadline, seq, thread]`` entries, earliest first,
+``seq`` keeping FIFO among equal deadlines (the head of a level gets a
+decreasing seq, the tail an increasing one). A level's heap comes before
+its list: a thread without a deadline comes after those with one
+(API.md, "Deadlines"). A heap of non-empty levels finds the most urgent
+level. Such a thread's ``_rnext`` is its heap entry (a list), so
+``_rnext is None`` still means "not in the ready list". Imports only
+``heapq``. It knows nothing of the scheduler's policy: the kernel decides
+head or tail.
 """
 
-from heapq import heappop, heappush
+from heapq import heapify, heappop, heappush
 
-__all__ = ["ReadyList"]
+__all__ = ["ReadyList", "earlier"]
 
 LEVELS = 256
+
+
+def earlier(a, b):
+    """True when deadline ``a`` comes strictly before ``b`` (None: no
+    deadline, after every deadline)."""
+    return a is not None and (b is None or a < b)
 
 
 class _Head:
@@ -23,22 +39,42 @@ class _Head:
 
 
 class ReadyList:
-    __slots__ = ("_heads", "_listed", "_levels")
+    __slots__ = ("_heads", "_listed", "_levels", "_dheaps", "_ndl",
+                 "_tail_seq", "_head_seq")
 
     def __init__(self):
         self._heads = [_Head() for _ in range(LEVELS)]
         self._listed = [False] * LEVELS   # level is in the _levels heap
         self._levels = []                 # heap of -priority
+        self._dheaps = [None] * LEVELS    # per level: heap of deadlines
+        self._ndl = 0                     # threads in all the heaps
+        self._tail_seq = 0
+        self._head_seq = 0
 
     def _insert(self, t, before):
         p = t.priority
-        h = self._heads[p]
-        nxt = h if before else h._rnext
-        prv = nxt._rprev
-        t._rnext = nxt
-        t._rprev = prv
-        prv._rnext = t
-        nxt._rprev = t
+        d = t._dl
+        if d is not None:
+            if before:
+                self._tail_seq += 1
+                e = [d, self._tail_seq, t]
+            else:
+                self._head_seq -= 1
+                e = [d, self._head_seq, t]
+            dh = self._dheaps[p]
+            if dh is None:
+                dh = self._dheaps[p] = []
+            heappush(dh, e)
+            t._rnext = e
+            self._ndl += 1
+        else:
+            h = self._heads[p]
+            nxt = h if before else h._rnext
+            prv = nxt._rprev
+            t._rnext = nxt
+            t._rprev = prv
+            prv._rnext = t
+            nxt._rprev = t
         if not self._listed[p]:
             self.top_level(p)
 
@@ -52,6 +88,17 @@ class ReadyList:
         nxt = t._rnext
         if nxt is None:
             return False
+        if type(nxt) is list:       # its entry in a deadline heap
+            dh = self._dheaps[t.priority]
+            for i in range(len(dh)):    # rare (kill, a key change): O(n)
+                if dh[i] is nxt:
+                    dh[i] = dh[-1]
+                    dh.pop()
+                    heapify(dh)
+                    break
+            self._ndl -= 1
+            t._rnext = None
+            return True
         prv = t._rprev
         prv._rnext = nxt
         nxt._rprev = prv
@@ -65,6 +112,9 @@ class ReadyList:
         heads = self._heads
         while levels:
             p = -levels[0]
+            dh = self._dheaps[p]
+            if dh:
+                return dh[0][2]
             h = heads[p]
             t = h._rnext
             if t is not h:
@@ -73,22 +123,40 @@ class ReadyList:
             self._listed[p] = False
         return None
 
+    def pop_top(self):
+        """Remove and return the most urgent ready thread (None when no
+        thread is ready)."""
+        t = self.top()
+        if t is not None:
+            if type(t._rnext) is list:    # the top of its level's heap
+                heappop(self._dheaps[t.priority])
+                self._ndl -= 1
+                t._rnext = None
+            else:
+                self.remove(t)
+        return t
+
     def top_level(self, p):
         """Level ``p`` has a ready thread now (a new one was linked)."""
         self._listed[p] = True
         heappush(self._levels, -p)
 
     def level(self, p):
-        """The threads ready at priority ``p``, head first."""
+        """The threads ready at priority ``p``, most urgent first."""
+        dh = self._dheaps[p]
+        out = [e[2] for e in sorted(dh)] if dh else []
         h = self._heads[p]
-        out = []
         t = h._rnext
         while t is not h:
             out.append(t)
             t = t._rnext
         return out
 
-    def has_other(self, p):
-        """True when a thread is ready at priority ``p``."""
-        h = self._heads[p]
-        return h._rnext is not h
+    def has_equal(self, p, d):
+        """True when a thread with the key (priority ``p``, deadline
+        ``d``) is ready: one that round-robin rotates with."""
+        if d is None:
+            h = self._heads[p]
+            return h._rnext is not h
+        dh = self._dheaps[p]
+        return bool(dh) and dh[0][0] == d

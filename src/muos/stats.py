@@ -29,12 +29,15 @@ class ThreadExtra:
     a thread's end (result, exception), joiners' queue, event flags and
     pending resume."""
 
-    __slots__ = ("rt", "deadline_misses", "masked_ns", "inversion_ns",
-                 "result", "exception", "joinq", "flags", "resume_pending")
+    __slots__ = ("rt", "deadline_misses", "misses", "masked_ns",
+                 "inversion_ns", "result", "exception", "joinq", "flags",
+                 "resume_pending", "deadline_ns")
 
     def __init__(self):
         self.rt = None
         self.deadline_misses = 0
+        self.misses = None       # the missed Jobs, in order
+        self.deadline_ns = None  # its own deadline (Thread.deadline)
         self.masked_ns = 0
         self.inversion_ns = 0
         self.result = None
@@ -167,6 +170,13 @@ class ThreadStats:
     @deadline_misses.setter
     def deadline_misses(self, v):
         self._c._extra().deadline_misses = v
+
+    @property
+    def misses(self):
+        """Each deadline miss as a ``Job`` (index, release, deadline,
+        finish), in order."""
+        x = self._c._x
+        return [] if x is None or x.misses is None else list(x.misses)
 
     @property
     def masked_ns(self):

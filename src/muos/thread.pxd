@@ -16,3 +16,4 @@ cdef class Thread(ThreadCounters):
     cdef public object _rnext
     cdef public object _rprev
     cdef public object _held
+    cdef public object _dl

@@ -87,7 +87,7 @@ class Thread(ThreadCounters):
         "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
-        "_rnext", "_rprev", "_held",
+        "_rnext", "_rprev", "_held", "_dl",
     )
 
     def __init__(self, kernel, coro, name, priority):
@@ -116,12 +116,36 @@ class Thread(ThreadCounters):
             self.base_priority = priority
             self._kernel.recompute_priority(self)
 
+    @property
+    def deadline(self):
+        """Its own absolute deadline in ticks, or None (API.md,
+        "Deadlines"); the scheduler orders by the effective one, which an
+        INHERIT mutex's waiters may make earlier."""
+        x = self._x
+        d = None if x is None else x.deadline_ns
+        return None if d is None else ns_to_ticks(d, self.tick_hz)
+
+    def set_deadline(self, ticks):
+        """Set its deadline ``ticks`` from now (None clears it): threads
+        of equal priority run earliest deadline first. May preempt the
+        caller at its next await. ISR-safe."""
+        k = self._kernel
+        if ticks is None:
+            d = None
+        else:
+            d = k._now + k.to_ns(ticks, "Thread %r.set_deadline: ticks"
+                                 % self.name)
+        self._not_idle("set_deadline")
+        if self.state != TERMINATED:
+            k.set_deadline_ns(self, d)
+
     def _not_idle(self, what):
         # the idle thread runs whenever nothing else can: it cannot be
         # killed or given another priority (API.md)
         if self is self._kernel.idle:
             raise ContextError("Thread %r.%s: the idle thread cannot be "
-                               "killed, suspended or re-prioritised"
+                               "killed, suspended, re-prioritised or "
+                               "given a deadline"
                                % (self.name, what))
 
     def join(self):
@@ -264,6 +288,7 @@ _THREAD_FIELDS = {
                               # thread: IDLE_SLEEP while the CPU sleeps
     "_rnext": None, "_rprev": None,   # links in the ready list
     "_held": (),              # mutexes held, in locking order
+    "_dl": None,              # effective deadline, ns (own or inherited)
 }
 lazy_fields(Thread, _THREAD_FIELDS)
 

@@ -18,7 +18,7 @@ _C = native("_trap")
 
 __all__ = [
     "Trap", "TimedTrap", "new_trap", "SLEEP", "YIELD", "BUSY", "WAIT",
-    "SUSPEND", "ANY", "PASS", "BLOCK", "NEVER",
+    "SUSPEND", "ANY", "PASS", "RELEASE", "BLOCK", "NEVER",
 ]
 
 SLEEP = 1     # arg: absolute wake-up time in ns; returns obj
@@ -28,6 +28,8 @@ WAIT = 4      # obj._try(trap) or wait on trap.q; timeout: absolute ns or None
 SUSPEND = 5   # until Thread.resume()
 ANY = 6       # arg: list of WAIT traps; the first to complete wins
 PASS = 7      # a preemption point that returns arg
+RELEASE = 9   # a SLEEP that ends by giving the thread obj.deadline_ns
+              # (an EDF periodic job's release; 8: the idle thread's trap)
 
 
 class _Sentinel:
