@@ -12,7 +12,8 @@ if PURE and not MICROPYTHON:
 from .condvar import ConditionVariable
 from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
                     now, scheduler_locked, sleep_for, sleep_until, spawn,
-                    set_deadline, suspend, this_thread, yield_now)
+                    set_deadline, suspend, this_core, this_thread,
+                    yield_now)
 from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
@@ -25,6 +26,7 @@ from .periodic import Job, periodic
 from .ports.sim import SimPort
 from .power import PowerModel
 from .semaphore import BinarySemaphore, Semaphore
+from .spinlock import Spinlock
 from .stats import Stats, ThreadStats
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
                      Thread)
@@ -41,11 +43,12 @@ __version__ = "0.1.0"
 
 __all__ = [
     "run", "RunResult", "Kernel", "Thread", "Priority", "READY", "RUNNING",
-    "SUSPENDED", "TERMINATED", "this_thread", "set_deadline", "now",
+    "SUSPENDED", "TERMINATED", "this_thread", "this_core", "set_deadline",
+    "now",
     "sleep_for",
     "sleep_until", "yield_now", "busy", "spawn", "suspend", "in_isr",
     "scheduler_locked", "periodic", "Job", "Mutex", "Semaphore",
-    "BinarySemaphore", "SimPort", "Stats", "ThreadStats", "Trace",
+    "BinarySemaphore", "Spinlock", "SimPort", "Stats", "ThreadStats", "Trace",
     "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
     "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",

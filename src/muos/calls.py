@@ -15,7 +15,8 @@ from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
 
 _INF = float("inf")
 
-__all__ = ["this_thread", "set_deadline", "now", "sleep_for", "sleep_until",
+__all__ = ["this_thread", "this_core", "set_deadline", "now", "sleep_for",
+           "sleep_until",
            "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
            "interrupts_disabled", "interrupts_masked"]
@@ -36,6 +37,11 @@ def set_deadline(ticks):
     context."""
     k = current_kernel("muos.set_deadline")
     k._thread_context("muos.set_deadline").set_deadline(ticks)
+
+
+def this_core():
+    """The index of the core the caller runs on (0 on one core)."""
+    return current_kernel("muos.this_core")._cpu
 
 
 def now():
@@ -96,10 +102,11 @@ def busy(ticks):
     return t
 
 
-def spawn(fn, *args, name=None, priority=Priority.NORMAL):
+def spawn(fn, *args, name=None, priority=Priority.NORMAL, affinity=None):
     """Create a thread on the running kernel. ISR-safe."""
     return current_kernel("muos.spawn").spawn(fn, *args, name=name,
-                                              priority=priority)
+                                              priority=priority,
+                                              affinity=affinity)
 
 
 def suspend():

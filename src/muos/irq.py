@@ -92,7 +92,8 @@ class IsrStats:
 class Interrupt:
     """One interrupt line (``k.interrupt(name, handler, ...)``)."""
 
-    def __init__(self, kernel, name, handler, priority=1, cost=0):
+    def __init__(self, kernel, name, handler, priority=1, cost=0,
+                 irqs=None):
         what = "Interrupt %r" % (name,)
         if not callable(handler):
             raise TypeError("%s: handler must be a plain function, not %r"
@@ -102,6 +103,8 @@ class Interrupt:
         self.priority = check_irq_priority(priority, what)
         self.cost = cost
         self._kernel = kernel
+        # the controller of its core (on one core, the kernel's)
+        self._irqs = kernel._irqs if irqs is None else irqs
         self._cost_ns = kernel.to_ns(cost, what + ": cost")
         self._pending = False
         self._t_trigger = 0
@@ -122,7 +125,7 @@ class Interrupt:
         (a thread's next await). ISR-safe; thread-safe on host ports:
         from another OS thread (``port.foreign()``) it is queued, stamped
         with the port's time, and the port woken."""
-        irqs = self._kernel._irqs
+        irqs = self._irqs
         if irqs.is_foreign is not None and irqs.is_foreign():
             irqs.post_foreign(self)
         else:
@@ -167,7 +170,7 @@ class _At:
         self.irq = irq
 
     def fire(self, kernel):
-        kernel._irqs.trigger(self.irq)
+        self.irq._irqs.trigger(self.irq)
 
 
 class _Every:
@@ -187,7 +190,7 @@ class _Every:
             return
         self.when += self.period
         kernel._tq.push(self.when, self)
-        kernel._irqs.trigger(irq)
+        irq._irqs.trigger(irq)
 
 
 class Interrupts:

@@ -34,14 +34,15 @@ from .thread import (READY, RUNNING, SUSPENDED, Killed, Priority,
 from .timeq import TimeQueue
 from .trace import Trace
 from .units import tick_units, units_per_ns
-from .traps import (ANY, BLOCK, BUSY, PASS, RELEASE, SLEEP, SUSPEND, WAIT,
-                    YIELD, Trap)
+from .traps import (ANY, BLOCK, BUSY, PASS, RELEASE, SLEEP, SPIN, SUSPEND,
+                    WAIT, YIELD, Trap)
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT"]
 
 IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
 IDLE_SLEEP = -1      # the idle thread's _work while the CPU sleeps
+SPINNING = -2        # a thread's _work while it spins (smp.py)
 _STEP = "step"       # _advance: the work ended, step the thread now
 
 
@@ -55,10 +56,13 @@ class Kernel(Blocking):
     """One CPU, its threads and its clock (API.md, "Running")."""
 
     def __init__(self, port=None, *, tick_hz=1000, preemptive=True,
-                 time_slice=1, trace=False, edf=False):
+                 time_slice=1, trace=False, edf=False, cores=1):
         if type(tick_hz) is not int or tick_hz <= 0:
             raise ValueError("Kernel: tick_hz must be a positive int, not %r"
                              % (tick_hz,))
+        if type(cores) is not int or cores < 1:
+            raise ValueError("Kernel: cores must be a positive int, not %r"
+                             % (cores,))
         if port is None:
             from .ports.sim import SimPort
             port = SimPort()
@@ -100,6 +104,12 @@ class Kernel(Blocking):
         self.sysclock = Clock(self, "sysclock", self._tick)
         self.rtclock = RealTimeClock(self)
         self.hrclock = Clock(self, "hrclock", units_per_ns(tick_hz))
+        self._cores = None           # several cores: their smp.Core
+        self._cpu = 0                # the core the fields below act on
+        if cores > 1:
+            from . import smp     # (MicroPython: loaded only if used)
+            smp.setup(self, cores, _idle_body)
+            return
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
 
@@ -117,6 +127,9 @@ class Kernel(Blocking):
             # (registered inside the try: a Ctrl-C at any point leaves
             # nothing registered behind)
             running.enter(self)
+            if self._cores is not None:
+                from .smp import loop
+                return loop(self, until_ns)
             return self._loop(until_ns)
         finally:
             running.leave(self)
@@ -471,6 +484,9 @@ class Kernel(Blocking):
             self._wait_any(t, trap)
         elif kind == IDLE_WAIT:
             t._work = IDLE_SLEEP
+        elif kind == SPIN:
+            if not trap.obj._take(self, t):
+                t._work = SPINNING      # until the holder releases it
         else:
             t._wake_exc = ValueError("thread %r: unknown trap %r"
                                      % (t.name, trap))

@@ -32,6 +32,9 @@ cdef class KernelBase:
     cdef public object _tick
     cdef public bint _preemptive
     cdef public bint _edf
+    cdef public object _cores
+    cdef public int _cpu
+    cdef public object _on
     cdef public object port
     cdef public int _dead
     cdef public list _threads

@@ -14,7 +14,7 @@ from .errors import ContextError
 from .irq import Interrupt
 from .units import ns_to_ticks, ticks_to_ns
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
-                     make_coroutine)
+                     check_affinity, make_coroutine)
 
 __all__ = ["KernelBase"]
 
@@ -40,13 +40,21 @@ class KernelBase:
             self._trace.on_spawn(self, t)
         return t
 
-    def spawn(self, fn, *args, name=None, priority=Priority.NORMAL):
+    def spawn(self, fn, *args, name=None, priority=Priority.NORMAL,
+              affinity=None):
         """Create a thread running ``fn(*args)`` (an ``async def``) at the
-        tail of its priority's ready list. ISR-safe."""
+        tail of its priority's ready list; ``affinity``: the cores it may
+        run on (None: any). ISR-safe."""
+        if affinity is not None:
+            affinity = check_affinity(self, affinity, "spawn %r" % (
+                name if name is not None else getattr(fn, "__name__", fn),))
         coro, fname = make_coroutine(fn, args, name, priority)
         if name is None:
             name = "%s-%d" % (fname, self._nthreads + 1)
-        return self._new_thread(coro, name, priority)
+        t = self._new_thread(coro, name, priority)
+        if affinity is not None:
+            t._extra().affinity = affinity
+        return t
 
     def _reclaim(self):
         # amortised O(1): sweep when a quarter of the list has ended
@@ -56,10 +64,15 @@ class KernelBase:
                              if t.state != TERMINATED]
 
     # -- interrupts and timers --
-    def interrupt(self, name, handler, *, priority=1, cost=0):
+    def interrupt(self, name, handler, *, priority=1, cost=0, core=0):
         """A new interrupt line whose ``handler()`` runs in interrupt
-        context when triggered (see irq.py)."""
-        irq = Interrupt(self, name, handler, priority, cost)
+        context when triggered (see irq.py), on ``core``."""
+        n = 1 if self._cores is None else len(self._cores)
+        if type(core) is not int or not 0 <= core < n:
+            raise ValueError("Kernel.interrupt %r: core %r out of range "
+                             "0..%d" % (name, core, n - 1))
+        irq = Interrupt(self, name, handler, priority, cost,
+                        self._irqs if n == 1 else self._cores[core]._irqs)
         self.interrupts.append(irq)
         self.stats.isr_latency[name] = irq.stats
         return irq
@@ -113,7 +126,7 @@ class KernelBase:
             self._current = None
         try:
             for t in list(self._threads):
-                if t is not self.idle and t.state != TERMINATED:
+                if t.base_priority != 0 and t.state != TERMINATED:
                     t.kill()
         finally:
             running.leave(self)

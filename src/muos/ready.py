@@ -152,6 +152,21 @@ class ReadyList:
             t = t._rnext
         return out
 
+    def ordered(self):
+        """The ready threads, most urgent first (a generator: the list
+        must not change while it runs)."""
+        for lv in sorted(self._levels):
+            p = -lv
+            dh = self._dheaps[p]
+            if dh:
+                for e in sorted(dh):
+                    yield e[2]
+            h = self._heads[p]
+            t = h._rnext
+            while t is not h:
+                yield t
+                t = t._rnext
+
     def has_equal(self, p, d):
         """True when a thread with the key (priority ``p``, deadline
         ``d``) is ready: one that round-robin rotates with."""

@@ -31,13 +31,15 @@ class ThreadExtra:
 
     __slots__ = ("rt", "deadline_misses", "misses", "masked_ns",
                  "inversion_ns", "result", "exception", "joinq", "flags",
-                 "resume_pending", "deadline_ns")
+                 "resume_pending", "deadline_ns", "affinity", "migrations")
 
     def __init__(self):
         self.rt = None
         self.deadline_misses = 0
         self.misses = None       # the missed Jobs, in order
         self.deadline_ns = None  # its own deadline (Thread.deadline)
+        self.affinity = None     # None, or a tuple of core indices
+        self.migrations = 0      # resumed on another core
         self.masked_ns = 0
         self.inversion_ns = 0
         self.result = None
@@ -170,6 +172,13 @@ class ThreadStats:
     @deadline_misses.setter
     def deadline_misses(self, v):
         self._c._extra().deadline_misses = v
+
+    @property
+    def migrations(self):
+        """Times it resumed on another core than the one it last ran on
+        (several cores)."""
+        x = self._c._x
+        return 0 if x is None else x.migrations
 
     @property
     def misses(self):
@@ -368,6 +377,31 @@ class ThreadTable:
         return "{%s}" % ", ".join("%r: %r" % kv for kv in self.items())
 
 
+class CoreStats:
+    """One core's statistics (``stats.cores[i]``)."""
+
+    __slots__ = ("index", "idle_ns", "elapsed_ns", "tick_hz")
+
+    def __init__(self, index, idle_ns, elapsed_ns, tick_hz):
+        self.index = index
+        self.idle_ns = idle_ns
+        self.elapsed_ns = elapsed_ns
+        self.tick_hz = tick_hz
+
+    @property
+    def cpu_load(self):
+        if self.elapsed_ns <= 0:
+            return 0.0
+        return (self.elapsed_ns - self.idle_ns) / self.elapsed_ns
+
+    @property
+    def idle_time(self):
+        return ns_to_ticks(self.idle_ns, self.tick_hz)
+
+    def __repr__(self):
+        return "<CoreStats %d load=%.3f>" % (self.index, self.cpu_load)
+
+
 class Stats(InversionTracker, Observer):
     """System statistics: ``cpu_load``, ``context_switches``, ``threads``;
     priority inversion (``inversion_time`` ...) from ``InversionTracker``."""
@@ -379,8 +413,10 @@ class Stats(InversionTracker, Observer):
         self._counters = {}     # name -> its thread (or ThreadCounters),
         # in creation order; ``threads`` shows them as ThreadStats
         self._dups = {}         # name -> last #n given to a duplicate
-        self.idle_ns = 0        # time the idle thread had the CPU
+        self.idle_ns = 0        # time the idle thread(s) had a CPU
         self.elapsed_ns = 0     # kept current by the kernel
+        self.ncores = 1
+        self.core_idle_ns = None   # several cores: idle time of each
         self.isr_latency = {}   # interrupt name -> IsrStats
         self.masked_ns = 0
         self.masked_by = None   # thread name of the longest masked section
@@ -513,18 +549,39 @@ class Stats(InversionTracker, Observer):
         self._counters[key] = st
         return st
 
+    # -- several cores --
+    def set_cores(self, n):
+        self.ncores = n
+        self.core_idle_ns = [0] * n
+
+    def on_core_idle(self, i, dt):
+        """Core ``i`` idled for ``dt``."""
+        self.idle_ns += dt
+        self.core_idle_ns[i] += dt
+
+    @property
+    def cores(self):
+        """Per core (``stats.cores[i]``): its ``cpu_load`` and
+        ``idle_time``."""
+        idle = self.core_idle_ns or [self.idle_ns]
+        return [CoreStats(i, idle[i], self.elapsed_ns, self.tick_hz)
+                for i in range(len(idle))]
+
     @property
     def cpu_load(self):
-        if self.elapsed_ns <= 0:
+        """The share of CPU time used, 0..1 (averaged over the cores)."""
+        total = self.elapsed_ns * self.ncores
+        if total <= 0:
             return 0.0
-        return (self.elapsed_ns - self.idle_ns) / self.elapsed_ns
+        return (total - self.idle_ns) / total
 
     @property
     def power_states(self):
         """Ticks spent running (threads, handlers, kernel work), sleeping
         and in deep sleep."""
         hz = self.tick_hz
-        return {"run": ns_to_ticks(self.elapsed_ns - self.idle_ns, hz),
+        return {"run": ns_to_ticks(self.elapsed_ns * self.ncores
+                                   - self.idle_ns, hz),
                 "sleep": ns_to_ticks(self.idle_ns - self.deep_sleep_ns, hz),
                 "deep_sleep": ns_to_ticks(self.deep_sleep_ns, hz)}
 
@@ -535,7 +592,7 @@ class Stats(InversionTracker, Observer):
         pm = self.power
         if pm is None:
             return None
-        run = self.elapsed_ns - self.idle_ns
+        run = self.elapsed_ns * self.ncores - self.idle_ns
         sleep = self.idle_ns - self.deep_sleep_ns
         deep = self.deep_sleep_ns
         return units_to_ns(pm.run * run + pm.sleep * sleep

@@ -4,6 +4,7 @@ from muos.stats cimport ThreadCounters
 cdef class Thread(ThreadCounters):
     cdef public object base_priority
     cdef public int priority
+    cdef public int _core
     cdef public object state
     cdef public bint interrupted
     cdef public object _kernel

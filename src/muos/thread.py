@@ -19,7 +19,8 @@ from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
 __all__ = ["Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
-           "TERMINATED", "check_priority", "make_coroutine", "Killed"]
+           "TERMINATED", "check_priority", "check_affinity", "make_coroutine",
+           "Killed"]
 
 READY = "READY"
 RUNNING = "RUNNING"
@@ -49,6 +50,30 @@ def check_priority(p, what):
     if p < Priority.LOWEST or p > Priority.HIGHEST:
         raise ValueError("%s: priority %r out of range 1..254" % (what, p))
     return p
+
+
+def check_affinity(k, aff, what):
+    """``None``, a core index or an iterable of them -> None or a sorted
+    tuple of valid indices."""
+    if aff is None:
+        return None
+    n = 1 if k._cores is None else len(k._cores)
+    if type(aff) is int:
+        aff = (aff,)
+    if not hasattr(aff, "__iter__") or isinstance(aff, str):
+        raise TypeError("%s: affinity must be None, a core index or an "
+                        "iterable of them, not %r" % (what, aff))
+    out = []
+    for i in aff:
+        if type(i) is not int or not 0 <= i < n:
+            raise ValueError("%s: core %r out of range 0..%d" % (
+                what, i, n - 1))
+        if i not in out:
+            out.append(i)
+    out = tuple(sorted(out))
+    if not out:
+        raise ValueError("%s: affinity %r names no core" % (what, aff))
+    return out
 
 
 class Killed(BaseException):
@@ -87,7 +112,7 @@ class Thread(ThreadCounters):
         "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
-        "_rnext", "_rprev", "_held", "_dl",
+        "_rnext", "_rprev", "_held", "_dl", "_core",
     )
 
     def __init__(self, kernel, coro, name, priority):
@@ -139,10 +164,42 @@ class Thread(ThreadCounters):
         if self.state != TERMINATED:
             k.set_deadline_ns(self, d)
 
+    # -- cores (API.md, "Several cores") --
+    @property
+    def core(self):
+        """The core it runs on, or last ran on; None before it first
+        ran (on one core: 0 once it ran)."""
+        c = self._core
+        if c < 0:
+            return 0 if self.switches and self._kernel._cores is None \
+                else None
+        return c
+
+    @property
+    def affinity(self):
+        """None (any core) or the tuple of core indices it may run on."""
+        x = self._x
+        return None if x is None else x.affinity
+
+    def set_affinity(self, cores):
+        """Restrict it to ``cores`` (None, a core index or an iterable of
+        them); takes effect at the next scheduling decision."""
+        aff = check_affinity(self._kernel, cores,
+                             "Thread %r.set_affinity" % self.name)
+        self._not_idle("set_affinity")
+        if aff is not None or self._x is not None:
+            self._extra().affinity = aff
+
+    @property
+    def migrations(self):
+        """Times it resumed on another core than the one it last ran on."""
+        x = self._x
+        return 0 if x is None else x.migrations
+
     def _not_idle(self, what):
-        # the idle thread runs whenever nothing else can: it cannot be
+        # an idle thread runs whenever nothing else can: it cannot be
         # killed or given another priority (API.md)
-        if self is self._kernel.idle:
+        if self.base_priority == Priority.IDLE:
             raise ContextError("Thread %r.%s: the idle thread cannot be "
                                "killed, suspended, re-prioritised or "
                                "given a deadline"
@@ -289,6 +346,7 @@ _THREAD_FIELDS = {
     "_rnext": None, "_rprev": None,   # links in the ready list
     "_held": (),              # mutexes held, in locking order
     "_dl": None,              # effective deadline, ns (own or inherited)
+    "_core": -1,              # the core it runs or last ran on (-1: none)
 }
 lazy_fields(Thread, _THREAD_FIELDS)
 

@@ -29,6 +29,9 @@ EVENT_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
                "isr_exit", "timer", "power")
 
 
+_CORE = ["core%d" % i for i in range(64)]
+
+
 class Trace(Observer):
     """Events of one kernel run, in order; ``timeline()`` renders them.
     The kernel's observer when tracing (observe.py): each of its events
@@ -96,7 +99,9 @@ class Trace(Observer):
         self._events.append((k._now, "ready", t.name, None, why))
 
     def on_switch(self, k, t, prev):
-        self._events.append((k._now, "switch", t.name, None,
+        # on several cores obj names the core ("core1"), else None
+        self._events.append((k._now, "switch", t.name,
+                            None if k._cores is None else _CORE[t._core],
                             None if prev is None else prev.name))
 
     def on_preempt(self, k, t, by):

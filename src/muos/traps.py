@@ -18,7 +18,7 @@ _C = native("_trap")
 
 __all__ = [
     "Trap", "TimedTrap", "new_trap", "SLEEP", "YIELD", "BUSY", "WAIT",
-    "SUSPEND", "ANY", "PASS", "RELEASE", "BLOCK", "NEVER",
+    "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "BLOCK", "NEVER",
 ]
 
 SLEEP = 1     # arg: absolute wake-up time in ns; returns obj
@@ -30,6 +30,7 @@ ANY = 6       # arg: list of WAIT traps; the first to complete wins
 PASS = 7      # a preemption point that returns arg
 RELEASE = 9   # a SLEEP that ends by giving the thread obj.deadline_ns
               # (an EDF periodic job's release; 8: the idle thread's trap)
+SPIN = 10     # obj: a Spinlock to take, spinning on the core meanwhile
 
 
 class _Sentinel:

@@ -57,6 +57,8 @@ class SimPort(Port):
     analytic results (response-time analysis) hold exactly.
     """
 
+    smp = True       # Kernel(cores=N > 1) runs on it
+
     def __init__(self, *, seed=0, switch_cost=0, tick_cost=0,
                  isr_entry_cost=0, power=None):
         for what, v in (("switch_cost", switch_cost),

@@ -1,0 +1,389 @@
+"""Several cores on simulated time: global scheduling with affinity.
+
+Owns: ``Core`` (one CPU's state), ``setup`` (``Kernel(cores=N)``),
+``place`` (which thread each core runs) and ``loop`` (the run loop of a
+kernel with several cores). Imports ``irq``, ``ready``, ``thread``,
+``traps``.
+
+How the one-core kernel is reused: the kernel's per-CPU fields
+(``_current``, ``_last``, ``_slice_from``, ``_overhead``, ``_lock``,
+``_isr``, ``_irqs``, ``idle``, ``_cpu``) always hold the state of one
+core, the one the loop acts on (``load``); the others wait in their
+``Core``. So every object, call and context check (a handler, a locked
+or masked section: API.md, "caller's core only") works unchanged on
+the core it runs on, and the one-core loop pays nothing for cores.
+
+The rule (API.md, "Several cores"): at every instant the N most urgent
+threads run, each on a core its affinity allows, placed greedily in
+order of urgency: a thread keeps the core it runs on (or last ran on)
+if that is allowed and still free, else takes the allowed free core
+that is idle or runs the least urgent thread (lowest index among
+equals). A core in a handler, paying kernel overhead, scheduler-locked
+or masked keeps its thread, as does every core in cooperative mode. At
+one instant cores act in index order, one action at a time (a handler
+starts, a thread steps to its next await), and the placement is made
+again after each: runs are deterministic.
+"""
+
+from .irq import Interrupts
+from .ready import earlier
+from .thread import READY, RUNNING, Thread
+
+__all__ = ["Core", "setup", "place", "loop", "SPIN"]
+
+SPIN = -2      # a thread's _work while it spins (kernel.SPINNING)
+_FIELDS = ("_current", "_last", "_slice_from", "_overhead", "_lock",
+           "_isr", "_irqs", "idle", "_cpu")
+
+
+class Core:
+    """One CPU of a kernel with several: what the kernel's per-CPU
+    fields hold while the loop acts on another core."""
+
+    __slots__ = _FIELDS + ("idle_ns",)
+
+    def __init__(self, index, irqs, idle):
+        self._current = None
+        self._last = None
+        self._slice_from = 0
+        self._overhead = 0
+        self._lock = 0
+        self._isr = 0
+        self._irqs = irqs
+        self.idle = idle
+        self._cpu = index
+        self.idle_ns = 0          # time its idle thread had it
+
+
+def setup(k, n, idle_body):
+    """Give kernel ``k`` ``n`` cores (n > 1), each with its interrupt
+    controller and its idle thread ("idle0", "idle1", ...). Core 0 is
+    loaded."""
+    port = k.port
+    if not getattr(port, "smp", False):
+        raise ValueError("Kernel: cores=%d needs simulated time (SimPort): "
+                         "%s runs one core" % (n, type(port).__name__))
+    if getattr(port, "tick_cost", 0):
+        raise ValueError("Kernel: tick_cost is modelled on one core only, "
+                         "not with cores=%d" % n)
+    cores = []
+    for i in range(n):
+        irqs = k._irqs if i == 0 else Interrupts(k)
+        idle = k._new_thread(idle_body(k), "idle%d" % i, 0)
+        idle._coro.send(None)            # started (see Kernel.__init__)
+        k._ready.remove(idle)            # a core's own, never placed
+        idle._core = i
+        cores.append(Core(i, irqs, idle))
+    k._cores = cores
+    k.stats.set_cores(n)
+    k.idle = cores[0].idle
+    k._on = None
+    load(k, cores[0])
+
+
+def save(k):
+    """Store the kernel's per-CPU fields back in the core they hold."""
+    on = k._on
+    if on is not None:
+        on._current = k._current
+        on._last = k._last
+        on._slice_from = k._slice_from
+        on._overhead = k._overhead
+        on._lock = k._lock
+        on._isr = k._isr
+
+
+def load(k, c):
+    """Make core ``c`` the one the kernel's per-CPU fields hold."""
+    if k._on is c:
+        return
+    save(k)
+    k._current = c._current
+    k._last = c._last
+    k._slice_from = c._slice_from
+    k._overhead = c._overhead
+    k._lock = c._lock
+    k._isr = c._isr
+    k._irqs = c._irqs
+    k.idle = c.idle
+    k._cpu = c._cpu
+    k._on = c
+
+
+def _key(t):
+    # most urgent first when sorted: priority, then deadline (none last)
+    d = t._dl
+    return (-t.priority, 0, d) if d is not None else (-t.priority, 1, 0)
+
+
+def _before(a, b):
+    """True when thread ``a`` is more urgent than ``b`` (a strictly
+    greater key)."""
+    return a.priority > b.priority or (
+        a.priority == b.priority and earlier(a._dl, b._dl))
+
+
+def _affinity(t):
+    x = t._x
+    return None if x is None else x.affinity
+
+
+def place(k):
+    """Decide which thread each core runs now, and switch them."""
+    cores = k._cores
+    save(k)
+    k._on = None            # reloaded at the end, from the cores
+    ready = k._ready
+    now = k._now
+    free = []
+    running = []
+    for c in cores:
+        cur = c._current
+        if cur is not None and cur.state != RUNNING:
+            c._current = cur = None       # blocked, ended or yielded
+        if (c._isr or c._irqs.stack or c._overhead or c._lock
+                or c._irqs.mask):
+            continue                      # keeps its thread
+        if cur is not None and cur is not c.idle:
+            if not k._preemptive:
+                continue
+            if (k._slice is not None and cur._work != SPIN
+                    and ready.has_equal(cur.priority, cur._dl)
+                    and now >= _slice_end(k, c)):
+                # its round-robin slice ended: to the tail of its key
+                cur.state = READY
+                ready.push_tail(cur)
+                if k._trace is not None:
+                    k._trace.on_ready(k, cur, "slice")
+                c._current = cur = None
+            else:
+                running.append(cur)
+        free.append(c)
+    if free:
+        chosen = _choose(k, free, running, ready)
+        for c in free:
+            t = chosen.get(c._cpu)
+            _switch(k, c, c.idle if t is None else t, chosen)
+    load(k, cores[0])
+
+
+def _choose(k, free, running, ready):
+    """{core index: thread} for the free cores, greedy by urgency."""
+    running.sort(key=lambda t: _key(t) + (t._core,))
+    left = list(free)
+    chosen = {}
+    taken = set()
+    ri = 0
+    it = ready.ordered()
+    nxt = next(it, None)
+    while left:
+        if ri < len(running) and (nxt is None
+                                  or not _before(nxt, running[ri])):
+            t = running[ri]          # equal keys: the running one first
+            ri += 1
+        elif nxt is not None:
+            t = nxt
+            nxt = next(it, None)
+        else:
+            break
+        if t in taken:
+            continue
+        aff = _affinity(t)
+        best = None
+        for c in left:
+            if aff is not None and c._cpu not in aff:
+                continue
+            if c._cpu == t._core:
+                best = c
+                break
+            if best is None or _less_urgent(c, best):
+                best = c
+        if best is None:
+            continue                 # no allowed core left: it waits
+        chosen[best._cpu] = t
+        taken.add(t)
+        left.remove(best)
+    return chosen
+
+
+def _less_urgent(c, best):
+    """True when core ``c`` runs a less urgent thread than ``best`` (an
+    idle core is the least urgent; ``c`` has the higher index)."""
+    a = c._current
+    b = best._current
+    if b is None or b is best.idle:
+        return False
+    if a is None or a is c.idle:
+        return True
+    return _before(b, a)
+
+
+def _switch(k, c, t, chosen):
+    old = c._current
+    if old is t:
+        return
+    ready = k._ready
+    if old is not None and old.state == RUNNING:
+        if old is c.idle:
+            old.state = READY
+        elif old not in chosen.values():
+            old.state = READY             # preempted: keeps its place
+            ready.push_head(old)
+            if k._trace is not None:
+                k._trace.on_preempt(k, old, t)
+    if t is not c.idle:
+        ready.remove(t)                   # (not listed if it migrates)
+        if t._core >= 0 and t._core != c._cpu:
+            t._extra().migrations += 1
+    t._core = c._cpu
+    t.state = RUNNING
+    c._current = t
+    c._slice_from = k._now
+    prev = c._last
+    if k._trace is not None:
+        k._trace.on_switch(k, t, prev)
+    if t is not prev:
+        c._last = t
+        t.switches += 1
+        if k._switch_cost:
+            c._overhead += k._switch_cost
+    if t is c.idle and k._dead * 4 >= len(k._threads) > 0:
+        t._work = 0                      # reclaim before sleeping again
+
+
+def _slice_end(k, c):
+    tick = k._tick
+    return (c._slice_from // tick + k._slice) * tick
+
+
+def loop(k, until_ns):
+    """The run loop of a kernel with several cores (kernel.py's ``run``
+    calls it): returns "until", "stopped" or "idle"."""
+    cores = k._cores
+    tq = k._tq
+    while True:
+        if k._stop:
+            k._stop = False
+            return "stopped"
+        now = k._now
+        if until_ns is not None and now >= until_ns:
+            return "until"
+        load(k, cores[0])        # timers and due entries act on core 0
+        nt = tq.next_time()
+        if nt is not None and nt <= now:
+            _fire_due(k, tq, now)
+        place(k)
+        if _act(k, cores, until_ns):
+            continue
+        done = _advance(k, cores, until_ns)
+        if done is None:
+            return "idle"
+        # work that ends at t ends before anything due at t: each thread
+        # whose busy() ended steps now, in core order (kernel.py, step 5)
+        for c in done:
+            cur = c._current
+            if cur is not None and cur._work == 0 and \
+                    cur.state == RUNNING:
+                load(k, c)
+                k._step(cur)
+
+
+def _fire_due(k, tq, now):
+    """Everything due at ``now`` happens (see kernel.py's loop, step 1):
+    sleeps and timeouts end, interrupts are triggered, timers expire."""
+    while tq.next_time() is not None and tq.next_time() <= now:
+        for e in tq.pop_earliest():
+            p = e[1]
+            if p is None:
+                continue
+            e[1] = None
+            if type(p) is Thread:
+                k._timeout(p)
+            else:
+                p.fire(k)
+
+
+def _act(k, cores, until_ns):
+    """The first core (in index order) with something to do at this
+    instant does it; False when none has."""
+    for c in cores:
+        irqs = c._irqs
+        if irqs.pending:
+            load(k, c)
+            if irqs.dispatch():
+                return True
+        if irqs.stack:
+            if irqs.stack[-1][1] <= 0:
+                load(k, c)
+                irqs.run_top(until_ns)      # only pops the frame
+                return True
+            continue
+        if c._overhead:
+            continue
+        cur = c._current
+        if cur is not None and cur._work == 0:
+            load(k, c)
+            k._step(cur)
+            return True
+    return False
+
+
+def _advance(k, cores, until_ns):
+    """Let time pass on every core up to the next event; returns the
+    cores whose thread's work ended then, or None when nothing lies
+    ahead."""
+    now = k._now
+    target = k._tq.next_time()
+    for c in cores:
+        st = c._irqs.stack
+        if st:
+            end = now + st[-1][1]
+        elif c._overhead:
+            end = now + c._overhead
+        else:
+            cur = c._current
+            if cur is None or cur._work <= 0:
+                continue                   # idle, or spinning
+            end = now + cur._work
+            if (k._slice is not None and k._preemptive and not c._lock
+                    and not c._irqs.mask
+                    and k._ready.has_equal(cur.priority, cur._dl)):
+                se = _slice_end(k, c)
+                if se > now and se < end:
+                    end = se
+        if target is None or end < target:
+            target = end
+    if until_ns is not None and (target is None or target > until_ns):
+        target = until_ns
+    if target is None:
+        return None
+    new = k.port.advance(target, True)
+    dt = new - now
+    k._now = new
+    done = []
+    if dt <= 0:
+        return done
+    stats = k.stats
+    for c in cores:
+        st = c._irqs.stack
+        if st:
+            frame = st[-1]
+            frame[1] -= dt
+            frame[0].stats.cpu_ns += dt
+            continue
+        if c._overhead:
+            c._overhead = max(0, c._overhead - dt)
+            continue
+        cur = c._current
+        if cur is None or cur is c.idle:
+            c.idle_ns += dt
+            c.idle.cpu_ns += dt
+            stats.on_core_idle(c._cpu, dt)
+            continue
+        cur.cpu_ns += dt
+        if cur._work > 0:
+            cur._work -= dt
+            if cur._work <= 0:
+                cur._work = 0
+                done.append(c)
+    return done

@@ -1,0 +1,92 @@
+"""Spinlocks: mutual exclusion across cores (API.md, "Several cores").
+
+Owns: ``Spinlock``. Imports ``diag``, ``errors``, ``irq``, ``running``,
+``traps``. As Zephyr's ``k_spin_lock``: the caller's core masks its
+interrupts from the moment it asks for the lock until it releases it;
+while another core holds the lock the caller spins (it keeps its core
+and uses CPU time: no switch, no wait queue). Holders and spinners are
+served in the order they began to spin. With interrupts masked a holder
+cannot block (``ContextError``), so a holder is never switched out: on
+one core the lock is always free when asked for.
+"""
+
+from .diag import check_name
+from .errors import DeadlockError, NotOwnerError
+from .irq import MASK_ALL
+from .running import current_kernel
+from .traps import PASS, SPIN, Trap
+
+__all__ = ["Spinlock"]
+
+
+class Spinlock:
+    """A lock a thread spins on (``async with sl:``)."""
+
+    def __init__(self, name=None):
+        self.name = check_name(name, "Spinlock")
+        self.owner = None
+        self._saved = 0          # the owner's core mask before it asked
+        self._spinners = []      # [thread, its saved mask], in order
+
+    def __repr__(self):
+        return "<Spinlock %r owner=%s spinning=%d>" % (
+            self.name, None if self.owner is None else self.owner.name,
+            len(self._spinners))
+
+    def _label(self):
+        return "Spinlock %r" % self.name if self.name is not None \
+            else "Spinlock"
+
+    @property
+    def locked(self):
+        return self.owner is not None
+
+    def acquire(self):
+        """Take the lock, spinning while another core holds it; the
+        caller's core masks interrupts until ``release``. Thread
+        context."""
+        k = current_kernel("Spinlock.acquire")
+        t = k._thread_context("%s.acquire" % self._label())
+        if self.owner is t:
+            raise DeadlockError("%s: thread %r already holds it"
+                                % (self._label(), t.name), [t])
+        return Trap(SPIN, self)
+
+    def _take(self, k, t):
+        """The kernel processes ``t``'s acquire on its core: True when
+        ``t`` holds the lock now, False when it must spin."""
+        saved = k._irqs.set_mask(MASK_ALL)
+        if self.owner is None:
+            self.owner = t
+            self._saved = saved
+            return True
+        self._spinners.append([t, saved])
+        return False
+
+    def release(self):
+        """Release the lock (only its holder may): the first spinner
+        holds it at once; the caller's core unmasks. Thread context."""
+        k = current_kernel("Spinlock.release")
+        t = k._thread_context("%s.release" % self._label())
+        if self.owner is not t:
+            raise NotOwnerError("%s: thread %r cannot release it, %s" % (
+                self._label(), t.name,
+                "it is not held" if self.owner is None else
+                "its holder is %r" % self.owner.name))
+        self.owner = None
+        k._irqs.set_mask(self._saved)
+        sp = self._spinners
+        while sp:
+            nxt, saved = sp.pop(0)
+            if nxt.alive:
+                self.owner = nxt
+                self._saved = saved
+                nxt._work = 0        # its spin ends: it steps now
+                break
+
+    def __aenter__(self):
+        return self.acquire()
+
+    def __aexit__(self, *exc):
+        self.release()
+        return Trap(PASS, None, False)
