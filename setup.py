@@ -17,7 +17,7 @@ from setuptools.command.build_ext import build_ext
 COMPILED = [
     "kernel", "kernelbase", "thread", "stats", "waitq", "ready", "timeq",
     "irq", "calls", "semaphore", "periodic", "power", "running",
-    "blocking", "inversion", "trace",
+    "blocking", "inversion", "trace", "smp",
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))

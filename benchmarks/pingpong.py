@@ -43,7 +43,7 @@ def raw(n):
                 live.remove(c)
 
 
-def muos_pp(n):
+def muos_pp(n, cores=1):
     a = muos.Semaphore(0)
     b = muos.Semaphore(0)
 
@@ -63,7 +63,7 @@ def muos_pp(n):
         await t1.join()
         await t2.join()
 
-    muos.run(main)
+    muos.run(main, cores=cores)
 
 
 def asyncio_pp(n):

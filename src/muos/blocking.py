@@ -1,4 +1,5 @@
-"""Blocking and waking: the wait/wake protocol of every thread.
+"""Blocking and waking: the wait/wake protocol of every thread, and the
+handling of every trap a thread awaits.
 
 Owns: ``Blocking``, the layer of the kernel between its plain parts
 (kernelbase.py) and its run loop (kernel.py). A thread waits by awaiting
@@ -17,10 +18,11 @@ raises. Imports ``diag``, ``errors``, ``kernelbase``, ``thread``,
 from .diag import describe
 from .errors import Interrupted
 from .kernelbase import KernelBase
-from .thread import READY, SUSPENDED
-from .timeq import TimeQueue
 from .ready import earlier
-from .traps import ANY, BLOCK, RELEASE, SLEEP, WAIT
+from .thread import READY, SUSPENDED, Killed
+from .timeq import TimeQueue
+from .traps import (ANY, BLOCK, BUSY, IDLE_SLEEP, IDLE_WAIT, PASS, RELEASE,
+                    SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, Trap)
 
 __all__ = ["Blocking"]
 
@@ -269,3 +271,90 @@ class Blocking(KernelBase):
             self._trace.on_timeout(self, t,
                                    trap.obj if trap.kind == WAIT else None)
         self._make_ready(t, "timeout")
+
+    # -- stepping a thread and acting on the trap it awaited (the run
+    # loop writes the common cases out inline: kernel.py) --
+    def _step(self, t):
+        """Run ``t``'s Python code up to its next await; handle the trap."""
+        exc = t._wake_exc
+        try:
+            if exc is not None:
+                t._wake_exc = None
+                trap = t._coro.throw(exc)
+            else:
+                v = t._wake_value
+                t._wake_value = None
+                trap = t._coro.send(v)
+        except BaseException as e:
+            self._ended(t, e)
+            return
+        self._trap_in(t, trap)
+
+    def _ended(self, t, e):
+        """``t``'s coroutine raised ``e`` out of a step."""
+        if type(e) is StopIteration:
+            self._finish(t, e.args[0] if e.args else None, None)
+        elif type(e) is Killed:
+            self._finish(t, None, None, "kill")
+        elif isinstance(e, Exception):
+            self._finish(t, None, e)
+        else:
+            raise e
+
+    def _trap_in(self, t, trap):
+        """Act on the trap ``t`` awaited."""
+        if not isinstance(trap, Trap):
+            t._wake_exc = TypeError(
+                "thread %r awaited %r, which is not a muos operation "
+                "(asyncio objects do not work in muos threads)"
+                % (t.name, trap))
+            return
+        kind = trap.kind
+        if kind == WAIT:
+            self._wait(t, trap)
+        elif kind == BUSY:
+            t._work = trap.arg
+        elif kind == SLEEP or kind == RELEASE:
+            if trap.arg <= self._now:
+                # nothing to wait for: no Interrupted
+                t._wake_value = trap.obj
+                if kind == RELEASE:       # the EDF job starts now
+                    self.set_deadline_ns(t, trap.obj.deadline_ns)
+            elif t.interrupted:
+                # like every blocking call: a pending interrupt ends the
+                # wait before it starts (µOS++ EINTR)
+                t._wake_exc = Interrupted("thread %r interrupted before "
+                                          "sleeping" % t.name)
+            else:
+                trap.thread = t
+                t._trap = trap
+                t._tentry = self._tq.push(trap.arg, t)
+                self._block(t, trap, "sleep")
+        elif kind == YIELD:
+            t.state = READY
+            self._ready.push_tail(t)
+            self._current = None
+            if self._trace is not None:
+                self._trace.on_ready(self, t, "yield")
+        elif kind == PASS:
+            t._wake_value = trap.arg
+        elif kind == SUSPEND:
+            x = t._x
+            if x is not None and x.resume_pending:
+                x.resume_pending = False
+            elif t.interrupted:
+                t._wake_exc = Interrupted("thread %r interrupted" % t.name)
+            else:
+                trap.thread = t
+                t._trap = trap
+                self._block(t, trap, "suspend")
+        elif kind == ANY:
+            self._wait_any(t, trap)
+        elif kind == IDLE_WAIT:
+            t._work = IDLE_SLEEP
+        elif kind == SPIN:
+            if not trap.obj._take(self, t):
+                t._work = SPINNING      # until the holder releases it
+        else:
+            t._wake_exc = ValueError("thread %r: unknown trap %r"
+                                     % (t.name, trap))

@@ -21,7 +21,6 @@ MicroPython and under ``MUOS_PURE=1``.
 from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
-from .errors import Interrupted
 from .irq import Interrupts
 from .blocking import Blocking
 from .power import idle_sleep
@@ -29,20 +28,16 @@ from . import running
 from .running import can_block, current_kernel, running_kernel
 from .ready import ReadyList, earlier
 from .stats import Stats
-from .thread import (READY, RUNNING, SUSPENDED, Killed, Priority,
+from .thread import (READY, RUNNING, SUSPENDED, Priority,
                      Thread)
 from .timeq import TimeQueue
 from .trace import Trace
 from .units import tick_units, units_per_ns
-from .traps import (ANY, BLOCK, BUSY, PASS, RELEASE, SLEEP, SPIN, SUSPEND,
-                    WAIT, YIELD, Trap)
+from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT"]
 
-IDLE_WAIT = 8        # trap kind of the idle thread: sleep until an event
-IDLE_SLEEP = -1      # the idle thread's _work while the CPU sleeps
-SPINNING = -2        # a thread's _work while it spins (smp.py)
 _STEP = "step"       # _advance: the work ended, step the thread now
 
 
@@ -127,11 +122,11 @@ class Kernel(Blocking):
             # (registered inside the try: a Ctrl-C at any point leaves
             # nothing registered behind)
             running.enter(self)
-            if self._cores is not None:
-                from .smp import loop
-                return loop(self, until_ns)
             return self._loop(until_ns)
         finally:
+            if self._cores is not None:
+                from .smp import load
+                load(self, self._cores[0])
             running.leave(self)
             self.stats.elapsed_ns = self._now
 
@@ -149,6 +144,9 @@ class Kernel(Blocking):
         port = self.port
         switch_cost = self._switch_cost
         traced = self._trace is not None   # fixed for the kernel's life
+        smp = self._cores is not None
+        if smp:
+            from .smp import select
         while True:
             if self._stop:
                 self._stop = False      # stop() is consumed by one run()
@@ -156,90 +154,102 @@ class Kernel(Blocking):
             now = self._now
             if until_ns is not None and now >= until_ns:
                 return "until"
-            # 1. everything due at `now` happens, in scheduling order
-            while heap and heap[0] <= now:
-                for e in tq.pop_earliest():   # in scheduling order
-                    p = e[1]
-                    if p is None:
-                        continue
-                    e[1] = None
-                    if type(p) is not Thread:
-                        p.fire(self)
-                        continue
-                    th = p
-                    w = th._trap
-                    if (w is not None and w.kind == SLEEP
-                            and not traced and not self._mwaits):
-                        # a sleep ends (the common case of _timeout)
-                        th._tentry = None
-                        self.wake(w, w.obj)
-                    else:
-                        self._timeout(th)
-            # 2. interrupt handlers come before any thread
-            if irqs.pending or irqs.foreign or irqs.stack:
-                if (irqs.pending or irqs.foreign) and irqs.dispatch():
+            if smp:
+                # several cores: smp.py fires what is due, places the
+                # threads, runs handlers and lets time pass; it loads the
+                # core whose thread steps now (or None: look again)
+                cur = select(self, until_ns)
+                if cur is None:
                     continue
-                if irqs.stack:
-                    irqs.run_top(until_ns)
-                    continue
-            # 3. kernel work (switch, tick) that only interrupts preempt
-            if self._overhead:
-                self._spend_overhead(now, until_ns)
-                continue
-            # 4. who runs (the ready list is only looked at when a thread
-            # at least as urgent as the current one may be ready)
-            cur = self._current
-            if cur is not None and levels:
-                lv = -levels[0]      # may be a level emptied since
-                if cur is idle or lv > cur.priority or (
-                        lv == cur.priority and (
-                            heads[lv]._rnext is not heads[lv]
-                            or ready._ndl)):
-                    cur = self._preempt(cur, now)
-            if cur is None:
-                if ready._ndl:
-                    # a thread with a deadline is ready: ordered by it
-                    cur = ready.pop_top()
-                else:
-                    # the most urgent ready thread off its list (the idle
-                    # thread is always ready when none runs)
-                    while True:
-                        lv = -levels[0]
-                        h = heads[lv]
-                        first = h._rnext
-                        if first is not h:
-                            break
-                        heappop(levels)      # a level emptied since
-                        listed[lv] = False
-                    cur = first
-                    nxt = cur._rnext
-                    h._rnext = nxt
-                    nxt._rprev = h
-                    cur._rnext = None
-                cur.state = RUNNING
-                self._current = cur
-                prev = self._last
-                if traced:
-                    self._trace.on_switch(self, cur, prev)
-                self._slice_from = now     # its round-robin slice starts
-                if cur is idle and self._dead * 4 >= len(self._threads) > 0:
-                    cur._work = 0          # reclaim before sleeping again
-                if cur is not prev:
-                    self._last = cur
-                    cur.switches += 1      # stats.context_switches sums them
-                    if switch_cost:
-                        self._overhead += switch_cost
-                        continue           # spent before it steps
-            # 5. time passes while it computes (or idles), or it steps
-            if cur._work:
-                r = self._advance(cur, until_ns)
-                if r is not _STEP:
-                    if r is False:
-                        return "idle"
-                    continue
-                # its work ended: it steps at this same instant, before
-                # anything else due now
+                if cur is False:
+                    return "idle"
                 now = self._now
+            else:
+                # 1. everything due at `now` happens, in scheduling order
+                while heap and heap[0] <= now:
+                    for e in tq.pop_earliest():   # in scheduling order
+                        p = e[1]
+                        if p is None:
+                            continue
+                        e[1] = None
+                        if type(p) is not Thread:
+                            p.fire(self)
+                            continue
+                        th = p
+                        w = th._trap
+                        if (w is not None and w.kind == SLEEP
+                                and not traced and not self._mwaits):
+                            # a sleep ends (the common case of _timeout)
+                            th._tentry = None
+                            self.wake(w, w.obj)
+                        else:
+                            self._timeout(th)
+                # 2. interrupt handlers come before any thread
+                if irqs.pending or irqs.foreign or irqs.stack:
+                    if (irqs.pending or irqs.foreign) and irqs.dispatch():
+                        continue
+                    if irqs.stack:
+                        irqs.run_top(until_ns)
+                        continue
+                # 3. kernel work (switch, tick) that only interrupts preempt
+                if self._overhead:
+                    self._spend_overhead(now, until_ns)
+                    continue
+                # 4. who runs (the ready list is only looked at when a thread
+                # at least as urgent as the current one may be ready)
+                cur = self._current
+                if cur is not None and levels:
+                    lv = -levels[0]      # may be a level emptied since
+                    if cur is idle or lv > cur.priority or (
+                            lv == cur.priority and (
+                                heads[lv]._rnext is not heads[lv]
+                                or ready._ndl)):
+                        cur = self._preempt(cur, now)
+                if cur is None:
+                    if ready._ndl:
+                        # a thread with a deadline is ready: ordered by it
+                        cur = ready.pop_top()
+                    else:
+                        # the most urgent ready thread off its list (the idle
+                        # thread is always ready when none runs)
+                        while True:
+                            lv = -levels[0]
+                            h = heads[lv]
+                            first = h._rnext
+                            if first is not h:
+                                break
+                            heappop(levels)      # a level emptied since
+                            listed[lv] = False
+                        cur = first
+                        nxt = cur._rnext
+                        h._rnext = nxt
+                        nxt._rprev = h
+                        cur._rnext = None
+                    cur.state = RUNNING
+                    self._current = cur
+                    prev = self._last
+                    if traced:
+                        self._trace.on_switch(self, cur, prev)
+                    self._slice_from = now   # its round-robin slice starts
+                    if (cur is idle
+                            and self._dead * 4 >= len(self._threads) > 0):
+                        cur._work = 0        # reclaim before sleeping again
+                    if cur is not prev:
+                        self._last = cur
+                        cur.switches += 1    # context_switches sums them
+                        if switch_cost:
+                            self._overhead += switch_cost
+                            continue           # spent before it steps
+                # 5. time passes while it computes (or idles), or it steps
+                if cur._work:
+                    r = self._advance(cur, until_ns)
+                    if r is not _STEP:
+                        if r is False:
+                            return "idle"
+                        continue
+                    # its work ended: it steps at this same instant, before
+                    # anything else due now
+                    now = self._now
             if timed:
                 port.step(self, cur)    # a real port times the step
                 continue
@@ -405,88 +415,3 @@ class Kernel(Blocking):
             cur._work = 0
             return _STEP
         return True
-
-    def _step(self, t):
-        """Run ``t``'s Python code up to its next await; handle the trap."""
-        exc = t._wake_exc
-        try:
-            if exc is not None:
-                t._wake_exc = None
-                trap = t._coro.throw(exc)
-            else:
-                v = t._wake_value
-                t._wake_value = None
-                trap = t._coro.send(v)
-        except BaseException as e:
-            self._ended(t, e)
-            return
-        self._trap_in(t, trap)
-
-    def _ended(self, t, e):
-        """``t``'s coroutine raised ``e`` out of a step."""
-        if type(e) is StopIteration:
-            self._finish(t, e.args[0] if e.args else None, None)
-        elif type(e) is Killed:
-            self._finish(t, None, None, "kill")
-        elif isinstance(e, Exception):
-            self._finish(t, None, e)
-        else:
-            raise e
-
-    def _trap_in(self, t, trap):
-        """Act on the trap ``t`` awaited."""
-        if not isinstance(trap, Trap):
-            t._wake_exc = TypeError(
-                "thread %r awaited %r, which is not a muos operation "
-                "(asyncio objects do not work in muos threads)"
-                % (t.name, trap))
-            return
-        kind = trap.kind
-        if kind == WAIT:
-            self._wait(t, trap)
-        elif kind == BUSY:
-            t._work = trap.arg
-        elif kind == SLEEP or kind == RELEASE:
-            if trap.arg <= self._now:
-                # nothing to wait for: no Interrupted
-                t._wake_value = trap.obj
-                if kind == RELEASE:       # the EDF job starts now
-                    self.set_deadline_ns(t, trap.obj.deadline_ns)
-            elif t.interrupted:
-                # like every blocking call: a pending interrupt ends the
-                # wait before it starts (µOS++ EINTR)
-                t._wake_exc = Interrupted("thread %r interrupted before "
-                                          "sleeping" % t.name)
-            else:
-                trap.thread = t
-                t._trap = trap
-                t._tentry = self._tq.push(trap.arg, t)
-                self._block(t, trap, "sleep")
-        elif kind == YIELD:
-            t.state = READY
-            self._ready.push_tail(t)
-            self._current = None
-            if self._trace is not None:
-                self._trace.on_ready(self, t, "yield")
-        elif kind == PASS:
-            t._wake_value = trap.arg
-        elif kind == SUSPEND:
-            x = t._x
-            if x is not None and x.resume_pending:
-                x.resume_pending = False
-            elif t.interrupted:
-                t._wake_exc = Interrupted("thread %r interrupted" % t.name)
-            else:
-                trap.thread = t
-                t._trap = trap
-                self._block(t, trap, "suspend")
-        elif kind == ANY:
-            self._wait_any(t, trap)
-        elif kind == IDLE_WAIT:
-            t._work = IDLE_SLEEP
-        elif kind == SPIN:
-            if not trap.obj._take(self, t):
-                t._work = SPINNING      # until the holder releases it
-        else:
-            t._wake_exc = ValueError("thread %r: unknown trap %r"
-                                     % (t.name, trap))

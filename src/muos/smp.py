@@ -1,9 +1,9 @@
 """Several cores on simulated time: global scheduling with affinity.
 
 Owns: ``Core`` (one CPU's state), ``setup`` (``Kernel(cores=N)``),
-``place`` (which thread each core runs) and ``loop`` (the run loop of a
-kernel with several cores). Imports ``irq``, ``ready``, ``thread``,
-``traps``.
+``place`` (which thread each core runs) and ``select`` (what the run
+loop of kernel.py does next on several cores). Imports ``irq``,
+``ready``, ``thread``, ``traps``.
 
 How the one-core kernel is reused: the kernel's per-CPU fields
 (``_current``, ``_last``, ``_slice_from``, ``_overhead``, ``_lock``,
@@ -29,9 +29,8 @@ from .irq import Interrupts
 from .ready import earlier
 from .thread import READY, RUNNING, Thread
 
-__all__ = ["Core", "setup", "place", "loop", "SPIN"]
+__all__ = ["Core", "setup", "place", "select", "load"]
 
-SPIN = -2      # a thread's _work while it spins (kernel.SPINNING)
 _FIELDS = ("_current", "_last", "_slice_from", "_overhead", "_lock",
            "_isr", "_irqs", "idle", "_cpu")
 
@@ -75,6 +74,7 @@ def setup(k, n, idle_body):
         idle._core = i
         cores.append(Core(i, irqs, idle))
     k._cores = cores
+    k._done = []
     k.stats.set_cores(n)
     k.idle = cores[0].idle
     k._on = None
@@ -110,85 +110,168 @@ def load(k, c):
     k._on = c
 
 
-def _key(t):
-    # most urgent first when sorted: priority, then deadline (none last)
-    d = t._dl
-    return (-t.priority, 0, d) if d is not None else (-t.priority, 1, 0)
-
-
 def _before(a, b):
     """True when thread ``a`` is more urgent than ``b`` (a strictly
-    greater key)."""
+    greater key: priority, then deadline, none last)."""
     return a.priority > b.priority or (
         a.priority == b.priority and earlier(a._dl, b._dl))
 
 
-def _affinity(t):
-    x = t._x
-    return None if x is None else x.affinity
+def select(k, until_ns):
+    """The next thing the run loop does on several cores: returns the
+    thread to step now, its core loaded; None when a core acted (a
+    handler started or returned) or time passed; False when nothing can
+    ever happen again. Threads whose work ended at this instant step
+    first, in core order (work that ends at t ends before anything due
+    at t); then what is due fires, the threads are placed, and the
+    first core (in index order) with something to do at this instant
+    does it; when none has, time passes."""
+    done = k._done
+    while done:
+        c = done.pop(0)
+        save(k)
+        cur = c._current
+        if cur is not None and cur._work == 0 and cur.state == RUNNING:
+            load(k, c)
+            return cur
+    cores = k._cores
+    now = k._now
+    tq = k._tq
+    nt = tq.next_time()
+    if nt is not None and nt <= now:
+        load(k, cores[0])       # timers expire on core 0
+        _fire_due(k, tq, now)
+    place(k)
+    for c in cores:
+        irqs = c._irqs
+        if irqs.pending:
+            load(k, c)
+            if irqs.dispatch():
+                return None
+        st = irqs.stack
+        if st:
+            if st[-1][1] <= 0:
+                load(k, c)
+                irqs.run_top(until_ns)      # only pops the frame
+                return None
+            continue
+        if c._overhead:
+            continue
+        cur = c._current
+        if cur is not None and cur._work == 0:
+            load(k, c)
+            return cur
+    if not _advance(k, cores, until_ns):
+        return False
+    return None
+
+
+def _fire_due(k, tq, now):
+    """Everything due at ``now`` happens (kernel.py's loop, step 1):
+    sleeps and timeouts end, interrupts are triggered, timers expire."""
+    while True:
+        nt = tq.next_time()
+        if nt is None or nt > now:
+            return
+        for e in tq.pop_earliest():
+            p = e[1]
+            if p is None:
+                continue
+            e[1] = None
+            if type(p) is Thread:
+                k._timeout(p)
+            else:
+                p.fire(k)
 
 
 def place(k):
-    """Decide which thread each core runs now, and switch them."""
-    cores = k._cores
+    """Decide which thread each core runs now, and switch them. Leaves
+    no core loaded (the cores hold the state)."""
     save(k)
-    k._on = None            # reloaded at the end, from the cores
+    k._on = None
+    cores = k._cores
     ready = k._ready
-    now = k._now
-    free = []
-    running = []
+    preemptive = k._preemptive
+    free = []            # the cores whose thread may change, in order
+    running = []         # their threads (not idle), most urgent first
+    need = False         # a placement may change something
     for c in cores:
         cur = c._current
         if cur is not None and cur.state != RUNNING:
             c._current = cur = None       # blocked, ended or yielded
-        if (c._isr or c._irqs.stack or c._overhead or c._lock
-                or c._irqs.mask):
+        irqs = c._irqs
+        if c._isr or irqs.stack or c._overhead or c._lock or irqs.mask:
             continue                      # keeps its thread
-        if cur is not None and cur is not c.idle:
-            if not k._preemptive:
+        if cur is None:
+            need = True
+        elif cur is not c.idle:
+            if not preemptive:
                 continue
-            if (k._slice is not None and cur._work != SPIN
-                    and ready.has_equal(cur.priority, cur._dl)
-                    and now >= _slice_end(k, c)):
-                # its round-robin slice ended: to the tail of its key
-                cur.state = READY
-                ready.push_tail(cur)
-                if k._trace is not None:
-                    k._trace.on_ready(k, cur, "slice")
-                c._current = cur = None
+            if _rotates(k, c, cur, ready):
+                need = True
+                c._current = None
             else:
-                running.append(cur)
+                x = cur._x
+                if (x is not None and x.affinity is not None
+                        and c._cpu not in x.affinity):
+                    need = True           # its affinity changed
+                i = len(running)
+                while i > 0 and _before(cur, running[i - 1]):
+                    i -= 1
+                running.insert(i, cur)
         free.append(c)
-    if free:
-        chosen = _choose(k, free, running, ready)
-        for c in free:
-            t = chosen.get(c._cpu)
-            _switch(k, c, c.idle if t is None else t, chosen)
-    load(k, cores[0])
+    if not free:
+        return
+    if not need:
+        top = ready.top()
+        if top is None:
+            return
+        if len(running) == len(free) and not _before(top, running[-1]):
+            return        # every free core runs a thread at least as urgent
+    chosen = _choose(free, running, ready, len(cores))
+    for c in free:
+        t = chosen[c._cpu]
+        _switch(k, c, c.idle if t is None else t, chosen)
 
 
-def _choose(k, free, running, ready):
-    """{core index: thread} for the free cores, greedy by urgency."""
-    running.sort(key=lambda t: _key(t) + (t._core,))
+def _rotates(k, c, cur, ready):
+    """True when ``cur``'s round-robin slice on ``c`` ended with a thread
+    of its key ready: it goes to the tail of its key."""
+    if (k._slice is None or cur._work < 0
+            or not ready.has_equal(cur.priority, cur._dl)
+            or k._now < _slice_end(k, c)):
+        return False
+    cur.state = READY
+    ready.push_tail(cur)
+    if k._trace is not None:
+        k._trace.on_ready(k, cur, "slice")
+    return True
+
+
+def _choose(free, running, ready, n):
+    """[thread or None per core index] for the free cores: the running
+    threads and the ready ones merged in order of urgency (a running
+    thread first among equal keys), each placed on the core it runs or
+    last ran on if allowed and free, else on the allowed free core
+    running the least urgent thread (an idle core first; lowest index
+    among equals)."""
+    chosen = [None] * n
     left = list(free)
-    chosen = {}
-    taken = set()
     ri = 0
+    nr = len(running)
     it = ready.ordered()
     nxt = next(it, None)
     while left:
-        if ri < len(running) and (nxt is None
-                                  or not _before(nxt, running[ri])):
-            t = running[ri]          # equal keys: the running one first
+        if ri < nr and (nxt is None or not _before(nxt, running[ri])):
+            t = running[ri]
             ri += 1
         elif nxt is not None:
             t = nxt
             nxt = next(it, None)
         else:
             break
-        if t in taken:
-            continue
-        aff = _affinity(t)
+        x = t._x
+        aff = None if x is None else x.affinity
         best = None
         for c in left:
             if aff is not None and c._cpu not in aff:
@@ -198,11 +281,9 @@ def _choose(k, free, running, ready):
                 break
             if best is None or _less_urgent(c, best):
                 best = c
-        if best is None:
-            continue                 # no allowed core left: it waits
-        chosen[best._cpu] = t
-        taken.add(t)
-        left.remove(best)
+        if best is not None:
+            chosen[best._cpu] = t
+            left.remove(best)
     return chosen
 
 
@@ -226,7 +307,7 @@ def _switch(k, c, t, chosen):
     if old is not None and old.state == RUNNING:
         if old is c.idle:
             old.state = READY
-        elif old not in chosen.values():
+        elif old not in chosen:
             old.state = READY             # preempted: keeps its place
             ready.push_head(old)
             if k._trace is not None:
@@ -256,84 +337,14 @@ def _slice_end(k, c):
     return (c._slice_from // tick + k._slice) * tick
 
 
-def loop(k, until_ns):
-    """The run loop of a kernel with several cores (kernel.py's ``run``
-    calls it): returns "until", "stopped" or "idle"."""
-    cores = k._cores
-    tq = k._tq
-    while True:
-        if k._stop:
-            k._stop = False
-            return "stopped"
-        now = k._now
-        if until_ns is not None and now >= until_ns:
-            return "until"
-        load(k, cores[0])        # timers and due entries act on core 0
-        nt = tq.next_time()
-        if nt is not None and nt <= now:
-            _fire_due(k, tq, now)
-        place(k)
-        if _act(k, cores, until_ns):
-            continue
-        done = _advance(k, cores, until_ns)
-        if done is None:
-            return "idle"
-        # work that ends at t ends before anything due at t: each thread
-        # whose busy() ended steps now, in core order (kernel.py, step 5)
-        for c in done:
-            cur = c._current
-            if cur is not None and cur._work == 0 and \
-                    cur.state == RUNNING:
-                load(k, c)
-                k._step(cur)
-
-
-def _fire_due(k, tq, now):
-    """Everything due at ``now`` happens (see kernel.py's loop, step 1):
-    sleeps and timeouts end, interrupts are triggered, timers expire."""
-    while tq.next_time() is not None and tq.next_time() <= now:
-        for e in tq.pop_earliest():
-            p = e[1]
-            if p is None:
-                continue
-            e[1] = None
-            if type(p) is Thread:
-                k._timeout(p)
-            else:
-                p.fire(k)
-
-
-def _act(k, cores, until_ns):
-    """The first core (in index order) with something to do at this
-    instant does it; False when none has."""
-    for c in cores:
-        irqs = c._irqs
-        if irqs.pending:
-            load(k, c)
-            if irqs.dispatch():
-                return True
-        if irqs.stack:
-            if irqs.stack[-1][1] <= 0:
-                load(k, c)
-                irqs.run_top(until_ns)      # only pops the frame
-                return True
-            continue
-        if c._overhead:
-            continue
-        cur = c._current
-        if cur is not None and cur._work == 0:
-            load(k, c)
-            k._step(cur)
-            return True
-    return False
-
-
 def _advance(k, cores, until_ns):
-    """Let time pass on every core up to the next event; returns the
-    cores whose thread's work ended then, or None when nothing lies
+    """Let time pass on every core up to the next event (the cores whose
+    thread's work ends then go to ``k._done``); False when nothing lies
     ahead."""
+    save(k)
     now = k._now
     target = k._tq.next_time()
+    ready = k._ready
     for c in cores:
         st = c._irqs.stack
         if st:
@@ -347,23 +358,23 @@ def _advance(k, cores, until_ns):
             end = now + cur._work
             if (k._slice is not None and k._preemptive and not c._lock
                     and not c._irqs.mask
-                    and k._ready.has_equal(cur.priority, cur._dl)):
+                    and ready.has_equal(cur.priority, cur._dl)):
                 se = _slice_end(k, c)
-                if se > now and se < end:
+                if now < se < end:
                     end = se
         if target is None or end < target:
             target = end
     if until_ns is not None and (target is None or target > until_ns):
         target = until_ns
     if target is None:
-        return None
+        return False
     new = k.port.advance(target, True)
     dt = new - now
     k._now = new
-    done = []
     if dt <= 0:
-        return done
+        return True
     stats = k.stats
+    done = k._done
     for c in cores:
         st = c._irqs.stack
         if st:
@@ -386,4 +397,5 @@ def _advance(k, cores, until_ns):
             if cur._work <= 0:
                 cur._work = 0
                 done.append(c)
-    return done
+    k._on = None                 # (the cores hold the state)
+    return True

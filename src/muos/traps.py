@@ -18,7 +18,8 @@ _C = native("_trap")
 
 __all__ = [
     "Trap", "TimedTrap", "new_trap", "SLEEP", "YIELD", "BUSY", "WAIT",
-    "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "BLOCK", "NEVER",
+    "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
+    "SPINNING", "BLOCK", "NEVER",
 ]
 
 SLEEP = 1     # arg: absolute wake-up time in ns; returns obj
@@ -31,6 +32,11 @@ PASS = 7      # a preemption point that returns arg
 RELEASE = 9   # a SLEEP that ends by giving the thread obj.deadline_ns
               # (an EDF periodic job's release; 8: the idle thread's trap)
 SPIN = 10     # obj: a Spinlock to take, spinning on the core meanwhile
+IDLE_WAIT = 8   # the idle thread's: sleep the CPU until an event
+
+# a thread's _work (CPU work left, ns) when it has no end of its own:
+IDLE_SLEEP = -1   # an idle thread while its CPU sleeps (IDLE_WAIT)
+SPINNING = -2     # a thread spinning on a Spinlock (SPIN, smp.py)
 
 
 class _Sentinel:

@@ -1,0 +1,43 @@
+# Types for Cython (smp.py is the source; see setup.py).
+cimport cython
+from muos.irq cimport Interrupts
+from muos.kernelbase cimport KernelBase
+from muos.ready cimport ReadyList
+from muos.thread cimport Thread
+from muos.timeq cimport TimeQueue
+
+@cython.final
+cdef class Core:
+    cdef public Thread _current
+    cdef public Thread _last
+    cdef public object _slice_from
+    cdef public object _overhead
+    cdef public int _lock
+    cdef public int _isr
+    cdef public Interrupts _irqs
+    cdef public Thread idle
+    cdef public int _cpu
+    cdef public object idle_ns
+
+@cython.locals(on=Core)
+cpdef save(KernelBase k)
+cpdef load(KernelBase k, Core c)
+cpdef bint _before(Thread a, Thread b)
+@cython.locals(done=list, c=Core, cur=Thread, cores=list, tq=TimeQueue,
+               irqs=Interrupts, st=list)
+cpdef select(KernelBase k, until_ns)
+@cython.locals(c=Core, cur=Thread, ready=ReadyList, free=list,
+               running=list, need=bint, preemptive=bint, irqs=Interrupts,
+               i=Py_ssize_t, top=Thread)
+cpdef place(KernelBase k)
+cpdef bint _rotates(KernelBase k, Core c, Thread cur, ReadyList ready)
+@cython.locals(chosen=list, left=list, ri=Py_ssize_t, nr=Py_ssize_t,
+               t=Thread, c=Core, best=Core)
+cpdef list _choose(list free, list running, ReadyList ready, Py_ssize_t n)
+@cython.locals(a=Thread, b=Thread)
+cpdef bint _less_urgent(Core c, Core best)
+@cython.locals(old=Thread, ready=ReadyList, prev=Thread)
+cpdef _switch(KernelBase k, Core c, Thread t, list chosen)
+cpdef _slice_end(KernelBase k, Core c)
+@cython.locals(c=Core, cur=Thread, ready=ReadyList, st=list, done=list)
+cpdef bint _advance(KernelBase k, list cores, until_ns)
