@@ -30,6 +30,8 @@ SRC = os.path.join(HERE, "..", "src")
 # name: (python statement using k, events per unit of k)
 WORKLOADS = {
     "pingpong muos": ("import pingpong; pingpong.muos_pp(1000 * k)", 2000),
+    "pingpong muos, 4 cores": (
+        "import pingpong; pingpong.muos_pp(1000 * k, 4)", 2000),
     "pingpong muos, plain build": (
         "import pingpong; pingpong.muos_pp(1000 * k)", 2000),
     "pingpong asyncio": ("import pingpong; pingpong.asyncio_pp(1000 * k)",

@@ -5,7 +5,7 @@ import subprocess
 import sys
 
 import muos
-from muos.demos import pathfinder
+from muos.demos import dual_core, edf, pathfinder
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
@@ -154,3 +154,214 @@ def test_cli_lists_the_demos():
     for name in ("superloop", "low-power"):
         p = _muos("demo", name)
         assert p.returncode == 0, p.stderr
+
+
+# -- edf: earliest deadline first against rate-monotonic priorities ----------
+
+def test_edf_demo_analysis():
+    from muos.analysis import liu_layland_bound, utilization
+    from muos.analysis import rate_monotonic, response_times, worst_responses
+    tasks = rate_monotonic(edf.TASKS)
+    assert [t.name for t in tasks] == ["T1", "T2"]
+    # U = 2/5 + 4/7 = 34/35 = 0.9714 > 2(2^(1/2) - 1) = 0.8284
+    assert utilization(tasks) == 34 / 35
+    assert abs(liu_layland_bound(2) - 0.8284271) < 1e-7
+    # R2 = 4 + 2 * ceil(R2 / 5): start 2 + 4 = 6, then 4 + 2*2 = 8, 8
+    assert edf._rta_steps(tasks) == ("4 + 2*ceil(R/5)", [6, 8, 8])
+    assert worst_responses(tasks) == [2, 8]
+    assert response_times(tasks) == [2, None]
+
+
+def test_edf_demo_rate_monotonic_misses_t2():
+    r = edf.run(False)
+    # T1 (more urgent) always runs 5k..5k+2; T2 gets 5k+2..5k+5. T2's job
+    # 0: 2..5, 7..8, done at 8 > 7 (the miss); job 1 (7): 8..10, 12..14 =
+    # its deadline; job 2 (14): 14..15, 17..20; job 3 (21): 22..25,
+    # 27..28 = its deadline; job 4 (28): 28..30, 32..34. Idle 34..35, and
+    # at 35 the hyperperiod starts again: job 5 misses as job 0 did.
+    t1, t2 = r.stats.threads["T1"], r.stats.threads["T2"]
+    assert t1.response_times == [2] * 14 and t1.misses == []
+    assert t2.response_times == [8, 7, 6, 7, 6] * 2
+    assert [(j.index, j.release, j.deadline, j.finish)
+            for j in t2.misses] == [(0, 0, 7, 8), (5, 35, 42, 43)]
+    assert t2.deadline_misses == 2
+
+
+def test_edf_demo_meets_every_deadline():
+    r = edf.run(True)
+    # (as test_deadlines.test_edf_schedules_what_rate_monotonic_cannot)
+    # 0..2 T1 (d5); 2..5 T2 (d7); 5..6 T2 (d7 before T1's d10): T2's
+    # first job done at 6; 6..8 T1; 8..12 T2 (d14 before d15); 12..14 T1;
+    # 14..15 T2 (d21); 15..17 T1 (d20); 17..20 T2; 20..22 T1; 22..26 T2
+    # (d28); 26..28 T1 (d30); 28..32 T2 (d35, T1's job of 30 has d35:
+    # equal keys, no round-robin, no preemption); 32..34 T1; again from 35
+    t1, t2 = r.stats.threads["T1"], r.stats.threads["T2"]
+    assert t1.response_times == [2, 3, 4, 2, 2, 3, 4] * 2
+    assert t2.response_times == [6, 5, 6, 5, 4] * 2
+    assert t1.deadline_misses == t2.deadline_misses == 0
+    assert t1.misses == t2.misses == []
+
+
+def test_edf_demo_prints_both_schedules():
+    lines = []
+    runs = edf.demo(lines.append)
+    assert len(runs) == 2
+    text = "\n".join(lines)
+    assert lines[0] == edf.TITLE
+    assert "U = 2/5 + 4/7 = 34/35 = 0.9714 > 0.8284" in text
+    assert "R(T2) = 4 + 2*ceil(R/5): 6 -> 8 -> 8, so R = 8 > D = 7" in text
+    # jobs, worst response, misses: RM, then EDF
+    assert "  RM   T1           14               2               0" in text
+    assert "  RM   T2           10               8               2" in text
+    assert "  EDF  T1           14               4               0" in text
+    assert "  EDF  T2           10               6               0" in text
+    assert ("RM: T2 missed job 0: released at 0, deadline 7, done at 8"
+            in text)
+    assert ("RM: T2 missed job 5: released at 35, deadline 42, done at 43"
+            in text)
+    assert "EDF: T" not in text
+    # the first hyperperiod's charts (RM, then EDF) as derived above
+    assert "    T2    --###--###--###--###.-###--###--##." in lines
+    assert "    T2    --####.-####..#--###.-####..####..." in lines
+
+
+# -- dual-core: partitioned against global on two cores ----------------------
+
+def _dual(pinned):
+    r, spun = dual_core.run(pinned)
+    st = r.stats
+    names = ["radio", "control", "sensor", "logger"]
+    return r, spun, {n: st.threads[n] for n in names}
+
+
+def test_dual_core_partitioned():
+    r, spun, th = _dual(True)
+    # core 0: MAC handler 10k..10k+1, radio 10k+1..10k+3, then the bus
+    # 1 tick. Core 1: control 0..8; sensor 8..12, bus 12..14 (14);
+    # logger 14..20; control 20..28; sensor (25) 28..32, bus 32..34 (9);
+    # logger 34..40 (its 12 ticks done), bus 40..44 with core 1 masked:
+    # control (40) waits, 44..52 (12); sensor (50) 52..56, bus 56..58
+    # (8); the logger's job ends when it next runs, at 58 (its release
+    # of the bus is a preemption point): 58 > 50, the miss, as RTA says
+    # (16 + 3*8 + 3*6 = 58). Its job 1 (50) 58..60; control 60..68;
+    # logger 68..75; sensor (75) 75..79, bus 79..81 masks core 1: control
+    # (80) 81..89 (9), sensor's job ends at 89 (14); logger 89..92, bus
+    # 92..96 (46); core 1 idles 96..100: load 96 %.
+    assert [c.cpu_load for c in r.stats.cores] == [0.46, 0.96]
+    assert th["control"].response_times == [8, 8, 12, 8, 9]
+    assert th["sensor"].response_times == [14, 9, 8, 14]
+    assert th["logger"].response_times == [58, 46]
+    assert [(j.index, j.release, j.deadline, j.finish)
+            for j in th["logger"].misses] == [(0, 0, 50, 58)]
+    # the radio asks for the bus at 10k+3; taken at 13 (sensor), 33
+    # (sensor), 43 (logger, until 44) and 93 (logger, until 96): it spins
+    # 1 + 1 + 1 + 3 = 6 ticks; core 0: 10 handlers + 10 x 3 + 6 = 46
+    assert th["radio"].response_times == [4, 5, 4, 5, 5, 4, 4, 4, 4, 7]
+    assert spun == {"radio": 6, "control": 0, "sensor": 0, "logger": 0}
+    assert [th[n].cpu_time for n in th] == [36, 40, 24, 32]
+    assert [th[n].migrations for n in th] == [0, 0, 0, 0]
+    mac = r.stats.isr_latency["mac"]
+    assert (mac.count, mac.max) == (10, 0)
+    from muos.analysis import Task, worst_responses
+    assert worst_responses([Task(8, 20), Task(6, 25), Task(16, 50)]) == \
+        [8, 14, 58]
+
+
+def _migrations_in(trace, name):
+    cores = [e[3] for e in trace.events if e[1] == "switch"
+             and e[2] == name]
+    return sum(1 for a, b in zip(cores, cores[1:]) if a != b)
+
+
+def test_dual_core_global():
+    r, spun, th = _dual(False)
+    # core 0: MAC 0..1, radio 1..4; core 1: control 0..8. Sensor core 0
+    # 4..10 (bus 8..10); handlers come before threads: the MAC of 10 takes
+    # core 0 10..11 with sensor under it; at 11 the radio (pinned, woken)
+    # takes core 0 and sensor core 1 from the logger (less urgent): its
+    # job ends there (11); logger core 1 8..20, bus 20..24 masks core
+    # 1: control (20) waits; core 0: MAC 20..21, radio 21..23 spins 23..24
+    # for the bus, 24..25 (5); control core 1 24..32 (12). Sensor (25)
+    # core 0 25..29, bus 29..31: the MAC of 30 waits until 31 (latency 1),
+    # radio 32..35 (5). Logger's job 0 ends on core 1 at 32 (32). Control
+    # (40) core 1 40..48; sensor (50) core 1 50..56 (6); logger (50) core
+    # 0 after the radio, 54..60 and 64..70, bus 70..74 masks core 0: the
+    # MAC of 70 waits until 74 (latency 4) and runs 74..75 over the
+    # logger, the radio 75..78 (8) keeps it off core 0 (sensor, released
+    # at 75, has core 1): the logger ends on core 0 at 78 (28). Sensor
+    # (75) core 1 75..81, bus 79..81: control (80) 81..89 (9); sensor
+    # ends on core 0 at 84 (9).
+    assert th["radio"].response_times == [4, 4, 5, 5, 4, 4, 4, 8, 4, 4]
+    assert th["control"].response_times == [8, 12, 8, 8, 9]
+    assert th["sensor"].response_times == [11, 7, 6, 9]
+    assert th["logger"].response_times == [32, 28]
+    assert all(th[n].deadline_misses == 0 for n in th)
+    mac = r.stats.isr_latency["mac"]
+    assert (mac.count, mac.max, mac.mean) == (10, 4, 0.5)
+    assert spun == {"radio": 1, "control": 0, "sensor": 0, "logger": 0}
+    # core 0: 10 handlers + radio 31 + sensor 6 + 6 + logger 6 + 10 = 69;
+    # core 1: control 40 + logger 16 + sensor 6 + 6 = 68
+    assert [th[n].cpu_time for n in th] == [31, 40, 24, 32]
+    assert [c.cpu_load for c in r.stats.cores] == [0.69, 0.68]
+    assert r.stats.cpu_load == 0.685
+    # migrations as the trace's switches show them: sensor 0 -> 1 at 11
+    # (the radio takes core 0), 1 -> 0 at 25, 0 -> 1 at 32, 1 -> 0 at
+    # 84; logger 1 -> 0 at 54
+    assert [th[n].migrations for n in th] == [0, 0, 4, 1]
+    assert [_migrations_in(r.trace, n) for n in th] == [0, 0, 4, 1]
+
+
+def test_dual_core_demo_prints_the_comparison():
+    lines = []
+    (p, _), (g, _) = dual_core.demo(lines.append)
+    text = "\n".join(lines)
+    assert lines[0] == dual_core.TITLE
+    assert "100 ms: cpu load core 0 46 %, core 1 96 %; MAC latency up to " \
+           "0 ms" in text
+    assert "100 ms: cpu load core 0 69 %, core 1 68 %; MAC latency up to " \
+           "4 ms" in text
+    assert "  logger       2     58 ms       1           0     32 ms   " \
+           "0 ms" in lines
+    assert "    missed job 0: released at 0, deadline 50, done at 58" in lines
+    assert "  sensor       4     11 ms       0           4     24 ms   " \
+           "0 ms" in lines
+    assert "  radio       10      7 ms       0           0     36 ms   " \
+           "6 ms" in lines
+    # the per-core charts of ticks 0..49, as derived above
+    assert "  core 1  CCCCCCCCSSSSSSLLLLLLCCCCCCCCSSSSSSLLLLLLLLLLCCCCCC" \
+        in lines
+    assert "  core 0  !RRRSSSSSS!RRR......!RRRRSSSSSS!RRR.....!RRR......" \
+        in lines
+    flat = " ".join(text.split())
+    assert "gives control 8, sensor 14, logger 58" in flat
+    assert "latency 0 -> 4 ms" in flat
+    assert "36 ms of CPU are 10 jobs x 3 ms + 6 ms spinning" in flat
+    # global does better on every application deadline
+    for name in ("control", "sensor", "logger"):
+        assert g.stats.threads[name].max_response <= \
+            p.stats.threads[name].max_response
+    assert sum(g.stats.threads[n].deadline_misses for n in
+               ("radio", "control", "sensor", "logger")) == 0
+
+
+def test_new_demos_never_read_their_docstring():
+    # python -OO (and boards) drop docstrings: the title is a constant,
+    # the docstring's first line for `muos demo --list`
+    import inspect
+    for mod in (edf, dual_core):
+        assert mod.TITLE == mod.__doc__.split("\n")[0]
+        assert "__doc__" not in inspect.getsource(mod)
+
+
+def test_cli_lists_and_runs_the_new_demos():
+    p = _muos("demo", "--list")
+    assert p.returncode == 0
+    assert "edf " in p.stdout and edf.TITLE in p.stdout
+    assert "dual-core " in p.stdout and dual_core.TITLE in p.stdout
+    p = _muos("demo", "edf")
+    assert p.returncode == 0, p.stderr
+    assert "RM: T2 missed job 0: released at 0, deadline 7, done at 8" \
+        in p.stdout
+    p = _muos("demo", "dual-core")
+    assert p.returncode == 0, p.stderr
+    assert "core 1 96 %" in p.stdout and "core 1 68 %" in p.stdout

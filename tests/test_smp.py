@@ -340,3 +340,19 @@ def test_real_ports_refuse_several_cores():
     host = muos.HostPort()
     with pytest.raises(ValueError, match="HostPort runs one core"):
         muos.Kernel(host, cores=2)
+
+
+def test_a_thread_woken_with_a_handler_on_its_core_takes_an_idle_one(log):
+    async def main():
+        k = muos.current_kernel()
+        k.interrupt("irq", lambda: log("isr %d" % muos.this_core()),
+                    cost=3, core=0).trigger_at(5)
+        await muos.sleep_until(5)
+        log("main %d" % muos.this_core())
+
+    r = muos.run(main, cores=2)
+    # at 5 main's sleep ends and the handler starts on core 0 (handlers
+    # come before threads): main, whose last core is 0, goes to idle
+    # core 1 at once instead of waiting 3 ticks under the handler
+    assert log == [(5, "isr 0"), (5, "main 1")]
+    assert r.now == 5

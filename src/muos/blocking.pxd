@@ -2,10 +2,10 @@
 cimport cython
 from muos._trap cimport Trap as CTrap
 from muos.kernelbase cimport KernelBase
-from muos.ready cimport ReadyList, _Head
+from muos.ready cimport Link, ReadyList, _Head
 from muos.thread cimport Thread
 
 cdef class Blocking(KernelBase):
-    @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict)
+    @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict, prv=Link)
     cpdef wake(self, CTrap trap, value=*, exc=*)
     cpdef _make_ready(self, Thread t, why)

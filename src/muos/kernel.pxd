@@ -3,7 +3,7 @@ cimport cython
 from muos._trap cimport Trap as CTrap
 from muos.irq cimport Interrupts
 from muos.blocking cimport Blocking
-from muos.ready cimport ReadyList, _Head
+from muos.ready cimport Link, ReadyList, _Head
 from muos.thread cimport Thread
 from muos.timeq cimport TimeQueue
 from muos.waitq cimport WaitQueue
@@ -14,6 +14,7 @@ cdef class Kernel(Blocking):
                    idle=Thread, timed=bint, traced=bint, cur=Thread,
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
                    items=list, lv=int, b=list, entry=list, w=CTrap,
+                   nxt=Link,
                    port=object)
     cpdef _loop(self, until_ns)
     cpdef _spend_overhead(self, now, until_ns)

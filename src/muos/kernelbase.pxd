@@ -35,6 +35,7 @@ cdef class KernelBase:
     cdef public object _cores
     cdef public int _cpu
     cdef public object _on
+    cdef public list _done
     cdef public object port
     cdef public int _dead
     cdef public list _threads

@@ -19,7 +19,7 @@ head or tail.
 
 from heapq import heapify, heappop, heappush
 
-__all__ = ["ReadyList", "earlier"]
+__all__ = ["ReadyList", "Link", "earlier"]
 
 LEVELS = 256
 
@@ -30,8 +30,16 @@ def earlier(a, b):
     return a is not None and (b is None or a < b)
 
 
-class _Head:
+class Link:
+    """What can be in a ready list's circular list: a thread (through
+    its base, stats.ThreadCounters) or a level's head. One base, so that
+    the compiled build reaches the links of either as plain fields."""
+
     __slots__ = ("_rnext", "_rprev")
+
+
+class _Head(Link):
+    __slots__ = ()
 
     def __init__(self):
         self._rnext = self
@@ -68,13 +76,14 @@ class ReadyList:
             t._rnext = e
             self._ndl += 1
         else:
+            tl = t                  # (a Link: plain fields when compiled)
             h = self._heads[p]
             nxt = h if before else h._rnext
             prv = nxt._rprev
-            t._rnext = nxt
-            t._rprev = prv
-            prv._rnext = t
-            nxt._rprev = t
+            tl._rnext = nxt
+            tl._rprev = prv
+            prv._rnext = tl
+            nxt._rprev = tl
         if not self._listed[p]:
             self.top_level(p)
 
@@ -85,13 +94,14 @@ class ReadyList:
         self._insert(t, False)
 
     def remove(self, t):
-        nxt = t._rnext
-        if nxt is None:
+        tl = t                      # (a Link: plain fields when compiled)
+        n = tl._rnext
+        if n is None:
             return False
-        if type(nxt) is list:       # its entry in a deadline heap
+        if type(n) is list:         # its entry in a deadline heap
             dh = self._dheaps[t.priority]
             for i in range(len(dh)):    # rare (kill, a key change): O(n)
-                if dh[i] is nxt:
+                if dh[i] is n:
                     dh[i] = dh[-1]
                     dh.pop()
                     heapify(dh)
@@ -99,11 +109,12 @@ class ReadyList:
             self._ndl -= 1
             t._rnext = None
             return True
-        prv = t._rprev
+        nxt = n
+        prv = tl._rprev
         prv._rnext = nxt
         nxt._rprev = prv
-        t._rnext = None
-        t._rprev = None
+        tl._rnext = None
+        tl._rprev = None
         return True
 
     def top(self):
@@ -166,6 +177,23 @@ class ReadyList:
             while t is not h:
                 yield t
                 t = t._rnext
+
+    def has_more(self, t):
+        """True when a thread other than ``t`` (the most urgent) is
+        ready."""
+        for lv in self._levels:
+            p = -lv
+            dh = self._dheaps[p]
+            n = len(dh) if dh else 0
+            h = self._heads[p]
+            f = h._rnext
+            if f is not h:
+                n += 1 if f._rnext is h else 2
+            if p == t.priority:
+                n -= 1
+            if n > 0:
+                return True
+        return False
 
     def has_equal(self, p, d):
         """True when a thread with the key (priority ``p``, deadline

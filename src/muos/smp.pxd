@@ -18,6 +18,7 @@ cdef class Core:
     cdef public Thread idle
     cdef public int _cpu
     cdef public object idle_ns
+    cdef public Thread _next
 
 @cython.locals(on=Core)
 cpdef save(KernelBase k)
@@ -31,13 +32,15 @@ cpdef select(KernelBase k, until_ns)
                i=Py_ssize_t, top=Thread)
 cpdef place(KernelBase k)
 cpdef bint _rotates(KernelBase k, Core c, Thread cur, ReadyList ready)
-@cython.locals(chosen=list, left=list, ri=Py_ssize_t, nr=Py_ssize_t,
-               t=Thread, c=Core, best=Core)
-cpdef list _choose(list free, list running, ReadyList ready, Py_ssize_t n)
+@cython.locals(left=Py_ssize_t, ri=Py_ssize_t, nr=Py_ssize_t, t=Thread,
+               c=Core, best=Core, nxt=Thread, top=Thread, pending=bint)
+cpdef _choose(list free, list running, ReadyList ready)
 @cython.locals(a=Thread, b=Thread)
 cpdef bint _less_urgent(Core c, Core best)
 @cython.locals(old=Thread, ready=ReadyList, prev=Thread)
-cpdef _switch(KernelBase k, Core c, Thread t, list chosen)
+cpdef _switch(KernelBase k, Core c, Thread t, list free)
+@cython.locals(c=Core)
+cpdef bint _placed(Thread t, list free)
 cpdef _slice_end(KernelBase k, Core c)
 @cython.locals(c=Core, cur=Thread, ready=ReadyList, st=list, done=list)
 cpdef bint _advance(KernelBase k, list cores, until_ns)

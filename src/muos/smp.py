@@ -39,7 +39,7 @@ class Core:
     """One CPU of a kernel with several: what the kernel's per-CPU
     fields hold while the loop acts on another core."""
 
-    __slots__ = _FIELDS + ("idle_ns",)
+    __slots__ = _FIELDS + ("idle_ns", "_next")
 
     def __init__(self, index, irqs, idle):
         self._current = None
@@ -52,6 +52,7 @@ class Core:
         self.idle = idle
         self._cpu = index
         self.idle_ns = 0          # time its idle thread had it
+        self._next = None         # placement: the thread it will run
 
 
 def setup(k, n, idle_body):
@@ -141,21 +142,23 @@ def select(k, until_ns):
     if nt is not None and nt <= now:
         load(k, cores[0])       # timers expire on core 0
         _fire_due(k, tq, now)
-    place(k)
     for c in cores:
+        # handlers come before any thread: those due start (and those
+        # done return) before the placement, which then sees their cores
+        # taken (a woken thread goes to an idle core, not under them)
         irqs = c._irqs
         if irqs.pending:
             load(k, c)
             if irqs.dispatch():
                 return None
         st = irqs.stack
-        if st:
-            if st[-1][1] <= 0:
-                load(k, c)
-                irqs.run_top(until_ns)      # only pops the frame
-                return None
-            continue
-        if c._overhead:
+        if st and st[-1][1] <= 0:
+            load(k, c)
+            irqs.run_top(until_ns)          # only pops the frame
+            return None
+    place(k)
+    for c in cores:
+        if c._irqs.stack or c._overhead:
             continue
         cur = c._current
         if cur is not None and cur._work == 0:
@@ -228,10 +231,12 @@ def place(k):
             return
         if len(running) == len(free) and not _before(top, running[-1]):
             return        # every free core runs a thread at least as urgent
-    chosen = _choose(free, running, ready, len(cores))
+    _choose(free, running, ready)
     for c in free:
-        t = chosen[c._cpu]
-        _switch(k, c, c.idle if t is None else t, chosen)
+        t = c._next
+        _switch(k, c, c.idle if t is None else t, free)
+    for c in free:
+        c._next = None
 
 
 def _rotates(k, c, cur, ready):
@@ -248,33 +253,44 @@ def _rotates(k, c, cur, ready):
     return True
 
 
-def _choose(free, running, ready, n):
-    """[thread or None per core index] for the free cores: the running
+def _choose(free, running, ready):
+    """Set each free core's ``_next`` (a thread or None): the running
     threads and the ready ones merged in order of urgency (a running
     thread first among equal keys), each placed on the core it runs or
     last ran on if allowed and free, else on the allowed free core
     running the least urgent thread (an idle core first; lowest index
     among equals)."""
-    chosen = [None] * n
-    left = list(free)
+    left = len(free)
     ri = 0
     nr = len(running)
-    it = ready.ordered()
-    nxt = next(it, None)
+    it = None                  # the ready threads after the first
+    top = nxt = ready.top()
+    pending = False            # nxt was taken: fetch the next when needed
     while left:
+        if pending:
+            pending = False
+            if it is not None:
+                nxt = next(it, None)
+            elif ready.has_more(top):
+                it = ready.ordered()
+                next(it)               # (that is top)
+                nxt = next(it, None)
+            else:
+                nxt = None             # (no iterator: the common case)
         if ri < nr and (nxt is None or not _before(nxt, running[ri])):
             t = running[ri]
             ri += 1
         elif nxt is not None:
             t = nxt
-            nxt = next(it, None)
+            pending = True
         else:
-            break
+            return
         x = t._x
         aff = None if x is None else x.affinity
         best = None
-        for c in left:
-            if aff is not None and c._cpu not in aff:
+        for c in free:
+            if c._next is not None or (aff is not None
+                                       and c._cpu not in aff):
                 continue
             if c._cpu == t._core:
                 best = c
@@ -282,9 +298,8 @@ def _choose(free, running, ready, n):
             if best is None or _less_urgent(c, best):
                 best = c
         if best is not None:
-            chosen[best._cpu] = t
-            left.remove(best)
-    return chosen
+            best._next = t
+            left -= 1
 
 
 def _less_urgent(c, best):
@@ -299,7 +314,7 @@ def _less_urgent(c, best):
     return _before(b, a)
 
 
-def _switch(k, c, t, chosen):
+def _switch(k, c, t, free):
     old = c._current
     if old is t:
         return
@@ -307,7 +322,7 @@ def _switch(k, c, t, chosen):
     if old is not None and old.state == RUNNING:
         if old is c.idle:
             old.state = READY
-        elif old not in chosen:
+        elif not _placed(old, free):
             old.state = READY             # preempted: keeps its place
             ready.push_head(old)
             if k._trace is not None:
@@ -330,6 +345,14 @@ def _switch(k, c, t, chosen):
             c._overhead += k._switch_cost
     if t is c.idle and k._dead * 4 >= len(k._threads) > 0:
         t._work = 0                      # reclaim before sleeping again
+
+
+def _placed(t, free):
+    """True when ``t`` was placed on one of the ``free`` cores."""
+    for c in free:
+        if c._next is t:
+            return True
+    return False
 
 
 def _slice_end(k, c):

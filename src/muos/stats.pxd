@@ -1,6 +1,8 @@
 # Types for Cython (stats.py is the source; see setup.py).
 
-cdef class ThreadCounters:
+from muos.ready cimport Link
+
+cdef class ThreadCounters(Link):
     cdef public object name
     cdef public object tick_hz
     cdef public object cpu_ns

@@ -15,6 +15,7 @@ on or off.
 from .compat import init_fields, lazy_fields
 from .inversion import InversionTracker
 from .observe import Observer
+from .ready import Link
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
 __all__ = ["Stats", "ThreadStats", "ThreadCounters", "ThreadTable",
@@ -49,7 +50,7 @@ class ThreadExtra:
         self.resume_pending = False
 
 
-class ThreadCounters:
+class ThreadCounters(Link):
     """One thread's counters, as the kernel writes them at its choke
     points: CPU time, switches, waits, and its ``ThreadExtra``. A
     ``Thread`` holds them as fields of its own (thread.py: one object per

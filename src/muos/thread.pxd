@@ -14,7 +14,5 @@ cdef class Thread(ThreadCounters):
     cdef public object _trap
     cdef public object _tentry
     cdef public object _work
-    cdef public object _rnext
-    cdef public object _rprev
     cdef public object _held
     cdef public object _dl

@@ -112,7 +112,7 @@ class Thread(ThreadCounters):
         "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
-        "_rnext", "_rprev", "_held", "_dl", "_core",
+        "_held", "_dl", "_core",
     )
 
     def __init__(self, kernel, coro, name, priority):

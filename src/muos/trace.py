@@ -129,8 +129,10 @@ class Trace(Observer):
         self._events.append((k._now, "exit", t.name, None, how))
 
     def on_isr_enter(self, k, irq):
-        self._events.append((k._now, "isr_enter", None, irq.name,
-                            irq.priority))
+        # on several cores the thread field names the handler's core
+        self._events.append((k._now, "isr_enter",
+                            None if k._cores is None else _CORE[k._cpu],
+                            irq.name, irq.priority))
 
     def on_isr_exit(self, k, irq):
         self._events.append((k._now, "isr_exit", None, irq.name, None))

@@ -9,4 +9,6 @@ DEMOS = {
     "producer-consumer": "muos.demos.producer_consumer",
     "philosophers": "muos.demos.philosophers",
     "rms": "muos.demos.rms",
+    "edf": "muos.demos.edf",
+    "dual-core": "muos.demos.dual_core",
 }

@@ -20,6 +20,18 @@ Pieces that touch are merged; a zero-length piece is kept only when a
 switch or a handler entry opened it (code that ran in no simulated time).
 Thread names are the tracks' keys: a name reused after its thread ended
 continues on the same track.
+
+Several cores. A ``switch`` names the core it happens on (its ``obj``:
+"core0", "core1", ...; None on one core): each core has its own running
+thread and its own stack of handlers, a switch stops only what ran on
+its core (and the switched thread wherever it still ran), and each core
+has its own idle thread ("idle0", ... instead of "idle"). ``on_core``
+gives each core's slices, thread or handler, so that exporters can draw
+a track per core. A handler runs on the core of its ``isr_enter``, read
+from the event when it says (``_isr_core``); the trace does not say it
+yet, so a handler is then placed on core 0 (``Kernel.interrupt``'s
+default), and ``isr_core_guessed`` is set. On one core nothing changes:
+the core is None throughout and ``cores`` is empty.
 """
 
 from ..units import tick_units
@@ -31,6 +43,25 @@ STATES = ("ready", "running", "blocked", "sleeping", "suspended", "ended")
 
 _INSTANT_KINDS = ("suspend", "wake", "timeout", "interrupt", "preempt",
                   "exit", "timer")
+
+
+def _core_index(core):
+    """3 for "core3"."""
+    return int(str(core)[4:])
+
+
+def _isr_core(thread, details):
+    """``(priority, core)`` of an ``isr_enter`` event. One core: ``thread``
+    None, ``details`` the priority, and the core None. Several cores: the
+    core is read from the ``thread`` field (a core's name in place of
+    None) or from ``details`` as ``(priority, core)``, whichever the
+    trace carries (a core's index is taken as well); None when it
+    carries neither (the trace of this version)."""
+    if isinstance(details, tuple) and len(details) == 2:
+        details, thread = details
+    if isinstance(thread, int):
+        thread = "core%d" % thread
+    return details, thread
 
 
 class Timeline:
@@ -45,6 +76,16 @@ class Timeline:
     the events worth marking (timer callbacks: thread None, on the
     "timers" line); ``inversions``: ``Stats.inversion_windows``;
     ``end_ns``: the end of the run.
+
+    Several cores: ``cores`` (their names in index order, "core0", ...;
+    empty on one core), ``idle_threads`` (``["idle"]`` on one core,
+    ``["idle0", "idle1", ...]`` on several), ``on_core[core]``:
+    ``[(start, end, kind, name)]`` what ran on the core, ``kind``
+    "thread" (a thread's slice, idle threads included) or "irq" (a
+    handler's), in time order and never overlapping; ``irq_core[irq]``:
+    the core its handler last ran on (None on one core);
+    ``isr_core_guessed``: some handler's core was not in the trace and
+    was taken to be core 0.
     """
 
     def __init__(self, trace):
@@ -61,10 +102,19 @@ class Timeline:
         self.priority = {}
         self.instants = []
         self.power = []          # (t, "sleep" | "deep_sleep" | "wakeup")
+        self.cores = []
+        self.on_core = {}
+        self.irq_core = {}
+        self.isr_core_guessed = False
         st = self.stats
         if st is not None:
             for name in st.isr_latency:
                 self._irq(name)
+        self._find_cores(trace._events,
+                         1 if st is None else getattr(st, "ncores", 1))
+        self.idle_threads = (["idle"] if not self.cores
+                             else ["idle%d" % i
+                                   for i in range(len(self.cores))])
         self._build(trace._events)          # in kernel time units
         self.inversions = [] if st is None else [
             w for w in st._inversion_windows() if w[0] < self.end_ns]
@@ -76,27 +126,57 @@ class Timeline:
             self.handling[name] = []
             self.active[name] = []
 
+    def _find_cores(self, events, ncores):
+        # the cores named by switches, and those the statistics count
+        # (a ring-buffer trace may have lost a core's first switch)
+        n = ncores if ncores > 1 else 0
+        for ev in events:
+            if ev[1] == "switch":
+                core = ev[3]
+            elif ev[1] == "isr_enter":
+                core = _isr_core(ev[2], ev[4])[1]
+            else:
+                continue
+            if core is not None:
+                n = max(n, _core_index(core) + 1)
+        self.cores = ["core%d" % i for i in range(n)]
+        for c in self.cores:
+            self.on_core[c] = []
+
     def _build(self, events):
         running = self.running
         handling = self.handling
-        opened = {}       # (dict id, name) -> (start, opened by switch)
-        cur = None        # the thread the scheduler switched in
-        stack = []        # active handlers, innermost last
+        on_core = self.on_core
+        opened = {}       # (dict id, name) -> (start, firm, track, name, core)
+        cur = {}          # core -> the thread the scheduler switched in
+        where = {}        # thread -> the core of its last switch
+        stacks = {}       # core -> active handlers, innermost last
         enter = {}        # irq -> entry time
+        irq_core = self.irq_core
+        default = self.cores[0] if self.cores else None
 
-        def start(track, name, t, firm):
-            opened[(id(track), name)] = (t, firm, track, name)
+        def start(track, name, t, firm, core):
+            opened[(id(track), name)] = (t, firm, track, name, core)
 
         def stop(track, name, t):
             o = opened.pop((id(track), name), None)
             if o is None:
                 return
-            s, firm = o[0], o[1]
+            s, firm, core = o[0], o[1], o[4]
             lst = track[name]
             if lst and lst[-1][1] == s:
                 lst[-1] = (lst[-1][0], t)
             elif t > s or firm:
                 lst.append((s, t))
+            else:
+                return
+            if core is not None:
+                kind = "irq" if track is handling else "thread"
+                lst = on_core[core]
+                if lst and lst[-1][1] == s and lst[-1][2:] == (kind, name):
+                    lst[-1] = (lst[-1][0], t, kind, name)
+                elif t > s or firm:
+                    lst.append((s, t, kind, name))
 
         last = 0
         for t, kind, thread, obj, details in events:
@@ -110,16 +190,25 @@ class Timeline:
                 self.states[thread].append((t, "ready", None))
                 self.priority[thread].append((t, details))
             elif kind == "switch":
-                if cur is not None and cur != thread:
-                    stop(running, cur, t)
-                cur = thread
-                self.states[thread].append((t, "running", None))
-                if not stack:
-                    start(running, thread, t, True)
-            elif kind in ("preempt", "suspend", "exit", "ready"):
-                if thread == cur:
+                core = obj
+                c = cur.get(core)
+                if c is not None and c != thread:
+                    stop(running, c, t)
+                w = where.get(thread)
+                if w != core and cur.get(w) == thread:
+                    # still running elsewhere: it leaves that core
                     stop(running, thread, t)
-                    cur = None
+                    cur[w] = None
+                cur[core] = thread
+                where[thread] = core
+                self.states[thread].append((t, "running", None))
+                if not stacks.get(core):
+                    start(running, thread, t, True, core)
+            elif kind in ("preempt", "suspend", "exit", "ready"):
+                core = where.get(thread)
+                if cur.get(core) == thread:
+                    stop(running, thread, t)
+                    cur[core] = None
                 if kind == "suspend":
                     st = ("sleeping" if obj == "sleep" else "suspended"
                           if obj == "suspend" else "blocked")
@@ -129,26 +218,35 @@ class Timeline:
                 else:
                     self.states[thread].append((t, "ready", None))
             elif kind == "isr_enter":
+                prio, core = _isr_core(thread, details)
+                if core is None and default is not None:
+                    core = default
+                    self.isr_core_guessed = True
                 self._irq(obj)
-                self.irq_priority.setdefault(obj, details)
+                self.irq_priority.setdefault(obj, prio)
+                irq_core[obj] = core
+                stack = stacks.setdefault(core, [])
                 if stack:
                     stop(handling, stack[-1], t)
-                elif cur is not None:
-                    stop(running, cur, t)
+                elif cur.get(core) is not None:
+                    stop(running, cur[core], t)
                 stack.append(obj)
                 enter[obj] = t
-                start(handling, obj, t, True)
+                start(handling, obj, t, True, core)
             elif kind == "isr_exit":
+                core = irq_core.get(obj, default)
+                stack = stacks.setdefault(core, [])
                 stop(handling, obj, t)
                 if stack and stack[-1] == obj:
                     stack.pop()
                 elif obj in stack:
                     stack.remove(obj)
+                self._irq(obj)
                 self.active[obj].append((enter.pop(obj, t), t))
                 if stack:
-                    start(handling, stack[-1], t, False)
-                elif cur is not None:
-                    start(running, cur, t, False)
+                    start(handling, stack[-1], t, False, core)
+                elif cur.get(core) is not None:
+                    start(running, cur[core], t, False, core)
             elif kind == "priority":
                 self.priority[thread].append((t, details[1]))
             elif kind == "power":
@@ -162,8 +260,9 @@ class Timeline:
         self.end_ns = end
         for o in list(opened.values()):
             stop(o[2], o[3], end)
-        for name in stack:
-            self.active[name].append((enter.pop(name, end), end))
+        for stack in stacks.values():
+            for name in stack:
+                self.active[name].append((enter.pop(name, end), end))
 
     # -- questions --
     def base_priority(self, thread):
@@ -215,26 +314,36 @@ class Timeline:
         n = -(-self.end_ns // tick)           # ticks, rounded up
         return max(1, -(-n // 100)) * tick
 
-    def cpu_load(self, window=None):
+    def cpu_load(self, window=None, core=None):
         """``[(start, end, load)]`` per window (the last may be shorter):
         the share of the window the idle thread did not have the CPU,
-        so that the time-weighted mean equals ``Stats.cpu_load``."""
+        so that the time-weighted mean equals ``Stats.cpu_load``. On
+        several cores: the mean over the cores' idle threads (as
+        ``Stats.cpu_load``), or with ``core`` (a name, "core1", or an
+        index) that core's alone (as ``Stats.cores[i].cpu_load``)."""
         w = self.window_ns() if window is None else window
-        idle = self.running.get("idle", [])
+        if core is None:
+            idles = [self.running.get(n, []) for n in self.idle_threads]
+        else:
+            i = core if isinstance(core, int) else _core_index(core)
+            idles = [self.running.get("idle%d" % i, [])]
         out = []
-        i = 0
+        pos = [0] * len(idles)
         a = 0
         end = self.end_ns
         while a < end:
             b = min(a + w, end)
             busy_idle = 0
-            while i < len(idle) and idle[i][1] <= a:
-                i += 1
-            j = i
-            while j < len(idle) and idle[j][0] < b:
-                s, e = idle[j]
-                busy_idle += min(e, b) - max(s, a)
-                j += 1
-            out.append((a, b, 1.0 - busy_idle / (b - a)))
+            for k, idle in enumerate(idles):
+                i = pos[k]
+                while i < len(idle) and idle[i][1] <= a:
+                    i += 1
+                pos[k] = i
+                j = i
+                while j < len(idle) and idle[j][0] < b:
+                    s, e = idle[j]
+                    busy_idle += min(e, b) - max(s, a)
+                    j += 1
+            out.append((a, b, 1.0 - busy_idle / (len(idles) * (b - a))))
             a = b
         return out

@@ -12,11 +12,15 @@ priority above the thread's spawn priority (inherited, a ceiling, or set
 by hand) a purple strip along the top, a priority-inversion window (see
 ``Stats.inversion_time``) a red band over the waiter's row and a pink
 one over the owner's. In an interrupt's row: handler time, and the
-span in which a more urgent handler nested in it. Every shape has a
-hover text (its ``data-tip``, shown by the script). Zoom: the mouse wheel
-(around the pointer) or the + / - / fit buttons; drag to pan; open the
-page with ``#t=A,B`` to start on ticks A..B. Under it, the statistics
-tables of ``Stats``.
+span in which a more urgent handler nested in it. On several cores,
+one lane per core on top ("core0", ...) shows what runs there: each
+thread's slices in a colour of its own (the same on every core, so a
+migration shows; a strip of it beside the thread's label), handlers in
+the handler colour, nothing while the core's idle thread runs. Every
+shape has a hover text (its ``data-tip``, shown by the script). Zoom:
+the mouse wheel (around the pointer) or the + / - / fit buttons; drag
+to pan; open the page with ``#t=A,B`` to start on ticks A..B. Under it,
+the statistics tables of ``Stats`` (and each core's load).
 
 The SVG's x axis is in ticks; the script only changes its ``viewBox``
 and redraws the ruler, so shapes keep their exact coordinates.
@@ -79,6 +83,8 @@ def _timeline(tl):
     hz = tl.tick_hz
     svg = _Svg(hz)
     rows = []                               # (kind, name, label)
+    for name in tl.cores:
+        rows.append(("core", name, name))
     irqs = sorted(tl.irqs, key=lambda n: -(tl.irq_priority.get(n) or 0))
     for name in irqs:
         p = tl.irq_priority.get(name)
@@ -96,7 +102,9 @@ def _timeline(tl):
             kind, escape(name)))
         svg.parts.append('<rect class="band" x="0" y="%d" width="%s" '
                          'height="%d"/>' % (y, svg.x(tl.end_ns), ROW))
-        if kind == "irq":
+        if kind == "core":
+            _core_lane(svg, tl, name, y)
+        elif kind == "irq":
             for a, b in tl.active[name]:
                 svg.rect("active", a, b, y + ROW - 7, 4,
                          "IRQ %s active %s" % (name, _span(a, b, hz)))
@@ -137,8 +145,9 @@ def _timeline(tl):
                              _span(a, b, hz)))
         svg.parts.append("</g>")
     marks = []
+    idle = set(tl.idle_threads)
     for t, thread, kind, obj, details in tl.instants:
-        if (kind == "preempt" and thread != "idle"
+        if (kind == "preempt" and thread not in idle
                 and ("thread", thread) in y_of):
             y = y_of[("thread", thread)]
             marks.append((t, y, "preempt", "%s preempted by %s at %s" % (
@@ -166,6 +175,50 @@ def _timeline(tl):
     return rows, "".join(svg.parts)
 
 
+def _hue(tl, thread):
+    """A thread's colour in the core lanes: hues a golden angle apart in
+    spawn order."""
+    i = tl.threads.index(thread) if thread in tl.threads else 0
+    return "hsl(%d,60%%,48%%)" % (i * 137.508 % 360)
+
+
+def _core_lane(svg, tl, core, y):
+    """What runs on ``core``: thread slices (a colour per thread) and
+    handler slices; the idle thread's time is left empty."""
+    hz = tl.tick_hz
+    idle = set(tl.idle_threads)
+    for a, b, kind, name in tl.on_core[core]:
+        if kind == "irq":
+            if b > a:
+                svg.rect("handler", a, b, y + 4, ROW - 8,
+                         "%s: IRQ %s handler %s" % (
+                             core, name, _span(a, b, hz)))
+            else:
+                svg.line("handler0", a, y + 4, y + ROW - 4,
+                         "%s: IRQ %s handler at %s (no CPU time)" % (
+                             core, name, _tk(a, hz)))
+            continue
+        if name in idle:
+            continue
+        p = tl.priority_at(name, a)
+        if b > a:
+            svg.parts.append(
+                '<rect class="oncore" style="fill:%s" x="%s" y="%g" '
+                'width="%s" height="%g" data-thread="%s" data-tip="%s"/>'
+                % (_hue(tl, name), svg.x(a), y + 3, _tk(b - a, hz),
+                   ROW - 6, escape(name), escape(
+                       "%s: %s running %s at priority %s" % (
+                           core, name, _span(a, b, hz), p))))
+        else:
+            svg.parts.append(
+                '<line class="oncore0" style="stroke:%s" x1="%s" x2="%s" '
+                'y1="%g" y2="%g" data-thread="%s" data-tip="%s"/>' % (
+                    _hue(tl, name), svg.x(a), svg.x(a), y + 3,
+                    y + ROW - 3, escape(name), escape(
+                        "%s: %s ran at %s (no simulated time)" % (
+                            core, name, _tk(a, hz)))))
+
+
 def _table(head, rows, cls=""):
     out = ['<table class="%s"><thead><tr>' % cls]
     out.extend("<th>%s</th>" % escape(h) for h in head)
@@ -182,6 +235,13 @@ def _stats(st):
         return "<p>No statistics in this trace.</p>"
     out = ["<p>Elapsed %s ticks, CPU load %.1f%%, %d context switches.</p>"
            % (_fmt(st.elapsed), 100.0 * st.cpu_load, st.context_switches)]
+    if getattr(st, "ncores", 1) > 1:
+        out.append("<h3>Cores</h3>")
+        out.append("<p>%d cores; the CPU load above is their mean.</p>"
+                   % st.ncores)
+        out.append(_table(("core", "cpu load", "idle"), [
+            ("core%d" % c.index, "%.1f%%" % (100.0 * c.cpu_load),
+             _fmt(c.idle_time)) for c in st.cores], "cores"))
     rows = []
     for t in st.threads.values():
         rows.append((t.name, _fmt(t.cpu_time), t.switches, t.jobs,
@@ -282,6 +342,10 @@ align-items:center}.bin i{width:18px;background:#2f6fd0}
 .range{margin-left:8px;color:#666}
 """
 
+# several cores only (a one-core page stays as it was)
+_CSS_CORES = """.oncore0{stroke-width:2}.row.core .band{fill:#eef3fa}
+"""
+
 _JS = """
 (function(){
 var svg=document.getElementById('tl'),ax=document.getElementById('axis');
@@ -341,16 +405,25 @@ def render(trace, title=None):
         '<text x="6" y="%d" font-size="12" class="label %s">%s</text>' % (
             i * ROW + ROW - 8, kind, escape(label))
         for i, (kind, _, label) in enumerate(rows))
+    if tl.cores:             # each thread's colour in the core lanes
+        labels += "".join(
+            '<rect x="0" y="%d" width="4" height="%d" style="fill:%s"/>'
+            % (i * ROW + 4, ROW - 8, _hue(tl, name))
+            for i, (kind, name, _) in enumerate(rows)
+            if kind == "thread" and name not in tl.idle_threads)
     title = title or "muos trace"
+    css = _CSS + (_CSS_CORES if tl.cores else "")
+    keys = ((("#2f6fd0", "running"), ("#c8c8c8", "ready"),
+             ("#f0a020", "blocked"), ("#999", "sleeping (dotted)"),
+             ("#d02020", "preempted"), ("#8a3fd1", "priority raised"),
+             ("rgba(220,20,20,.5)", "priority inversion"),
+             ("#2a9d4a", "interrupt handler"),
+             ("#9ed7ae", "handler active (nested)")))
+    if tl.cores:
+        keys = (("hsl(0,60%,48%)", "on a core (a colour per thread)"),
+                ) + keys
     legend = "".join('<span><i style="background:%s"></i>%s</span>' % c
-                     for c in (("#2f6fd0", "running"), ("#c8c8c8", "ready"),
-                               ("#f0a020", "blocked"),
-                               ("#999", "sleeping (dotted)"),
-                               ("#d02020", "preempted"),
-                               ("#8a3fd1", "priority raised"),
-                               ("rgba(220,20,20,.5)", "priority inversion"),
-                               ("#2a9d4a", "interrupt handler"),
-                               ("#9ed7ae", "handler active (nested)")))
+                     for c in keys)
     return """<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8">
 <meta name="generator" content="muos">
@@ -374,7 +447,7 @@ to pan, hover for details.</p>
 %(stats)s
 <script>%(js)s</script>
 </body></html>
-""" % {"title": escape(title), "css": _CSS, "n": len(trace),
+""" % {"title": escape(title), "css": css, "n": len(trace),
        "tick": "%g ms" % (1000 / hz) if hz <= 1000 else "%g us" % (
            1e6 / hz),
        "legend": legend, "lw": LABEL_W, "h": height, "h2": height + 20,

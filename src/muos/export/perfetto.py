@@ -14,6 +14,14 @@ thread's effective priority. Queue fill and semaphore values are not
 exported: the trace records no object state, by design (sync objects
 carry no trace code), so they cannot be reconstructed.
 
+Several cores: one more track per core ("core0", "core1", ...; on
+top, in index order), whose slices (``cat: "core"``) say what runs on
+it: a thread's slice named by the thread, a handler's named "IRQ
+<name>"; the idle thread's time is left empty, as in Perfetto's own CPU
+tracks. The "cpu load" counter is the mean over the cores (as
+``Stats.cpu_load``), and "cpu load core<i>" counters give each core's
+(``Stats.cores[i].cpu_load``). A one-core trace has no core track.
+
 Times are microseconds as floats: kernel time units / 1000 per
 microsecond (units.py: a nanosecond at the usual tick rates), exact to
 the nanosecond (``displayTimeUnit`` is "ns").
@@ -28,6 +36,7 @@ __all__ = ["write", "events", "PID"]
 
 PID = 1
 _IRQ_TID = 100000        # interrupt tracks: tids above every thread's
+_CORE_TID = 200000       # core tracks (several cores): above the IRQs'
 
 
 def _us(t, per_us):
@@ -42,10 +51,18 @@ def events(trace):
     meta = [{"name": "process_name", "ph": "M", "pid": PID,
              "args": {"name": "muos"}}]
     tids = {}
-    irqs = sorted(tl.irqs, key=lambda n: -(tl.irq_priority.get(n) or 0))
     order = 0
-    for name in irqs:
-        tid = _IRQ_TID + len(tids)
+    for i, name in enumerate(tl.cores):
+        tid = _CORE_TID + i
+        tids[("core", name)] = tid
+        meta.append({"name": "thread_name", "ph": "M", "pid": PID,
+                     "tid": tid, "args": {"name": name}})
+        meta.append({"name": "thread_sort_index", "ph": "M", "pid": PID,
+                     "tid": tid, "args": {"sort_index": order}})
+        order += 1
+    irqs = sorted(tl.irqs, key=lambda n: -(tl.irq_priority.get(n) or 0))
+    for i, name in enumerate(irqs):
+        tid = _IRQ_TID + i
         tids[("irq", name)] = tid
         p = tl.irq_priority.get(name)
         label = "IRQ %s" % name + ("" if p is None else " (prio %d)" % p)
@@ -77,6 +94,23 @@ def events(trace):
                           "pid": PID, "tid": tid, "ts": _us(s, per_us),
                           "dur": _us(e - s, per_us),
                           "args": {"priority": tl.irq_priority.get(name)}})
+    idle = set(tl.idle_threads)
+    for core in tl.cores:
+        tid = tids[("core", core)]
+        for s, e, what, name in tl.on_core[core]:
+            if what == "irq":
+                label = "IRQ %s" % name
+                args = {"irq": name,
+                        "priority": tl.irq_priority.get(name)}
+            elif name in idle:
+                continue
+            else:
+                label = name
+                args = {"thread": name,
+                        "priority": tl.priority_at(name, s)}
+            timed.append({"name": label, "cat": "core", "ph": "X",
+                          "pid": PID, "tid": tid, "ts": _us(s, per_us),
+                          "dur": _us(e - s, per_us), "args": args})
     for t, thread, kind, obj, details in tl.instants:
         if kind == "timer":
             key = ("irq", "timers")
@@ -93,6 +127,11 @@ def events(trace):
         timed.append({"name": "cpu load", "ph": "C", "pid": PID,
                       "ts": _us(a, per_us),
                       "args": {"load": round(load, 6)}})
+    for core in tl.cores:
+        for a, _, load in tl.cpu_load(core=core):
+            timed.append({"name": "cpu load %s" % core, "ph": "C",
+                          "pid": PID, "ts": _us(a, per_us),
+                          "args": {"load": round(load, 6)}})
     for name in tl.threads:
         last = {}
         for t, p in tl.priority[name]:
@@ -111,6 +150,9 @@ def events(trace):
     if st is not None:
         other["cpu_load"] = st.cpu_load
         other["context_switches"] = st.context_switches
+        if tl.cores:
+            other["cores"] = len(tl.cores)
+            other["core_load"] = [c.cpu_load for c in st.cores]
     return {"traceEvents": meta + timed, "displayTimeUnit": "ns",
             "otherData": other}
 

@@ -16,9 +16,16 @@ divide a second, so every time is exact; 1 fs at others, units.py):
   nested time included), ``cpu`` (1 while the handler itself executes)
   and ``fired`` (an event at each entry, so that zero-cost handlers show).
 
+* ``muos.cores.<core>`` (several cores only): ``thread`` (a string:
+  what runs on the core, the thread's name, its idle thread's when idle,
+  ``irq:<interrupt>`` while a handler runs there, ``none`` when nothing
+  does) and ``busy`` (1 while anything but its idle thread runs there,
+  so that its mean is ``Stats.cores[i].cpu_load``).
+
 A VCD holds one value per signal per instant: a state that begins and
 ends at the same instant (code that took no simulated time) keeps only
-the last value. Names are reduced to letters, digits and ``_``.
+the last value. Names are reduced to letters, digits and ``_``; string
+values have their blanks replaced by ``_``.
 """
 
 import re
@@ -39,6 +46,11 @@ def signal_name(name, taken):
         s = "%s_%d" % (base, n)
     taken.add(s)
     return s
+
+
+def _value(name):
+    """``name`` as a VCD string value: no blanks."""
+    return re.sub(r"\s", "_", str(name))
 
 
 def write(trace, path):
@@ -71,7 +83,7 @@ def write(trace, path):
                                   init=0)
             for t, st, obj in tl.states[name]:
                 if st == "blocked":
-                    st = "blocked:%s" % re.sub(r"\s", "_", str(obj))
+                    st = "blocked:%s" % _value(obj)
                 changes.append((t, state, st))
             for t0, t1 in tl.running[name]:
                 changes.append((t0, cpu, 1))
@@ -92,6 +104,18 @@ def write(trace, path):
             for t0, t1 in tl.handling[name]:
                 changes.append((t0, cpu, 1))
                 changes.append((t1, cpu, 0))
+        idle = set(tl.idle_threads)
+        for core in tl.cores:
+            scope = ("muos", "cores", signal_name(core, set()))
+            what = w.register_var(scope, "thread", "string", init="none")
+            busy = w.register_var(scope, "busy", "wire", size=1, init=0)
+            for t0, t1, kind, name in tl.on_core[core]:
+                changes.append((t0, what, _value(
+                    "irq:%s" % name if kind == "irq" else name)))
+                changes.append((t1, what, "none"))
+                if kind == "irq" or name not in idle:
+                    changes.append((t0, busy, 1))
+                    changes.append((t1, busy, 0))
         # one value per signal per instant: the last one; sorted is
         # stable, so changes at one instant keep the order they happened
         changes.sort(key=lambda c: c[0])
