@@ -127,7 +127,8 @@ class Blocking(KernelBase):
                     p = bp
                     d = b[1]
         old = t.priority
-        if p == old and d == t._dl:
+        od = t._dl
+        if p == old and d == od:
             return
         # out of the ready list under its old key (a deadline heap is
         # found by priority); moved only if linked: a thread being
@@ -140,6 +141,8 @@ class Blocking(KernelBase):
             if self._trace is not None:
                 self._trace.on_priority(self, t, old, p)
             self.stats.on_priority(self, t, old, p)
+        if self._trace is not None and d != od:
+            self._trace.on_deadline(self, t, d)
         if linked:
             self._ready.push_tail(t)
         elif t.state == SUSPENDED:

@@ -56,6 +56,10 @@ class Observer:
     def on_priority(self, k, t, old, new):
         """``t``'s effective priority changed from ``old`` to ``new``."""
 
+    def on_deadline(self, k, t, new):
+        """``t``'s effective deadline changed to ``new`` (kernel time
+        units, or None)."""
+
     def on_exit(self, k, t, how):
         """``t`` ended: "return", "kill" or its exception's type name."""
 

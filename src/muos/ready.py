@@ -178,9 +178,9 @@ class ReadyList:
                 yield t
                 t = t._rnext
 
-    def has_more(self, t):
-        """True when a thread other than ``t`` (the most urgent) is
-        ready."""
+    def has_more(self, t, tp):
+        """True when a thread other than ``t`` (the most urgent, of
+        priority ``tp``) is ready."""
         for lv in self._levels:
             p = -lv
             dh = self._dheaps[p]
@@ -189,8 +189,8 @@ class ReadyList:
             f = h._rnext
             if f is not h:
                 n += 1 if f._rnext is h else 2
-            if p == t.priority:
-                n -= 1
+            if p == tp:
+                n -= 1            # (t itself)
             if n > 0:
                 return True
         return False

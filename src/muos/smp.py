@@ -39,7 +39,7 @@ class Core:
     """One CPU of a kernel with several: what the kernel's per-CPU
     fields hold while the loop acts on another core."""
 
-    __slots__ = _FIELDS + ("idle_ns", "_next")
+    __slots__ = _FIELDS + ("idle_ns", "_next", "_free", "_cand")
 
     def __init__(self, index, irqs, idle):
         self._current = None
@@ -52,7 +52,9 @@ class Core:
         self.idle = idle
         self._cpu = index
         self.idle_ns = 0          # time its idle thread had it
-        self._next = None         # placement: the thread it will run
+        self._next = None         # placement: the thread it will run,
+        self._free = False        # whether its thread may change,
+        self._cand = False        # its thread not yet placed
 
 
 def setup(k, n, idle_body):
@@ -138,8 +140,8 @@ def select(k, until_ns):
     cores = k._cores
     now = k._now
     tq = k._tq
-    nt = tq.next_time()
-    if nt is not None and nt <= now:
+    heap = tq._heap
+    if heap and heap[0] <= now:     # (maybe only cancelled entries)
         load(k, cores[0])       # timers expire on core 0
         _fire_due(k, tq, now)
     for c in cores:
@@ -158,10 +160,9 @@ def select(k, until_ns):
             return None
     place(k)
     for c in cores:
-        if c._irqs.stack or c._overhead:
-            continue
         cur = c._current
-        if cur is not None and cur._work == 0:
+        if (cur is not None and cur._work == 0 and not c._irqs.stack
+                and not c._overhead):
             load(k, c)
             return cur
     if not _advance(k, cores, until_ns):
@@ -195,10 +196,12 @@ def place(k):
     cores = k._cores
     ready = k._ready
     preemptive = k._preemptive
-    free = []            # the cores whose thread may change, in order
-    running = []         # their threads (not idle), most urgent first
+    nfree = 0            # cores whose thread may change
+    nrun = 0             # of those, how many run a thread (not idle)
+    least = None         # the least urgent of those threads
     need = False         # a placement may change something
     for c in cores:
+        c._free = False
         cur = c._current
         if cur is not None and cur.state != RUNNING:
             c._current = cur = None       # blocked, ended or yielded
@@ -218,24 +221,28 @@ def place(k):
                 if (x is not None and x.affinity is not None
                         and c._cpu not in x.affinity):
                     need = True           # its affinity changed
-                i = len(running)
-                while i > 0 and _before(cur, running[i - 1]):
-                    i -= 1
-                running.insert(i, cur)
-        free.append(c)
-    if not free:
+                nrun += 1
+                if least is None or _before(least, cur):
+                    least = cur
+        c._free = True
+        nfree += 1
+    if not nfree:
         return
     if not need:
         top = ready.top()
         if top is None:
             return
-        if len(running) == len(free) and not _before(top, running[-1]):
+        if nrun == nfree and not _before(top, least):
             return        # every free core runs a thread at least as urgent
-    _choose(free, running, ready)
-    for c in free:
-        t = c._next
-        _switch(k, c, c.idle if t is None else t, free)
-    for c in free:
+    _choose(cores, nfree, nrun, ready)
+    for c in cores:
+        if c._free:
+            t = c._next
+            if t is None:
+                t = c.idle
+            if t is not c._current:
+                _switch(k, c, t, cores)
+    for c in cores:
         c._next = None
 
 
@@ -253,16 +260,17 @@ def _rotates(k, c, cur, ready):
     return True
 
 
-def _choose(free, running, ready):
-    """Set each free core's ``_next`` (a thread or None): the running
-    threads and the ready ones merged in order of urgency (a running
-    thread first among equal keys), each placed on the core it runs or
-    last ran on if allowed and free, else on the allowed free core
-    running the least urgent thread (an idle core first; lowest index
-    among equals)."""
-    left = len(free)
-    ri = 0
-    nr = len(running)
+def _choose(cores, left, nrun, ready):
+    """Set each free core's ``_next`` (a thread or None): the threads
+    running on free cores and the ready ones merged in order of urgency
+    (a running thread first among equal keys, then by core index), each
+    placed on the core it runs or last ran on if allowed and free, else
+    on the allowed free core running the least urgent thread (an idle
+    core first; lowest index among equals)."""
+    if nrun:
+        for c in cores:             # the running candidates
+            cur = c._current
+            c._cand = (c._free and cur is not None and cur is not c.idle)
     it = None                  # the ready threads after the first
     top = nxt = ready.top()
     pending = False            # nxt was taken: fetch the next when needed
@@ -271,15 +279,23 @@ def _choose(free, running, ready):
             pending = False
             if it is not None:
                 nxt = next(it, None)
-            elif ready.has_more(top):
+            elif ready.has_more(top, top.priority):
                 it = ready.ordered()
                 next(it)               # (that is top)
                 nxt = next(it, None)
             else:
                 nxt = None             # (no iterator: the common case)
-        if ri < nr and (nxt is None or not _before(nxt, running[ri])):
-            t = running[ri]
-            ri += 1
+        r = None                   # the most urgent running candidate
+        if nrun:
+            for c in cores:
+                if c._cand and (r is None
+                                or _before(c._current, r._current)):
+                    r = c
+        if r is not None and (nxt is None
+                              or not _before(nxt, r._current)):
+            t = r._current
+            r._cand = False
+            nrun -= 1
         elif nxt is not None:
             t = nxt
             pending = True
@@ -288,9 +304,9 @@ def _choose(free, running, ready):
         x = t._x
         aff = None if x is None else x.affinity
         best = None
-        for c in free:
-            if c._next is not None or (aff is not None
-                                       and c._cpu not in aff):
+        for c in cores:
+            if (not c._free or c._next is not None
+                    or (aff is not None and c._cpu not in aff)):
                 continue
             if c._cpu == t._core:
                 best = c
@@ -314,15 +330,13 @@ def _less_urgent(c, best):
     return _before(b, a)
 
 
-def _switch(k, c, t, free):
+def _switch(k, c, t, cores):
     old = c._current
-    if old is t:
-        return
     ready = k._ready
     if old is not None and old.state == RUNNING:
         if old is c.idle:
             old.state = READY
-        elif not _placed(old, free):
+        elif not _placed(old, cores):
             old.state = READY             # preempted: keeps its place
             ready.push_head(old)
             if k._trace is not None:
@@ -347,9 +361,9 @@ def _switch(k, c, t, free):
         t._work = 0                      # reclaim before sleeping again
 
 
-def _placed(t, free):
-    """True when ``t`` was placed on one of the ``free`` cores."""
-    for c in free:
+def _placed(t, cores):
+    """True when ``t`` was placed on a core."""
+    for c in cores:
         if c._next is t:
             return True
     return False

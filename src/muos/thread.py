@@ -60,11 +60,15 @@ def check_affinity(k, aff, what):
     n = 1 if k._cores is None else len(k._cores)
     if type(aff) is int:
         aff = (aff,)
-    if not hasattr(aff, "__iter__") or isinstance(aff, str):
+    try:
+        items = None if isinstance(aff, str) else list(aff)
+    except TypeError:
+        items = None
+    if items is None:
         raise TypeError("%s: affinity must be None, a core index or an "
                         "iterable of them, not %r" % (what, aff))
     out = []
-    for i in aff:
+    for i in items:
         if type(i) is not int or not 0 <= i < n:
             raise ValueError("%s: core %r out of range 0..%d" % (
                 what, i, n - 1))

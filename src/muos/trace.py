@@ -18,15 +18,18 @@ __all__ = ["Trace", "EVENT_KINDS"]
 # running thread lost the CPU to a more urgent one; suspend: thread blocks
 # (obj: what on); wake: obj completed the thread's wait; timeout: a wait
 # gave up; interrupt: Thread.interrupt() ended a wait; priority: effective
-# priority changed (details: (old, new)); exit: thread ended (details:
+# priority changed (details: (old, new)); deadline: effective deadline
+# changed (details: the absolute deadline in ticks, or None); switch on
+# several cores: obj names the core ("core1"); exit: thread ended (details:
 # "return", "kill" or the exception's type name); isr_enter: a handler
-# starts (thread None, obj: the interrupt's name, details: its priority);
+# starts (thread None, or its core's name on several cores; obj: the
+# interrupt's name, details: its priority);
 # isr_exit: it returns; timer: a software timer's callback runs (obj: the
 # timer); power: the idle CPU sleeps (details: "sleep", "deep_sleep") or
 # pays its wake-up cost ("wakeup").
 EVENT_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
                "timeout", "interrupt", "priority", "exit", "isr_enter",
-               "isr_exit", "timer", "power")
+               "isr_exit", "timer", "power", "deadline")
 
 
 _CORE = ["core%d" % i for i in range(64)]
@@ -124,6 +127,11 @@ class Trace(Observer):
 
     def on_priority(self, k, t, old, new):
         self._events.append((k._now, "priority", t.name, None, (old, new)))
+
+    def on_deadline(self, k, t, new):
+        self._events.append((k._now, "deadline", t.name, None,
+                            None if new is None
+                            else ns_to_ticks(new, self.tick_hz)))
 
     def on_exit(self, k, t, how):
         self._events.append((k._now, "exit", t.name, None, how))
