@@ -356,3 +356,58 @@ def test_a_thread_woken_with_a_handler_on_its_core_takes_an_idle_one(log):
     # core 1 at once instead of waiting 3 ticks under the handler
     assert log == [(5, "isr 0"), (5, "main 1")]
     assert r.now == 5
+
+
+def test_killing_a_spinner_unmasks_its_core(log):
+    sl = muos.Spinlock()
+
+    async def holder():
+        async with sl:
+            await muos.busy(6)
+        log("A released")
+
+    async def spinner():
+        await muos.sleep_for(1)
+        async with sl:
+            log("B holds")          # never: it is killed while spinning
+
+    async def main():
+        k = muos.current_kernel()
+        k.interrupt("irq1", lambda: log("isr"), core=1).trigger_at(3)
+        muos.spawn(holder, name="A", priority=100)
+        b = muos.spawn(spinner, name="B", priority=90)
+        await muos.sleep_for(2)
+        b.kill()                    # spinning on core 1 since 1
+        await muos.sleep_for(20)
+
+    muos.run(main, cores=3)
+    # A holds on core 0 from 0 (masked), B spins on core 1 from 1
+    # (masked); main wakes at 2 on core 2 and kills B: core 1 unmasks,
+    # so the interrupt triggered there at 3 runs at 3 (it would wait
+    # forever otherwise); A releases at 6 with nobody to hand over to
+    assert log == [(3, "isr"), (6, "A released")]
+
+
+def test_killing_the_holder_hands_the_lock_on(log):
+    sl = muos.Spinlock()
+
+    async def holder():
+        async with sl:
+            await muos.busy(10)
+
+    async def spinner():
+        await muos.sleep_for(1)
+        async with sl:
+            log("B holds %d" % muos.this_core())
+
+    async def main():
+        a = muos.spawn(holder, name="A", priority=100)
+        muos.spawn(spinner, name="B", priority=90)
+        await muos.sleep_for(3)
+        a.kill()                      # its 'async with' exit releases
+        await muos.sleep_for(10)
+
+    muos.run(main, cores=3)
+    # A holds on core 0 from 0, B spins on core 1 from 1; main (core 2)
+    # kills A at 3: the release in A's cleanup hands the lock to B at 3
+    assert log == [(3, "B holds 1")]

@@ -237,6 +237,8 @@ class Blocking(KernelBase):
         elif trap.kind == WAIT:
             ops = (trap,)
         else:
+            if trap.kind == SPIN:      # a spinner killed: it stops asking
+                trap.obj._unspin(t)
             return trap
         for op in ops:
             if op is not keep and op.q.remove(op):
@@ -358,6 +360,7 @@ class Blocking(KernelBase):
         elif kind == SPIN:
             if not trap.obj._take(self, t):
                 t._work = SPINNING      # until the holder releases it
+                t._trap = trap          # (so that a kill withdraws it)
         else:
             t._wake_exc = ValueError("thread %r: unknown trap %r"
                                      % (t.name, trap))

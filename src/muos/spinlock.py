@@ -25,8 +25,9 @@ class Spinlock:
     def __init__(self, name=None):
         self.name = check_name(name, "Spinlock")
         self.owner = None
-        self._saved = 0          # the owner's core mask before it asked
-        self._spinners = []      # [thread, its saved mask], in order
+        self._saved = None       # (the owner's core's controller, its
+        #                          mask before it asked)
+        self._spinners = []      # (thread, controller, mask), in order
 
     def __repr__(self):
         return "<Spinlock %r owner=%s spinning=%d>" % (
@@ -55,17 +56,27 @@ class Spinlock:
     def _take(self, k, t):
         """The kernel processes ``t``'s acquire on its core: True when
         ``t`` holds the lock now, False when it must spin."""
-        saved = k._irqs.set_mask(MASK_ALL)
+        irqs = k._irqs                  # the caller's core's controller
+        saved = irqs.set_mask(MASK_ALL)
         if self.owner is None:
             self.owner = t
-            self._saved = saved
+            self._saved = (irqs, saved)
             return True
-        self._spinners.append([t, saved])
+        self._spinners.append((t, irqs, saved))
         return False
+
+    def _unspin(self, t):
+        """``t`` stopped spinning (it was killed): its core unmasks."""
+        sp = self._spinners
+        for i in range(len(sp)):
+            if sp[i][0] is t:
+                sp[i][1].set_mask(sp[i][2])
+                del sp[i]
+                return
 
     def release(self):
         """Release the lock (only its holder may): the first spinner
-        holds it at once; the caller's core unmasks. Thread context."""
+        holds it at once; the holder's core unmasks. Thread context."""
         k = current_kernel("Spinlock.release")
         t = k._thread_context("%s.release" % self._label())
         if self.owner is not t:
@@ -74,15 +85,15 @@ class Spinlock:
                 "it is not held" if self.owner is None else
                 "its holder is %r" % self.owner.name))
         self.owner = None
-        k._irqs.set_mask(self._saved)
+        irqs, saved = self._saved
+        irqs.set_mask(saved)
         sp = self._spinners
-        while sp:
-            nxt, saved = sp.pop(0)
-            if nxt.alive:
-                self.owner = nxt
-                self._saved = saved
-                nxt._work = 0        # its spin ends: it steps now
-                break
+        if sp:
+            nxt, irqs, saved = sp.pop(0)
+            self.owner = nxt
+            self._saved = (irqs, saved)
+            nxt._trap = None
+            nxt._work = 0            # its spin ends: it steps now
 
     def __aenter__(self):
         return self.acquire()
