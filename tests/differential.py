@@ -138,12 +138,29 @@ def waiters_in_order(n):
     t()
 
 
+def cores_and_deadlines(n):
+    # the property programs of test_properties_smp: 1-3 cores, deadlines
+    from test_properties_smp import THREAD, run_program
+
+    @family(n)
+    @given(st.lists(THREAD, min_size=1, max_size=5),
+           st.integers(1, 3), st.integers(0, 2))
+    def t(threads, ncores, sem_init):
+        k, sem, counts, waiting = run_program(threads, ncores, sem_init)
+        OUT.append(("smp", ncores, k.trace.events, sem.value,
+                    sorted(counts.items()), waiting,
+                    [(c.index, c.idle_ns) for c in k.stats.cores],
+                    summary(k)))
+    t()
+
+
 def main(n):
     print("build", muos.build())
     semaphores_and_mutexes(n)
     queues_and_flags(n)
     periodic_threads_and_interrupts(n // 2)
     waiters_in_order(n)
+    cores_and_deadlines(n)
     for o in OUT:
         print(repr(o))
 

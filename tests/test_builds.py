@@ -86,7 +86,9 @@ def test_plain_build_passes_the_exact_timing_suites():
             "test_mutex", "test_mqueue", "test_evflags", "test_condvar",
             "test_threads", "test_irq", "test_timer", "test_waitany",
             "test_stats", "test_critical", "test_clocks", "test_mempool",
-            "test_rta", "test_properties", "test_objects_properties"]
+            "test_rta", "test_properties", "test_objects_properties",
+            "test_deadlines", "test_smp", "test_simso",
+            "test_properties_smp"]
     p = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p",
          "no:cacheprovider"] + [os.path.join(HERE, m + ".py") for m in mods]

@@ -411,3 +411,39 @@ def test_killing_the_holder_hands_the_lock_on(log):
     # A holds on core 0 from 0, B spins on core 1 from 1; main (core 2)
     # kills A at 3: the release in A's cleanup hands the lock to B at 3
     assert log == [(3, "B holds 1")]
+
+
+def test_stalled_and_idle_ends_on_several_cores():
+    s = muos.Semaphore(0)
+
+    async def main():
+        await s.wait()
+
+    with pytest.raises(muos.Stalled) as e:
+        muos.run(main, cores=2)
+    assert e.value.blocked == {"main": "Semaphore"}
+
+    k = muos.Kernel(cores=2)
+
+    async def short():
+        await muos.busy(2)
+
+    k.spawn(short, name="s")
+    assert k.run() == "idle"          # nothing left to happen
+    assert k.now == 2
+
+
+def test_the_text_report_shows_cores_and_migrations(log):
+    async def main():
+        muos.spawn(worker(log, "short", 2), name="short", priority=60)
+        muos.spawn(worker(log, "lo", 5), name="lo", priority=50)
+        muos.spawn(worker(log, "hi", 4, before=1), name="hi", priority=200)
+        await muos.sleep_for(10)
+
+    r = muos.run(main, cores=2)
+    text = str(r.stats)
+    # lo migrates once (see test_migration_when_the_last_core_is_taken)
+    assert "migrations: lo 1" in text
+    loads = [c.cpu_load for c in r.stats.cores]
+    assert "cores: core0 load %.1f%%, core1 load %.1f%%" % (
+        100 * loads[0], 100 * loads[1]) in text

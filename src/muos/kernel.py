@@ -158,11 +158,12 @@ class Kernel(Blocking):
                 # several cores: smp.py fires what is due, places the
                 # threads, runs handlers and lets time pass; it loads the
                 # core whose thread steps now (or None: look again)
-                cur = select(self, until_ns)
-                if cur is None:
+                sel = select(self, until_ns)
+                if sel is None:
                     continue
-                if cur is False:
+                if sel is False:
                     return "idle"
+                cur = sel
                 now = self._now
             else:
                 # 1. everything due at `now` happens, in scheduling order

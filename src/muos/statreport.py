@@ -14,8 +14,9 @@ __all__ = ["text"]
 
 
 def text(stats):
-    """The tables: threads, response-time histograms, blocked time per
-    object, priority inversion, interrupts, masking, power."""
+    """The tables: threads, cores and migrations (several cores),
+    response-time histograms, blocked time per object, priority
+    inversion, interrupts, masking, power."""
     lines = [
         "elapsed %s ticks, cpu load %.1f%%, %d context switches" % (
             stats.elapsed, 100.0 * stats.cpu_load, stats.context_switches),
@@ -32,6 +33,14 @@ def text(stats):
             st.name, _fmt(st.cpu_time), st.switches, st.jobs,
             _opt(mn), _opt(mean), _opt(mx), st.deadline_misses,
             _fmt(st.blocked_time), _fmt(inv) if inv else "-"))
+    if stats.ncores > 1:
+        lines.append("cores: %s" % ", ".join(
+            "core%d load %.1f%%" % (c.index, 100.0 * c.cpu_load)
+            for c in stats.cores))
+        moved = [(st.name, st.migrations) for st in stats.threads.values()
+                 if st.migrations]
+        lines.append("migrations: %s" % (", ".join(
+            "%s %d" % m for m in moved) if moved else "none"))
     hist = [st for st in stats.threads.values() if st.jobs > 1]
     if hist:
         lines.append("response-time histograms (ticks: low..high "
