@@ -447,3 +447,36 @@ def test_the_text_report_shows_cores_and_migrations(log):
     loads = [c.cpu_load for c in r.stats.cores]
     assert "cores: core0 load %.1f%%, core1 load %.1f%%" % (
         100 * loads[0], 100 * loads[1]) in text
+
+
+def test_the_tick_cost_is_paid_on_every_computing_core(log):
+    async def main():
+        muos.spawn(worker(log, "c", 1, before=5), name="c", priority=200)
+        muos.spawn(worker(log, "a", 2), name="a", priority=100)
+        muos.spawn(worker(log, "b", 2), name="b", priority=100)
+        await muos.sleep_for(10)
+
+    muos.run(main, cores=2, port=muos.SimPort(tick_cost=0.1))
+    # c takes core 0 at 0 and sleeps, a core 1, then b core 0. As on one
+    # core (busy(2) from 0 ends at 2.2: the tick interrupt takes 0.1 at
+    # 1 and at 2), on each computing core at once. c's busy(1) from 5
+    # ends at 6 (the tick at 6 comes after the work: as on one core);
+    # an idle core pays nothing
+    assert log == [(0, "b start 0"), (0, "a start 1"), (2.2, "b end 0"),
+                   (2.2, "a end 1"), (5, "c start 0"), (6, "c end 0")]
+
+
+def test_the_switch_cost_is_paid_on_the_core_that_switches(log):
+    async def main():
+        log("main %d" % muos.this_core())
+        muos.spawn(worker(log, "a", 2), name="a", priority=100)
+        muos.spawn(worker(log, "b", 2), name="b", priority=90)
+        await muos.sleep_for(10)
+
+    muos.run(main, cores=2, port=muos.SimPort(switch_cost=0.5))
+    # at 0 main is switched in on core 0 and idle1 on core 1: each core
+    # pays 0.5 before its thread steps; main spawns at 0.5 and sleeps: a
+    # takes core 0 and b core 1, each paying 0.5 more: both start at 1
+    # and end at 3; main pays 0.5 again when it wakes at 10
+    assert log == [(0.5, "main 0"), (1, "a start 0"), (1, "b start 1"),
+                   (3, "a end 0"), (3, "b end 1")]

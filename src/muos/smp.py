@@ -65,9 +65,6 @@ def setup(k, n, idle_body):
     if not getattr(port, "smp", False):
         raise ValueError("Kernel: cores=%d needs simulated time (SimPort): "
                          "%s runs one core" % (n, type(port).__name__))
-    if getattr(port, "tick_cost", 0):
-        raise ValueError("Kernel: tick_cost is modelled on one core only, "
-                         "not with cores=%d" % n)
     cores = []
     for i in range(n):
         irqs = k._irqs if i == 0 else Interrupts(k)
@@ -382,6 +379,9 @@ def _advance(k, cores, until_ns):
     now = k._now
     target = k._tq.next_time()
     ready = k._ready
+    tc = k._tick_cost
+    tick = k._tick
+    nb = (now // tick + 1) * tick     # the next tick boundary
     for c in cores:
         st = c._irqs.stack
         if st:
@@ -399,6 +399,8 @@ def _advance(k, cores, until_ns):
                 se = _slice_end(k, c)
                 if now < se < end:
                     end = se
+            if tc and nb < end:
+                end = nb       # the tick interrupt steals tc from its work
         if target is None or end < target:
             target = end
     if until_ns is not None and (target is None or target > until_ns):
@@ -431,6 +433,8 @@ def _advance(k, cores, until_ns):
         cur.cpu_ns += dt
         if cur._work > 0:
             cur._work -= dt
+            if tc and new % tick == 0:
+                c._overhead += tc     # (as kernel.py's _advance)
             if cur._work <= 0:
                 cur._work = 0
                 done.append(c)
