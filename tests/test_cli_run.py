@@ -219,3 +219,42 @@ def test_demo_cannot_write(tmp_path, capsys):
     missing = str(tmp_path / "no" / "dir" / "pf.json")
     assert cli(["demo", "pathfinder", "--trace", missing]) == 1
     assert "cannot write" in capsys.readouterr().err
+
+
+CORES_APP = """
+    import sys
+    import muos
+
+    async def main():
+        k = muos.current_kernel()
+        return (len(k.stats.cores), k._edf, k.tick_hz, sys.argv[1:])
+"""
+
+
+def test_run_cores_edf_tick_hz_and_app_args(tmp_path, capsys):
+    path = app(tmp_path, CORES_APP)
+    status = cli(["run", path, "--cores", "2", "--edf", "--tick-hz", "100",
+                  "--", "a", "-x"])
+    o = capsys.readouterr().out
+    assert status == 0
+    assert "main returned (2, True, 100, ['a', '-x'])" in o
+
+
+def test_run_honours_the_apps_port_and_kernel_options(tmp_path, capsys):
+    path = app(tmp_path, CORES_APP.replace(
+        "    async def main", "    PORT = muos.SimPort(switch_cost=0)\n"
+        "    KERNEL_OPTIONS = {'cores': 3, 'tick_hz': 50}\n\n"
+        "    async def main"))
+    assert cli(["run", path]) == 0
+    assert "main returned (3, False, 50, [])" in capsys.readouterr().out
+    # the command line wins over KERNEL_OPTIONS
+    assert cli(["run", path, "--cores", "1"]) == 0
+    assert "main returned (1, False, 50, [])" in capsys.readouterr().out
+
+
+def test_run_refuses_bad_kernel_options(tmp_path, capsys):
+    path = app(tmp_path, CORES_APP)
+    assert cli(["run", path, "--cores", "0"]) == 2
+    assert "cores must be a positive int" in capsys.readouterr().err
+    assert cli(["run", path, "--port", "host", "--cores", "2"]) == 2
+    assert "runs one core" in capsys.readouterr().err

@@ -45,13 +45,22 @@ def _parser():
                        "FILE-1.ext, FILE-2.ext, ...")
     r = sub.add_parser("run", help="run async def main() from APP.py",
                        description="Run `async def main()` from a Python "
-                                   "file on a muos kernel.")
+                                   "file on a muos kernel. Arguments after "
+                                   "-- reach APP.py as sys.argv[1:].")
     r.add_argument("app", metavar="APP.py")
     r.add_argument("--until", type=float, default=None, metavar="TICKS",
                    help="stop after this many ticks")
-    r.add_argument("--port", choices=("sim", "host"), default="sim",
-                   help="sim: simulated time (the default); host: the "
-                        "wall clock (muos.HostPort)")
+    r.add_argument("--port", choices=("sim", "host"), default=None,
+                   help="sim: simulated time (the default, unless APP.py "
+                        "sets PORT); host: the wall clock (muos.HostPort)")
+    r.add_argument("--cores", type=int, default=None, metavar="N",
+                   help="simulate N cores (global scheduling)")
+    r.add_argument("--edf", action="store_true", default=None,
+                   help="periodic jobs set their thread's deadline: "
+                        "threads of one priority run EDF")
+    r.add_argument("--tick-hz", type=int, default=None, metavar="HZ",
+                   help="the system clock's rate (default 1000)")
+
     r.add_argument("--timeline", action="store_true",
                    help="print the trace as a text timeline at the end")
     r.add_argument("--progress", choices=("auto", "always", "never"),
@@ -185,8 +194,9 @@ def _demo(args):
 
 
 def _load_app(path):
-    """``main`` of the app file, or SystemExit with the message (status
-    2 for a usage error, 1 when the file itself raised)."""
+    """(``main``, the module) of the app file, or SystemExit with the
+    message (status 2 for a usage error, 1 when the file itself
+    raised)."""
     if not os.path.isfile(path):
         raise SystemExit("muos run: no such file: %s" % path)
     spec = importlib.util.spec_from_file_location("__muos_app__", path)
@@ -207,7 +217,29 @@ def _load_app(path):
     if not inspect.iscoroutinefunction(fn):
         raise SystemExit("muos run: main in %s is not an async def "
                          "function; write `async def main():`" % path)
-    return fn
+    return fn, mod
+
+
+def _kernel_options(args, mod):
+    """The port and Kernel options of ``muos run``: APP.py's ``PORT`` and
+    ``KERNEL_OPTIONS`` (a dict), overridden by the command line's."""
+    opts = dict(getattr(mod, "KERNEL_OPTIONS", None) or {})
+    for flag, key in (("cores", "cores"), ("edf", "edf"),
+                      ("tick_hz", "tick_hz")):
+        v = getattr(args, flag)
+        if v is not None:
+            opts[key] = v
+    port = getattr(mod, "PORT", None)
+    if args.port == "sim":
+        port = muos.SimPort()
+    elif args.port == "host":
+        host = getattr(muos, "HostPort", None)
+        if host is None:
+            raise SystemExit("muos run: --port host needs muos.HostPort, "
+                             "which this installation of muos does not "
+                             "have")
+        port = host()
+    return port, opts
 
 
 class _Progress:
@@ -285,24 +317,29 @@ def _drive(k, main, until, progress):
 
 
 def _run(args):
+    saved_argv = sys.argv
+    sys.argv = [args.app] + list(args.app_args)   # the app's own argv
     try:
-        fn = _load_app(args.app)
+        return _run_app(args)
+    finally:
+        sys.argv = saved_argv
+
+
+def _run_app(args):
+    try:
+        fn, mod = _load_app(args.app)
+        port, opts = _kernel_options(args, mod)
     except SystemExit as e:
         print(e, file=sys.stderr)
         return getattr(e, "status", 2)
     until = args.until
     if until is not None and until == int(until):
         until = int(until)
-    if args.port == "host":
-        host = getattr(muos, "HostPort", None)
-        if host is None:
-            print("muos run: --port host needs muos.HostPort, which this "
-                  "installation of muos does not have", file=sys.stderr)
-            return 2
-        port = host()
-    else:
-        port = muos.SimPort()
-    k = muos.Kernel(port, trace=_wants_trace(args))
+    try:
+        k = muos.Kernel(port, trace=_wants_trace(args), **opts)
+    except (TypeError, ValueError) as e:
+        print("muos run: %s" % e, file=sys.stderr)
+        return 2
     t = k.spawn(fn, name="main", priority=muos.Priority.NORMAL)
     status = 0
     try:
@@ -354,7 +391,13 @@ def _analyze(args):
 
 
 def main(argv=None):
+    argv = list(sys.argv[1:] if argv is None else argv)
+    app_args = []
+    if argv[:1] == ["run"] and "--" in argv:     # muos run APP.py -- ARGS
+        i = argv.index("--")
+        argv, app_args = argv[:i], argv[i + 1:]
     args = _parser().parse_args(argv)
+    args.app_args = app_args
     if args.command == "demo":
         return _demo(args)
     if args.command == "run":
