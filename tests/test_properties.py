@@ -22,7 +22,7 @@ from hypothesis import strategies as st
 
 import muos
 from muos import DeadlockError, Interrupted, Mutex, Semaphore
-from muos.traps import WAIT, Trap
+from muos.traps import WAIT, Trap, consumed
 from muos.waitq import WaitQueue
 from objects_support import check_service_order
 
@@ -396,6 +396,7 @@ def test_wait_queue_matches_sorted_model(ops):
         if kind == "push" and key not in inq:
             seq += 1
             tr = Trap(WAIT)
+            consumed(tr)          # (a model's trap: never awaited)
             tr.thread = _T(key, p)
             tr.seq = seq
             traps[key] = tr

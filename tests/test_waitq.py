@@ -8,7 +8,7 @@ queue itself never calls ``on_change``.
 
 import pytest
 
-from muos.traps import WAIT, Trap
+from muos.traps import WAIT, Trap, consumed
 from muos.waitq import WaitQueue
 
 
@@ -25,6 +25,7 @@ class FakeThread:
 
 def trap(name, priority, seq):
     t = Trap(WAIT)
+    consumed(t)              # (a test's trap: never awaited)
     t.thread = FakeThread(name, priority)
     t.seq = seq
     return t

@@ -14,6 +14,11 @@
 
 static PyTypeObject TrapType;
 
+/* traps.py's report of a trap never awaited (set_never_awaited), called
+   when such a trap is freed: a RuntimeWarning naming the call, as Python
+   does for a coroutine never awaited */
+static PyObject *never_awaited = NULL;
+
 /* the object fields, obj to thread, are consecutive in TrapObject; they
    are never NULL (compiled code reads them as objects): None when unset,
    and None again when the collector breaks a cycle */
@@ -50,8 +55,28 @@ trap_alloc(PyTypeObject *tp)        /* a new trap, every field unset */
    which releases its type itself; the trashcan bounds the recursion of
    freeing a long chain of traps) */
 static void
+trap_finalize(PyObject *self)
+{
+    TrapObject *t = (TrapObject *)self;
+    if (t->used || never_awaited == NULL)
+        return;
+    t->used = 1;                       /* once */
+    PyObject *type, *value, *tb;
+    PyErr_Fetch(&type, &value, &tb);
+    PyObject *r = PyObject_CallOneArg(never_awaited, self);
+    if (r == NULL)
+        PyErr_WriteUnraisable(never_awaited);   /* -W error, say */
+    Py_XDECREF(r);
+    PyErr_Restore(type, value, tb);
+}
+
+static void
 trap_dealloc(TrapObject *t)
 {
+    /* the one test the switch path pays: awaited traps skip the call */
+    if (!t->used && never_awaited != NULL
+            && PyObject_CallFinalizerFromDealloc((PyObject *)t) < 0)
+        return;                        /* resurrected */
     PyObject_GC_UnTrack(t);
     Py_TRASHCAN_BEGIN(t, trap_dealloc)
     for (int i = 0; i < NFIELDS; i++)
@@ -126,6 +151,7 @@ static PySendResult
 trap_send(PyObject *self, PyObject *arg, PyObject **result)
 {
     TrapObject *t = (TrapObject *)self;
+    t->used = 1;
     t->awaited = !t->awaited;   /* yield the trap once, then return arg */
     *result = Py_NewRef(t->awaited ? self : arg);
     return t->awaited ? PYGEN_NEXT : PYGEN_RETURN;
@@ -179,9 +205,13 @@ trap_throw(PyObject *self, PyObject *const *args, Py_ssize_t nargs)
     return NULL;
 }
 
-static PyObject *
+static PyObject *      /* (a trap closed unawaited is not reported) */
 trap_close(PyObject *self, PyObject *unused)
-{ ((TrapObject *)self)->awaited = 0; Py_RETURN_NONE; }
+{
+    ((TrapObject *)self)->awaited = 0;
+    ((TrapObject *)self)->used = 1;
+    Py_RETURN_NONE;
+}
 
 static PyObject *
 trap_repr(TrapObject *t)
@@ -226,6 +256,8 @@ static PyMemberDef trap_members[] = {
      "arrival order in the wait queue"},
     {"index", T_INT, offsetof(TrapObject, index), 0,
      "position among wait_any's operations"},
+    {"used", T_INT, offsetof(TrapObject, used), 0,
+     "1 once awaited, or consumed by the kernel (traps.consumed)"},
     {NULL, 0, 0, 0, NULL},
 };
 
@@ -249,6 +281,7 @@ static PyTypeObject TrapType = {
     .tp_flags = Py_TPFLAGS_DEFAULT | Py_TPFLAGS_BASETYPE | Py_TPFLAGS_HAVE_GC,
     .tp_doc = "One pending kernel operation of one thread (traps.py).",
     .tp_dealloc = (destructor)trap_dealloc,
+    .tp_finalize = trap_finalize,
     .tp_traverse = (traverseproc)trap_traverse,
     .tp_clear = (inquiry)trap_clear,
     .tp_repr = (reprfunc)trap_repr,
@@ -275,9 +308,18 @@ new_trap(PyObject *mod, PyObject *cls)
     return trap_alloc(tp);
 }
 
+static PyObject *
+set_never_awaited(PyObject *mod, PyObject *fn)
+{
+    Py_XSETREF(never_awaited, fn == Py_None ? NULL : Py_NewRef(fn));
+    Py_RETURN_NONE;
+}
+
 static PyMethodDef methods[] = {
     {"new_trap", new_trap, METH_O,
      "new_trap(cls): an empty trap of class cls (its fields unset)"},
+    {"set_never_awaited", set_never_awaited, METH_O,
+     "set_never_awaited(fn): fn(trap) when a trap never awaited is freed"},
     {NULL, NULL, 0, NULL},
 };
 

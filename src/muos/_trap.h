@@ -17,6 +17,7 @@ typedef struct {
     int kind;            /* SLEEP, YIELD, BUSY, WAIT, ... (traps.py) */
     int index;           /* position among wait_any's operations */
     int awaited;         /* yielded to the kernel, not resumed yet */
+    int used;            /* ever awaited (or consumed by the kernel) */
 } TrapObject;
 
 #endif

@@ -55,13 +55,15 @@ def sleep_for(ticks):
     if (k is None or k._isr or k._lock or k._irqs.mask
             or k._current is None):
         k = can_block("muos.sleep_for")     # raises the context's error
+    if type(ticks) is int and ticks >= 0:
+        arg = k._now + ticks * k._tick
+    else:        # (checked before the trap exists: a refused call
+        #          leaves no trap never awaited behind)
+        arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
     t = new_trap(Trap)
     t.kind = SLEEP
     t.obj = None
-    if type(ticks) is int and ticks >= 0:
-        t.arg = k._now + ticks * k._tick
-    else:
-        t.arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
+    t.arg = arg
     t.q = None
     return t
 
@@ -89,15 +91,16 @@ def busy(ticks):
     if k is None or k._isr or k._current is None:
         k = current_kernel("muos.busy")
         k._thread_context("muos.busy")
+    if type(ticks) is int and ticks >= 0:
+        arg = ticks * k._tick
+    elif type(ticks) is float and 0.0 <= ticks < _INF:   # as ticks_to_ns
+        arg = int(round(ticks * k._tick))
+    else:
+        arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
     t = new_trap(Trap)
     t.kind = BUSY
     t.obj = None
-    if type(ticks) is int and ticks >= 0:
-        t.arg = ticks * k._tick
-    elif type(ticks) is float and 0.0 <= ticks < _INF:   # as ticks_to_ns
-        t.arg = int(round(ticks * k._tick))
-    else:
-        t.arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
+    t.arg = arg
     t.q = None
     return t
 

@@ -9,7 +9,7 @@ its new flags satisfy, clearing what each one consumed.
 from .errors import ContextError
 from .diag import check_name, describe
 from .running import current_kernel, wait_trap
-from .traps import BLOCK
+from .traps import BLOCK, consumed
 from .waitq import WaitQueue
 
 __all__ = ["EventFlags", "ThreadFlags", "ALL", "ANY"]
@@ -99,7 +99,7 @@ class EventFlags:
         what = "%s.wait" % describe(self)
         self._args(mask, mode, what)
         trap = wait_trap(self, "wait", self._q, (mask, mode, bool(clear)))
-        self._check_waiter(what)
+        self._checked_waiter(what, trap)
         return trap
 
     def try_wait(self, mask, mode=ALL, clear=True):
@@ -115,8 +115,15 @@ class EventFlags:
         self._args(mask, mode, what)
         trap = wait_trap(self, "timed_wait", self._q,
                          (mask, mode, bool(clear)), ticks, 0)
-        self._check_waiter(what)
+        self._checked_waiter(what, trap)
         return trap
+
+    def _checked_waiter(self, what, trap):
+        try:
+            self._check_waiter(what)
+        except Exception:
+            consumed(trap)      # refused: no never-awaited warning
+            raise
 
     def _check_waiter(self, what):
         pass

@@ -13,7 +13,7 @@ from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, check_priority
-from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, new_trap
+from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, new_trap
 from .waitq import WaitQueue
 
 __all__ = ["Mutex"]
@@ -196,6 +196,7 @@ class Mutex:
         """Lock if free (or owned, for RECURSIVE). Thread context."""
         k = current_kernel("Mutex.try_lock")
         trap = TimedTrap(WAIT, self, None, self._q, 0, None)
+        consumed(trap)             # tried here, never awaited
         trap.thread = k._thread_context("%s.try_lock" % self._label())
         return self._try(trap) is not BLOCK
 

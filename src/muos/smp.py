@@ -200,7 +200,8 @@ def place(k):
     for c in cores:
         c._free = False
         cur = c._current
-        if cur is not None and cur.state != RUNNING:
+        # (states are thread.py's constants: compared by identity)
+        if cur is not None and cur.state is not RUNNING:
             c._current = cur = None       # blocked, ended or yielded
         irqs = c._irqs
         if c._isr or irqs.stack or c._overhead or c._lock or irqs.mask:
@@ -330,7 +331,7 @@ def _less_urgent(c, best):
 def _switch(k, c, t, cores):
     old = c._current
     ready = k._ready
-    if old is not None and old.state == RUNNING:
+    if old is not None and old.state is RUNNING:
         if old is c.idle:
             old.state = READY
         elif not _placed(old, cores):

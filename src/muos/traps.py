@@ -17,7 +17,8 @@ from .compat import MICROPYTHON, lazy_fields, native
 _C = native("_trap")
 
 __all__ = [
-    "Trap", "TimedTrap", "new_trap", "SLEEP", "YIELD", "BUSY", "WAIT",
+    "Trap", "TimedTrap", "new_trap", "consumed", "call_name", "SLEEP",
+    "YIELD", "BUSY", "WAIT",
     "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
     "SPINNING", "BLOCK", "NEVER",
 ]
@@ -104,13 +105,97 @@ class Trap:
 
 
 lazy_fields(Trap, {"obj": None, "arg": None, "q": None})
+
+
+# -- a muos call never awaited (API.md, "Observability") ----------------
+# m.lock() without await does nothing: say so as Python does for a
+# coroutine never awaited, a RuntimeWarning at the line that dropped it.
+# The C trap reports it when it is freed (one test of a flag on the
+# switch path); the plain build does under `python -X dev` only (a
+# __del__ on every trap would cost every await).
+
+_VERBS = {"Mutex": "lock", "MemoryPool": "alloc", "Thread": "join"}
+
+
+def call_name(trap):
+    """The call that made ``trap``, in words: "Mutex 'm'.lock()"."""
+    kind = trap.kind
+    if kind == WAIT and trap.obj is not None:
+        obj = trap.obj
+        cls = type(obj).__name__
+        verb = _VERBS.get(cls, "wait")
+        if cls == "MessageQueue":
+            verb = "send" if trap.q is obj._senders else "receive"
+        if trap.timeout is not None:
+            verb = "timed_" + verb
+        name = getattr(obj, "name", None)
+        return "%s%s.%s()" % (cls, "" if name is None else " %r" % name,
+                              verb)
+    return _KIND_CALLS.get(kind, "a muos call (trap kind %d)" % kind)
+
+
+_KIND_CALLS = {
+    SLEEP: "muos.sleep_for() or sleep_until()", BUSY: "muos.busy()",
+    YIELD: "muos.yield_now()", PASS: "muos.yield_now()",
+    SUSPEND: "muos.suspend()", ANY: "muos.wait_any()",
+    RELEASE: "muos.periodic()", SPIN: "Spinlock.acquire()",
+}
+
+
+def _never_awaited(trap, stacklevel=2):
+    import warnings
+    warnings.warn("muos: %s was never awaited" % call_name(trap),
+                  RuntimeWarning, stacklevel=stacklevel)
+
+
+def _dev_mode():
+    if MICROPYTHON:
+        return False
+    import sys
+    return bool(getattr(sys.flags, "dev_mode", False))
+
+
 if _C is not None:
     Trap = _C.Trap  # type: ignore[misc]  # noqa: F811
     # new_trap(Trap): an empty Trap, no __init__ (its fields set by the
     # caller)
     new_trap = _C.new_trap
+    _C.set_never_awaited(_never_awaited)
+
+    def consumed(trap):
+        """The kernel took ``trap`` without an await (wait_any's
+        operations, try_lock's): no never-awaited warning."""
+        trap.used = 1
+elif _dev_mode():
+    class _CheckedTrap(Trap):
+        """The plain Trap that reports itself never awaited (-X dev)."""
+
+        __slots__ = ("used",)
+
+        def __iter__(self):
+            self.used = 1
+            return (yield self)
+
+        __await__ = __iter__
+
+        def close(self):
+            self.used = 1         # (as a coroutine closed unawaited)
+
+        def __del__(self):
+            if not getattr(self, "used", 0):
+                self.used = 1
+                _never_awaited(self, 3)
+
+    Trap = _CheckedTrap  # type: ignore[misc]  # noqa: F811
+    new_trap = object.__new__
+
+    def consumed(trap):
+        trap.used = 1
 else:
     new_trap = object.__new__
+
+    def consumed(trap):
+        return None
 
 
 class TimedTrap(Trap):  # type: ignore[misc,valid-type]

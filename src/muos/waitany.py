@@ -8,7 +8,7 @@ effect (operations are lazy traps until the kernel processes them).
 """
 
 from .running import current_kernel
-from .traps import ANY, WAIT, TimedTrap, Trap
+from .traps import ANY, WAIT, TimedTrap, Trap, consumed
 
 __all__ = ["wait_any"]
 
@@ -18,6 +18,9 @@ def wait_any(*ops, timeout=None):
     ``s.wait()``, ``m.lock()``, ``f.wait(...)``, ``q.receive()``,
     ``q.send(msg)``, ``p.alloc()``); returns ``(index, value)``, or
     ``(None, None)`` after ``timeout`` ticks. Thread context; may block."""
+    for op in ops:
+        if isinstance(op, Trap):
+            consumed(op)   # handed to wait_any: never awaited on their own
     k = current_kernel("muos.wait_any")._check_block("muos.wait_any")
     if not ops:
         raise ValueError("muos.wait_any: needs at least one operation")
