@@ -927,3 +927,17 @@ def test_killing_a_ready_thread_whose_cleanup_drops_its_boost():
     assert k.failed == [] and lo.exception is None
     assert r.stats.threads["low"].cpu_time == 2
     assert m.owner is None
+
+
+@pytest.mark.skipif(muos.build() != "compiled",
+                    reason="the plain build keeps priority a plain slot")
+def test_priority_is_read_only():
+    # issue 14 #5: assigning it bypassed the ready list (a crash before)
+    async def main():
+        t = muos.this_thread()
+        with pytest.raises(AttributeError):
+            t.priority = 300
+        t.set_priority(120)
+        assert t.priority == 120
+
+    muos.run(main)

@@ -9,3 +9,5 @@ cdef class Blocking(KernelBase):
     @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict, prv=Link)
     cpdef wake(self, CTrap trap, value=*, exc=*)
     cpdef _make_ready(self, Thread t, why)
+    @cython.locals(p=int, old=int, bp=int)
+    cpdef recompute_priority(self, Thread t)

@@ -3,7 +3,8 @@ from muos.stats cimport ThreadCounters
 
 cdef class Thread(ThreadCounters):
     cdef public object base_priority
-    cdef public int priority
+    # read-only from Python (API.md): the kernel writes it (compiled)
+    cdef readonly int priority
     cdef public int _core
     cdef public object state
     cdef public bint interrupted
