@@ -465,35 +465,40 @@ def test_condvar_monitor_keeps_every_item(producers, consumers, interrupts,
     def consumer(form, pause):
         async def c():
             me = muos.this_thread()
-            while True:
-                try:
-                    await m.lock()
-                    if kind == Mutex.RECURSIVE:
-                        await m.lock()        # depth 2 across the waits
-                except Interrupted:
-                    me.interrupted = False
-                    if m.owner is me:
-                        m.unlock()
-                    continue
-                while not items:
+            try:
+                while True:
                     try:
-                        if form == "wait":
-                            await cv.wait(m)
-                        else:
-                            await cv.timed_wait(m, 3)
+                        await m.lock()
+                        if kind == Mutex.RECURSIVE:
+                            await m.lock()        # depth 2 across the waits
                     except Interrupted:
                         me.interrupted = False
-                    assert m.owner is me        # relocked in every case
-                taken.append(items.pop(0))
-                m.unlock()
-                if kind == Mutex.RECURSIVE:
-                    assert m.owner is me        # the depth was restored
+                        if m.owner is me:
+                            m.unlock()
+                        continue
+                    while not items:
+                        try:
+                            if form == "wait":
+                                await cv.wait(m)
+                            else:
+                                await cv.timed_wait(m, 3)
+                        except Interrupted:
+                            me.interrupted = False
+                        assert m.owner is me        # relocked in every case
+                    taken.append(items.pop(0))
                     m.unlock()
-                assert m.owner is not me
-                try:
-                    await muos.sleep_for(pause)
-                except Interrupted:
-                    me.interrupted = False
+                    if kind == Mutex.RECURSIVE:
+                        assert m.owner is me        # the depth was restored
+                        m.unlock()
+                    assert m.owner is not me
+                    try:
+                        await muos.sleep_for(pause)
+                    except Interrupted:
+                        me.interrupted = False
+            finally:
+                # killed in cv.wait, it holds m again (POSIX): unlock it
+                while m.owner is me:
+                    m.unlock()
         return c
 
     async def main():

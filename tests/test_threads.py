@@ -941,3 +941,106 @@ def test_priority_is_read_only():
         assert t.priority == 120
 
     muos.run(main)
+
+
+def test_a_killer_killed_by_its_victims_cleanup_ends_at_its_kill(log):
+    # issue 14 #3: the victim's cleanup kills its killer, which is
+    # running that very kill(): the killer ends when its kill() returns
+    # (it went on running as a TERMINATED thread before)
+    async def main():
+        me = muos.this_thread()
+
+        async def victim():
+            try:
+                await muos.sleep_for(100)
+            finally:
+                log("victim cleanup")
+                me.kill()
+                log("victim cleanup goes on")
+
+        v = muos.spawn(victim, name="v", priority=200)
+        await muos.sleep_for(1)
+        try:
+            v.kill()
+        finally:
+            log("main's own cleanup")
+        log("main after kill")            # never
+
+    r = muos.run(main)
+    assert log == [(1, "victim cleanup"), (1, "victim cleanup goes on"),
+                   (1, "main's own cleanup")]
+    assert r.value is None and r.kernel.threads[-1].name != "main"
+
+
+def _cv_kill(log, other_holds):
+    m = muos.Mutex("m")
+    cv = muos.ConditionVariable("cv")
+
+    async def waiter():
+        me = muos.this_thread()
+        try:
+            async with m:
+                try:
+                    await cv.wait(m)
+                finally:
+                    log("cleanup owns m: %s" % (m.owner is me))
+        finally:
+            log("outer cleanup, m owner %s" % (
+                None if m.owner is None else m.owner.name))
+
+    async def holder():
+        async with m:
+            await muos.sleep_for(5)
+
+    async def main():
+        w = muos.spawn(waiter, name="w", priority=200)
+        await muos.sleep_for(1)          # w waits in cv.wait, m free
+        if other_holds:
+            muos.spawn(holder, name="h", priority=150)
+            await muos.sleep_for(1)      # h holds m
+        w.kill()
+        log("killed, m owner %s" % (None if m.owner is None
+                                    else m.owner.name))
+        await muos.sleep_for(10)
+
+    muos.run(main)
+
+
+def test_a_thread_killed_in_cv_wait_cleans_up_with_the_mutex(log):
+    _cv_kill(log, False)
+    # POSIX: the mutex is relocked before the cleanup runs (it is free
+    # here); the exit of 'async with m' unlocks it
+    assert log == [(1, "cleanup owns m: True"),
+                   (1, "outer cleanup, m owner None"),
+                   (1, "killed, m owner None")]
+
+
+def test_a_thread_killed_in_cv_wait_while_another_holds_the_mutex(log):
+    _cv_kill(log, True)
+    # h holds m at the kill: the cleanup runs without it (a kill cannot
+    # wait), every finally block runs, and 'async with m' leaves h's m
+    assert log == [(2, "cleanup owns m: False"),
+                   (2, "outer cleanup, m owner h"),
+                   (2, "killed, m owner h")]
+
+
+def test_a_killed_threads_cleanup_can_take_a_free_mutex(log):
+    m = muos.Mutex("m")
+
+    async def victim():
+        try:
+            await muos.sleep_for(100)
+        finally:
+            async with m:                  # free: completes at once
+                log("cleanup holds m: %s" % (m.owner is not None))
+            log("cleanup done")
+
+    async def main():
+        v = muos.spawn(victim, name="v", priority=200)
+        await muos.sleep_for(1)
+        v.kill()
+        assert m.owner is None
+        await muos.sleep_for(1)
+
+    muos.run(main)
+    assert log == [(1, "cleanup holds m: True"), (1, "cleanup done")]

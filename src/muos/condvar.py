@@ -8,6 +8,7 @@ reacquires the mutex before returning, also on timeout and interruption.
 """
 
 from .errors import Interrupted, NotOwnerError
+from .thread import Killed
 from .diag import check_name, describe
 from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap
@@ -68,7 +69,11 @@ class ConditionVariable:
             notified = await (
                 Trap(WAIT, self, mutex, self._q) if timeout is None
                 else TimedTrap(WAIT, self, mutex, self._q, timeout, False))
-        except Interrupted:
+        except (Interrupted, Killed):
+            # interrupted, or killed: the mutex is relocked before the
+            # caller's cleanup runs (POSIX); a killed thread relocks it only
+            # if it is free at once (thread.py's _close), else its cleanup
+            # runs without it
             await _relock(mutex, count)
             raise
         await _relock(mutex, count)

@@ -81,6 +81,7 @@ class Kernel(Blocking):
         self._overhead = 0           # ns of kernel work before the next step
         self._slice_from = 0         # when the current thread was switched in
         self._stop_on = None         # run(stop_on=): stop when it ends
+        self._killing = []           # kills in progress (Thread.kill)
         self.failed = []             # (name, exception) of failed threads
         self._stop = False
         self.stats = Stats(tick_hz, getattr(port, "power", None))

@@ -12,7 +12,7 @@ from .diag import check_name
 from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
-from .thread import TERMINATED, check_priority
+from .thread import TERMINATED, Killed, check_priority
 from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, new_trap
 from .waitq import WaitQueue
 
@@ -252,7 +252,11 @@ class Mutex:
 
     def __aexit__(self, *exc):
         # the exit of ``async with`` is an await: a preemption point
-        # returning False
+        # returning False. A thread killed in cv.wait(m) while another
+        # held m runs its cleanup without m: it does not unlock it then
+        if exc and exc[0] is Killed and self.owner is not \
+                current_kernel("Mutex")._current:
+            return Trap(PASS, None, False)
         self.unlock()
         return Trap(PASS, None, False)
 

@@ -246,6 +246,14 @@ class Thread(ThreadCounters):
         k = self._kernel
         if self is k._current and k._isr == 0:
             raise Killed()
+        killing = k._killing       # [thread, killed meanwhile] of the
+        for e in killing:          # kills in progress, by their killer
+            if e[0] is self:
+                # a killer killed by its victim's cleanup: it is running
+                # this call (its coroutine cannot be closed now); it ends
+                # when its own kill() returns (issue 14 #3)
+                e[1] = True
+                return
         if self.state == READY:
             k._ready.remove(self)
         k._withdraw(self)
@@ -253,12 +261,22 @@ class Thread(ThreadCounters):
             k._current = None
         saved = k._current
         isr = k._isr
+        mine = None
+        if isr == 0 and saved is not None:
+            mine = [saved, False]  # saved runs this call
+            killing.append(mine)
         k._current = self          # so that finally-blocks act as it,
         k._isr = 0                 # in thread context even if a handler
-        _close(self._coro)         # killed it
-        k._isr = isr
-        k._current = saved
+        try:                       # killed it
+            _close(self._coro, self)
+        finally:
+            k._isr = isr
+            k._current = saved
+            if mine is not None:
+                killing.remove(mine)
         k._finish(self, None, None, "kill")
+        if mine is not None and mine[1]:
+            raise Killed()         # the killer ends as itself, now
 
     def resume(self):
         """Wake the thread from ``await muos.suspend()``; a resume that
@@ -355,19 +373,35 @@ _THREAD_FIELDS = {
 lazy_fields(Thread, _THREAD_FIELDS)
 
 
-def _close(coro):
-    """Close a killed thread's coroutine so that all its ``finally``
-    blocks run now: an await met on the way out (the exit of ``async
-    with m``) completes at once if it is a plain preemption point and is
-    cut short otherwise, instead of leaving the rest to the garbage
-    collector (a bare ``close()`` stops at the first such await)."""
+def _close(coro, t):
+    """Close killed thread ``t``'s coroutine so that all its ``finally``
+    blocks run now: an await met on the way out completes at once if it
+    can (a plain preemption point such as the exit of ``async with m``,
+    or a blocking call whose operation succeeds now: ``m.lock()`` of a
+    free mutex, the relock of ``cv.wait``) and is cut short otherwise
+    (Killed thrown there again), instead of leaving the rest to the
+    garbage collector (a bare ``close()`` stops at the first await).
+    Killed, not GeneratorExit: thrown through the ``await`` of a
+    coroutine, that would close the inner one, which could then not
+    await (cv.wait's relock)."""
     try:
-        trap = coro.throw(GeneratorExit)
+        trap = coro.throw(Killed())
         for _ in range(1000):
-            if type(trap) is Trap and trap.kind == PASS:
+            kind = trap.kind if isinstance(trap, Trap) else None
+            if kind == PASS:
                 trap = coro.send(trap.arg)
-            else:
-                trap = coro.throw(GeneratorExit)
+                continue
+            if kind == WAIT:
+                trap.thread = t
+                try:
+                    v = trap.obj._try(trap)
+                except Exception as e:
+                    trap = coro.throw(e)
+                    continue
+                if v is not BLOCK:
+                    trap = coro.send(v)
+                    continue
+            trap = coro.throw(Killed())
     except BaseException:
         pass
     try:
