@@ -48,6 +48,18 @@ class BuildExt(build_ext):
         say("not compiled (no C compiler?): muos runs as plain Python")
 
 
+def _remove_compiled():
+    """Remove the compiled modules of an earlier build from the source
+    tree (an editable install runs from it): they would shadow the .py
+    files this build left plain."""
+    import glob
+    for m in COMPILED:
+        for p in glob.glob(os.path.join(HERE, "src", "muos", m + ".*")):
+            if p.endswith((".so", ".pyd")):
+                os.remove(p)
+                say("removed %s (an earlier build's)" % os.path.basename(p))
+
+
 def extensions():
     if sys.implementation.name != "cpython" or sys.version_info < (3, 10):
         say("not CPython 3.10+: plain Python")
@@ -77,6 +89,7 @@ def extensions():
         )
     except Exception as e:          # a Cython error: install plain
         say("Cython failed (%s): the core stays plain Python" % (e,))
+        _remove_compiled()
         return []
     for e in compiled:
         e.optional = True

@@ -86,7 +86,15 @@ class Kernel(Blocking):
         self._stop = False
         self.stats = Stats(tick_hz, getattr(port, "power", None))
         self._mwaits = self.stats._mwaits   # waits on mutexes in progress
-        self.trace = Trace(tick_hz, self.stats) if trace else None
+        if trace is True or trace is False or trace is None:
+            n = None
+        elif type(trace) is int and trace > 0:
+            n = trace                # the last n events: a ring buffer
+        else:
+            raise ValueError("Kernel: trace must be True, False or a "
+                             "positive int (keep the last N events), not "
+                             "%r" % (trace,))
+        self.trace = Trace(tick_hz, self.stats, n) if trace else None
         self._trace = self.trace
         port.attach(self)
         # a real port's clock runs while Python code runs: it times every

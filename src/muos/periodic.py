@@ -7,6 +7,7 @@ iteration and is recorded, with deadline misses, in the thread's stats.
 """
 
 from .running import current_kernel
+from .stats import record_response
 from .units import ns_to_ticks
 from .traps import RELEASE, SLEEP, Trap, new_trap
 
@@ -91,7 +92,7 @@ class periodic:
         if self._index >= 0:
             # the previous job completes now
             st = k._current
-            st.add_response(now - self._release)
+            record_response(st, now - self._release)
             if now > self._release + self._deadline:
                 x = st._extra()
                 x.deadline_misses += 1

@@ -22,6 +22,11 @@ __all__ = ["Stats", "ThreadStats", "ThreadCounters", "ThreadTable",
            "ns_to_ticks", "ticks_to_ns"]
 
 
+# response times kept per thread (the last ones; the count, shortest,
+# longest and mean cover every job): statistics stay bounded on long runs
+RESPONSES_KEPT = 10000
+
+
 class ThreadExtra:
     """What few threads ever set, kept out of the thread until first
     written (``ThreadStats._extra``): one slot per thread instead of nine,
@@ -30,12 +35,13 @@ class ThreadExtra:
     a thread's end (result, exception), joiners' queue, event flags and
     pending resume."""
 
-    __slots__ = ("rt", "deadline_misses", "misses", "masked_ns",
+    __slots__ = ("rt", "rt_old", "deadline_misses", "misses", "masked_ns",
                  "inversion_ns", "result", "exception", "joinq", "flags",
                  "resume_pending", "deadline_ns", "affinity", "migrations")
 
     def __init__(self):
-        self.rt = None
+        self.rt = None           # the last response times (ns, in order)
+        self.rt_old = None       # [count, min, max, sum] of those dropped
         self.deadline_misses = 0
         self.misses = None       # the missed Jobs, in order
         self.deadline_ns = None  # its own deadline (Thread.deadline)
@@ -90,15 +96,51 @@ class ThreadCounters(Link):
         return x
 
     def add_response(self, ns):
-        """A periodic job completed ``ns`` after its release."""
-        x = self._x
-        if x is None:
-            x = self._x = ThreadExtra()
-        rt = x.rt
-        if rt is None:
-            x.rt = [ns]
-        else:
-            rt.append(ns)
+        """A periodic job completed ``ns`` after its release: counted in
+        the summary, kept among the last ``RESPONSES_KEPT``."""
+        record_response(self, ns)
+
+
+def record_response(c, ns):
+    """``c.add_response(ns)`` (a function: a method typed for Cython
+    would give every thread a vtable pointer, 8 bytes)."""
+    x = c._x
+    if x is None:
+        x = c._x = ThreadExtra()
+    rt = x.rt
+    if rt is None:
+        x.rt = [ns]
+    else:
+        rt.append(ns)
+        if len(rt) >= 2 * RESPONSES_KEPT:
+            _fold(x, rt)
+
+
+def _fold(x, rt):
+    """Drop all but the last RESPONSES_KEPT response times, keeping the
+    count, shortest, longest and sum of the dropped ones (amortized O(1)
+    per job: it runs once every RESPONSES_KEPT jobs)."""
+    n = len(rt) - RESPONSES_KEPT
+    old = rt[:n]
+    del rt[:n]
+    o = x.rt_old
+    if o is None:
+        x.rt_old = [n, min(old), max(old), sum(old)]
+    else:
+        o[0] += n
+        o[1] = min(o[1], min(old))
+        o[2] = max(o[2], max(old))
+        o[3] += sum(old)
+
+
+def _summary(x):
+    """(count, min, max, sum) of every response time, in ns."""
+    rt = x.rt
+    o = x.rt_old
+    if o is None:
+        return len(rt), min(rt), max(rt), sum(rt)
+    return (o[0] + len(rt), min(o[1], min(rt)), max(o[2], max(rt)),
+            o[3] + sum(rt))
 
 
 def _restore_counters(state):
@@ -211,18 +253,26 @@ class ThreadStats:
     @property
     def response_times(self):
         """Response time of each completed periodic job, in job order
-        (ticks; kept in ns, converted when read)."""
+        (ticks; kept in ns, converted when read); on a long run the last
+        ``RESPONSES_KEPT`` (``jobs``, ``min_response``, ``max_response``
+        and ``mean_response`` count every job)."""
         x = self._c._x
         if x is None or x.rt is None:
             return []
         hz = self._c.tick_hz
-        return [ns_to_ticks(ns, hz) for ns in x.rt]
+        rt = x.rt
+        if len(rt) > RESPONSES_KEPT:
+            rt = rt[len(rt) - RESPONSES_KEPT:]
+        return [ns_to_ticks(ns, hz) for ns in rt]
 
     @response_times.setter
     def response_times(self, v):
         hz = self._c.tick_hz
-        self._c._extra().rt = [ticks_to_ns(x, hz, "response time")
-                               for x in v]
+        x = self._c._extra()
+        x.rt = None
+        x.rt_old = None
+        for t in v:
+            self._c.add_response(ticks_to_ns(t, hz, "response time"))
 
     def _waits_ns(self):
         """{name: ns} of every wait, the one in progress counted up to
@@ -312,23 +362,31 @@ class ThreadStats:
 
     @property
     def jobs(self):
+        """Periodic jobs completed (every one, however long the run)."""
         x = self._c._x
-        return 0 if x is None or x.rt is None else len(x.rt)
+        return 0 if x is None or x.rt is None else _summary(x)[0]
 
     @property
     def max_response(self):
-        r = self.response_times
-        return max(r) if r else None
+        x = self._c._x
+        if x is None or x.rt is None:
+            return None
+        return ns_to_ticks(_summary(x)[2], self._c.tick_hz)
 
     @property
     def min_response(self):
-        r = self.response_times
-        return min(r) if r else None
+        x = self._c._x
+        if x is None or x.rt is None:
+            return None
+        return ns_to_ticks(_summary(x)[1], self._c.tick_hz)
 
     @property
     def mean_response(self):
-        r = self.response_times
-        return sum(r) / len(r) if r else None
+        x = self._c._x
+        if x is None or x.rt is None:
+            return None
+        n, _, _, s = _summary(x)
+        return ns_to_ticks(s, self._c.tick_hz) / n
 
     def __repr__(self):
         return "<ThreadStats %s cpu=%s switches=%d jobs=%d>" % (

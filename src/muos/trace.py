@@ -1,11 +1,14 @@
 """The portable trace core: events recorded at the kernel's choke points.
 
-Owns: ``Trace`` (the event list and the text timeline). Imports
-``stats`` and ``units``. Events are tuples ``(t_ns, kind, thread, obj,
+Owns: ``Trace`` (the event list, or with ``maxlen`` a ring buffer of the
+last events, and the text timeline). Imports ``collections``, ``stats``
+and ``units``. Events are tuples ``(t_ns, kind, thread, obj,
 details)`` of plain values (names, not objects), so two runs of the same
 program compare equal. Exporters (Perfetto, VCD, HTML) live in
 ``muos.export`` and are loaded lazily; they never load on MicroPython.
 """
+
+from collections import deque
 
 from .observe import Observer
 from .stats import Stats
@@ -40,11 +43,13 @@ class Trace(Observer):
     The kernel's observer when tracing (observe.py): each of its events
     is one tuple here."""
 
-    def __init__(self, tick_hz=1000, stats=None):
+    def __init__(self, tick_hz=1000, stats=None, maxlen=None):
         self.tick_hz = tick_hz
         # (t, kind, thread, obj, details), t in kernel time units (units.py:
-        # nanoseconds unless tick_hz does not divide a second)
-        self._events = []
+        # nanoseconds unless tick_hz does not divide a second); with
+        # ``maxlen`` the last maxlen only (a ring buffer: Kernel(trace=N))
+        self.maxlen = maxlen
+        self._events = [] if maxlen is None else deque((), maxlen)
         self.stats = stats          # the run's Stats (for the exporters)
         # names objects as the run's Stats does (a private one if none)
         self._namer = stats if stats is not None else Stats(tick_hz)
@@ -79,7 +84,8 @@ class Trace(Observer):
         a second a new list is made, its times converted (a float where
         not a whole nanosecond); otherwise the trace's own list."""
         if units_per_ns(self.tick_hz) == 1:
-            return self._events
+            ev = self._events
+            return ev if self.maxlen is None else list(ev)
         hz = self.tick_hz
         return [(units_to_ns(e[0], hz),) + e[1:] for e in self._events]
 

@@ -41,6 +41,8 @@ __all__ = ["Timeline", "STATES"]
 # a thread's state over time; "blocked" carries what it waits on
 STATES = ("ready", "running", "blocked", "sleeping", "suspended", "ended")
 
+_THREAD_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
+                 "timeout", "interrupt", "priority", "exit", "deadline")
 _INSTANT_KINDS = ("suspend", "wake", "timeout", "interrupt", "preempt",
                   "exit", "timer")
 
@@ -181,12 +183,15 @@ class Timeline:
         last = 0
         for t, kind, thread, obj, details in events:
             last = t
+            if (thread is not None and kind in _THREAD_KINDS
+                    and thread not in self.states):
+                # first seen here: spawned, or spawned before the window
+                # of a ring-buffer trace (trace=N)
+                self.threads.append(thread)
+                self.states[thread] = []
+                self.priority[thread] = []
+                running[thread] = []
             if kind == "spawn":
-                if thread not in self.states:
-                    self.threads.append(thread)
-                    self.states[thread] = []
-                    self.priority[thread] = []
-                    running[thread] = []
                 self.states[thread].append((t, "ready", None))
                 self.priority[thread].append((t, details))
             elif kind == "switch":

@@ -1,0 +1,75 @@
+"""Long runs stay bounded (API.md, "Observability"; issue 14 #9):
+``trace=N`` keeps the last N events (a ring buffer) and each thread keeps
+its last ``RESPONSES_KEPT`` response times, its count, shortest,
+longest and mean covering every job."""
+
+import os
+
+import pytest
+
+import muos
+import muos.stats
+
+
+def ticker(n):
+    async def main():
+        async def w():
+            for _ in range(n):
+                await muos.sleep_for(1)
+        muos.spawn(w, name="w")
+        await muos.sleep_for(n + 10)
+    return main
+
+
+def test_trace_n_keeps_the_last_n_events():
+    full = muos.run(ticker(50), trace=True).trace.events
+    r = muos.run(ticker(50), trace=10)
+    assert len(r.trace) == 10 and r.trace.maxlen == 10
+    assert r.trace.events == full[-10:]
+    assert len(full) > 100
+
+
+def test_trace_n_is_bounded_on_a_long_run():
+    r = muos.run(ticker(5000), trace=64)
+    assert len(r.trace) == 64
+    assert r.trace.events[-1][1] == "exit"
+
+
+def test_exporters_read_a_ring_trace(tmp_path):
+    r = muos.run(ticker(30), trace=7)
+    # threads first seen in the window (no spawn event) are drawn too
+    r.trace.to_perfetto(str(tmp_path / "t.json"))
+    r.trace.to_html(str(tmp_path / "t.html"))
+    assert os.path.getsize(str(tmp_path / "t.html")) > 0
+    assert "switch" in r.trace.timeline()
+
+
+@pytest.mark.parametrize("bad", [-1, 0, 2.5, "10"])
+def test_trace_must_be_a_bool_or_a_positive_int(bad):
+    with pytest.raises(ValueError, match="trace must be"):
+        muos.Kernel(trace=bad)
+
+
+def test_response_times_keep_the_last_ones_and_summarize_all(monkeypatch):
+    monkeypatch.setattr(muos.stats, "RESPONSES_KEPT", 4)
+
+    async def task():
+        async for job in muos.periodic(10, start=0):
+            # job k computes k + 1 ticks: responses 1, 2, ..., 12
+            await muos.busy(job.index + 1)
+            if job.index == 11:
+                break
+
+    async def main():
+        t = muos.spawn(task, name="t")
+        await t.join()
+        await muos.sleep_for(1)
+
+    st = muos.run(main).stats.threads["t"]
+    # 11 jobs completed (the 12th left with break); the list keeps the
+    # last 4 (trimmed when it reaches twice that), the summary all 11
+    assert st.jobs == 11
+    assert st.response_times[-4:] == [8, 9, 10, 11]
+    assert len(st.response_times) == 4
+    assert (st.min_response, st.max_response) == (1, 11)
+    assert st.mean_response == 6.0
