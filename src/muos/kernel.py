@@ -396,8 +396,12 @@ class Kernel(Blocking):
         target = now + cur._work
         if nt is not None and nt < target:
             target = nt
-        if (self._ready.has_equal(cur.priority, cur._dl)
-                and self._preemptive
+        # another thread of its key is ready (round-robin): written out
+        # for a thread without a deadline (has_equal is a call)
+        h = self._ready._heads[cur.priority]
+        same = (h._rnext is not h if cur._dl is None
+                else self._ready.has_equal(cur.priority, cur._dl))
+        if (same and self._preemptive
                 and self._slice is not None
                 and self._lock == 0 and not self._irqs.mask):
             se = self._slice_end()
