@@ -407,3 +407,31 @@ def test_one_port_per_kernel():
     with pytest.raises(ValueError):
         muos.Kernel(port)
     port.close()
+
+
+def test_a_file_closed_while_registered_is_dropped_and_the_run_goes_on(
+        capsys):
+    # issue 14 #8: the run ended with a bare OSError from select()
+    port = muos.HostPort()
+    k = muos.Kernel(port)
+    a, b = socket.socketpair()
+    got = []
+    irq = k.interrupt("rx", lambda: got.append(a.recv(16)))
+    port.irq_on_readable(a, irq)
+
+    async def main():
+        b.send(b"x")
+        await muos.sleep_for(5)          # the handler reads it
+        a.close()
+        await muos.sleep_for(20)         # select() meets the closed file
+        return "survived"
+
+    t = k.spawn(main, name="main")
+    try:
+        k.run(stop_on=t)
+    finally:
+        port.close()
+        b.close()
+    assert t.result == "survived" and got == [b"x"]
+    err = capsys.readouterr().err
+    assert err.count("the file of interrupt 'rx' was closed") == 1

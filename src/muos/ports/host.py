@@ -29,6 +29,7 @@ step longer than ``overrun_warn`` seconds is counted in
 preemption latency it caused.
 """
 
+import os
 import selectors
 import signal
 import socket
@@ -265,6 +266,37 @@ class HostPort(Port):
         elif prev == signal.SIG_DFL:
             signal.raise_signal(signum)
 
+    def _select(self, sel, timeout):
+        """``sel.select(timeout)``; a file closed while registered with
+        ``irq_on_readable`` is unregistered and reported once (its line
+        no longer triggers), and the run goes on (issue 14 #8)."""
+        while True:
+            try:
+                return sel.select(timeout)
+            except (OSError, ValueError):
+                if not self._drop_closed(sel):
+                    raise
+
+    def _drop_closed(self, sel):
+        """Unregister the closed files; True if there was one."""
+        dropped = False
+        for key in list(sel.get_map().values()):
+            if key.data is None:
+                continue                      # the wake-up socket
+            try:
+                os.fstat(key.fd)
+                if getattr(key.fileobj, "closed", False):
+                    raise OSError("closed")
+            except (OSError, ValueError):
+                sel.unregister(key.fileobj)
+                self._readers -= 1
+                dropped = True
+                sys.stderr.write(
+                    "muos: HostPort: the file of interrupt %r was closed "
+                    "while registered (irq_on_readable); it no longer "
+                    "triggers it\n" % (key.data.name,))
+        return dropped
+
     def _events(self, events):
         """Handle what the selector found; True if anything came."""
         got = False
@@ -296,7 +328,7 @@ class HostPort(Port):
                 break
             # a zero-timeout select: sees readable files and wake(), and
             # lets other OS threads take the GIL
-            if self._events(sel.select(0)):
+            if self._events(self._select(sel, 0)):
                 t = mono()
                 break
         return t - self.epoch_ns
@@ -322,7 +354,7 @@ class HostPort(Port):
 
     def _wait(self, sel, timeout):
         if not self._main:
-            return self._events(sel.select(timeout))
+            return self._events(self._select(sel, timeout))
         # a signal may be delivered to another OS thread (raise_signal
         # there, or the OS's choice): its C handler writes to the wake-up
         # fd, so that this select returns and the Python handler runs
@@ -335,7 +367,7 @@ class HostPort(Port):
         try:
             if old == left:
                 old = -1
-            return self._events(sel.select(timeout))
+            return self._events(self._select(sel, timeout))
         finally:
             signal.set_wakeup_fd(old)
             HostPort._wakeup_fd = None
