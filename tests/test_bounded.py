@@ -73,3 +73,69 @@ def test_response_times_keep_the_last_ones_and_summarize_all(monkeypatch):
     assert len(st.response_times) == 4
     assert (st.min_response, st.max_response) == (1, 11)
     assert st.mean_response == 6.0
+
+
+def _alive(tp):
+    import gc
+    gc.collect()
+    return sum(1 for o in gc.get_objects() if type(o) is tp)
+
+
+def test_ended_threads_and_what_they_waited_on_are_not_kept_alive():
+    from muos.stats import WAITS_KEPT
+
+    async def request():
+        s = muos.Semaphore(0)            # one per request, unnamed
+
+        async def reply():
+            s.post()
+
+        muos.spawn(reply, name="reply")
+        await s.wait()
+
+    async def main():
+        for _ in range(200):
+            await muos.spawn(request, name="req").join()
+
+    before = (0, _alive(muos.Thread))
+    r = muos.run(main)
+    # the statistics keep records of the 400 ended threads, not them;
+    # main joined 200 threads: its waits are grouped once past
+    # WAITS_KEPT objects, so at most that many threads it joined stay
+    # (a request keeps its semaphore: one object in its record's waits)
+    kept = [c for c in r.stats._counters.values()
+            if isinstance(c, muos.Thread)]
+    assert [t.name for t in kept] == ["idle"]    # main ended too
+    assert _alive(muos.Thread) - before[1] <= WAITS_KEPT + 2
+    st = r.stats.threads["req#50"]
+    assert st.switches == 2 and st.blocked == {"Semaphore#50": 0}
+    assert len(r.stats.threads) == 402      # idle, main, 200 + 200
+    assert "join" in r.stats.threads["main"].blocked
+
+
+def test_an_ended_threads_record_is_small():
+    import tracemalloc
+
+    async def short():
+        pass
+
+    def grown(n):
+        async def main():
+            for _ in range(n):
+                await muos.spawn(short, name="s").join()
+
+        tracemalloc.start()
+        before = tracemalloc.get_traced_memory()[0]
+        r = muos.run(main)
+        after = tracemalloc.get_traced_memory()[0]
+        tracemalloc.stop()
+        assert len(r.stats.threads) == n + 2
+        return after - before, r
+
+    small, _ = grown(1000)
+    large, r = grown(3000)
+    # kept per ended thread: its record (about 100 bytes), its unique
+    # name ("s#1234") and its entry in the statistics' table (issue 14
+    # #9: ended threads keep only counters, <= 200 bytes)
+    per = (large - small) / 2000
+    assert per <= 200, per

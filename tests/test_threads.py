@@ -844,17 +844,18 @@ def test_a_thread_is_its_own_stats_under_a_unique_name():
     ts = r.value
     assert [t.name for t in ts] == ["w", "w#2", "w#3"]
     for t in ts:
-        # the statistics are views of the thread's own counters: the
-        # thread is not a statistics object, and no object is kept
-        # beside it
+        # the statistics are views of the thread's own counters (of a
+        # record of them once it ended: the statistics do not keep the
+        # thread); the thread is not a statistics object
         st_ = r.stats.threads[t.name]
         assert isinstance(st_, muos.ThreadStats)
         assert not isinstance(t, muos.ThreadStats)
         assert st_.name == t.stats.name == t.name
-        assert st_._c is t and t.stats._c is t
+        assert t.stats._c is t and st_._c is not t
         # switched in at its start and again when its sleep ends; no
         # busy work, so no CPU time on SimPort
         assert t.switches == 2 and t.cpu_time == 0
+        assert st_.switches == 2 and st_.cpu_time == 0
 
 
 def test_the_idle_thread_cannot_be_killed_or_reprioritised():

@@ -85,7 +85,7 @@ class KernelBase:
             x.result = result
             x.exception = exc
         t._work = 0
-        t._coro = None     # the stats keep the thread: not its coroutine
+        t._coro = None     # (whoever keeps the thread: not its coroutine)
         if self._current is t:
             self._current = None
         if self._last is t:
@@ -108,6 +108,8 @@ class KernelBase:
                 report("thread %r" % t.name, exc)
         if t is self._stop_on:
             self._stop = True
+        self.stats.retire(t)     # its statistics: counters, not the thread
+        self._reclaim()          # (also without idle time: a busy system)
 
     def close(self):
         """End every live thread but idle now, in this kernel (muos.run

@@ -30,4 +30,4 @@ cdef class ThreadCounters(Link):
     cdef public object _x
 
 @cython.locals(x=ThreadExtra, rt=list)
-cpdef record_response(ThreadCounters c, ns)
+cpdef record_response(c, ns)

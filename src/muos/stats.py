@@ -25,6 +25,9 @@ __all__ = ["Stats", "ThreadStats", "ThreadCounters", "ThreadTable",
 # response times kept per thread (the last ones; the count, shortest,
 # longest and mean cover every job): statistics stay bounded on long runs
 RESPONSES_KEPT = 10000
+# different objects a thread's waits are kept for one by one, before they
+# are grouped (Stats._fold_waits)
+WAITS_KEPT = 64
 
 
 class ThreadExtra:
@@ -141,6 +144,38 @@ def _summary(x):
         return len(rt), min(rt), max(rt), sum(rt)
     return (o[0] + len(rt), min(o[1], min(rt)), max(o[2], max(rt)),
             o[3] + sum(rt))
+
+
+class Retired:
+    """The counters an ended thread leaves in the statistics (what a
+    ThreadStats view reads): no links, no thread, no objects (its waits
+    by name), about 100 bytes (issue 14 #9)."""
+
+    __slots__ = ("name", "cpu_ns", "switches", "waits", "_system", "_x")
+
+    blk_at = 0               # an ended thread waits on nothing
+    blk_on = None
+
+    def __init__(self, t, system):
+        self.name = t.name
+        self.cpu_ns = t.cpu_ns
+        self.switches = t.switches
+        self.waits = None
+        self._system = system
+        self._x = None
+
+    @property
+    def tick_hz(self):
+        return self._system.tick_hz
+
+    def _extra(self):
+        x = self._x
+        if x is None:
+            x = self._x = ThreadExtra()
+        return x
+
+    def add_response(self, ns):
+        record_response(self, ns)
 
 
 def _restore_counters(state):
@@ -540,6 +575,8 @@ class Stats(InversionTracker, Observer):
         try:
             w[on] += now - t.blk_at
         except KeyError:
+            if len(w) >= WAITS_KEPT:
+                self._fold_waits(w)
             self.name_of(on)    # numbered in a deterministic order
             w[on] = now - t.blk_at
         if self._mwaits:
@@ -607,6 +644,50 @@ class Stats(InversionTracker, Observer):
         st._init_stats(key, self.tick_hz, self)
         self._counters[key] = st
         return st
+
+    def _fold_waits(self, w):
+        """A thread waited on WAITS_KEPT different objects: its waits are
+        kept by group from now on (a named object by its name, an
+        unnamed one by its type, a thread joined as "join"), so that no
+        object stays alive for having been waited on and the record stays
+        small however many requests a server thread serves."""
+        items = list(w.items())
+        w.clear()
+        names = self._names
+        for o, ns in items:
+            if isinstance(o, str):
+                g = o
+            elif hasattr(o, "base_priority"):
+                g = "join"
+            else:
+                g = getattr(o, "name", None)
+                if g is None:
+                    g = type(o).__name__
+                    names.pop(id(o), None)
+            w[g] = w.get(g, 0) + ns
+
+    def retire(self, t):
+        """Thread ``t`` ended: its statistics keep a record of its
+        counters, not the thread (its coroutine, links, result and
+        flags; issue 14 #9). Its waits stay keyed by the objects (at
+        most WAITS_KEPT of them: naming them here would name a later
+        object at the same address alike)."""
+        c = Retired(t, self)
+        c.waits = t.waits
+        x = t._x
+        if x is not None and (x.rt is not None or x.deadline_misses
+                              or x.masked_ns or x.inversion_ns
+                              or x.migrations):
+            y = c._x = ThreadExtra()
+            y.rt = x.rt
+            y.rt_old = x.rt_old
+            y.deadline_misses = x.deadline_misses
+            y.misses = x.misses
+            y.masked_ns = x.masked_ns
+            y.inversion_ns = x.inversion_ns
+            y.migrations = x.migrations
+        if self._counters.get(t.name) is t:
+            self._counters[t.name] = c
 
     # -- several cores --
     def set_cores(self, n):
