@@ -30,6 +30,8 @@ helpers too, as ``muos.analysis._exact`` and so on):
   ``liu_layland_test``, ``hyperbolic_test``;
 - ``rta``: ``response_times``, ``worst_responses``, ``busy_period``,
   ``hyperperiod``;
+- ``blocking``: ``blocking_terms`` (priority inheritance and ceiling,
+  from each task's critical sections ``cs``);
 - ``generate``: ``uunifast``, ``random_taskset``;
 - ``simulate``: ``simulate``, ``simulated_response_times``,
   ``default_horizon``, ``first_miss``, ``HORIZON_JOBS``;
@@ -48,6 +50,7 @@ from .orders import deadline_monotonic, rate_monotonic
 from .utilization import (hyperbolic_test, liu_layland_bound,
                           liu_layland_test, utilization)
 from .rta import busy_period, hyperperiod, response_times, worst_responses
+from .blocking import blocking_terms
 from .generate import random_taskset, uunifast
 from .simulate import (HORIZON_JOBS, default_horizon, first_miss, simulate,
                        simulated_response_times)
@@ -72,6 +75,7 @@ from .report import ORDERS, _fmt  # noqa: F401
 __all__ = [
     "Task", "utilization", "liu_layland_bound", "liu_layland_test",
     "hyperbolic_test", "response_times", "worst_responses", "busy_period",
+    "blocking_terms",
     "hyperperiod", "rate_monotonic", "deadline_monotonic", "uunifast",
     "random_taskset", "simulate", "simulated_response_times", "first_miss",
     "default_horizon", "HORIZON_JOBS", "sweep", "SweepResult", "plot_sweep",

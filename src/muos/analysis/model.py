@@ -44,12 +44,16 @@ class Task:
     period (minimum inter-arrival time) ``T``, relative deadline ``D``
     (default ``T``; ``D > T`` is allowed), worst-case blocking ``B`` by
     less urgent tasks (from shared resources under priority inheritance
-    or ceiling, found by the user) and release jitter ``J``, all in ticks.
+    or ceiling, given, or computed from ``cs`` by ``blocking_terms``),
+    release jitter ``J`` and offset ``O`` (first release), all in ticks;
+    ``cs``: its critical sections, ``{resource name: longest hold}``;
+    ``core``: the core it is pinned to (partitioned scheduling), or None.
     """
 
-    __slots__ = ("C", "T", "D", "name", "B", "J")
+    __slots__ = ("C", "T", "D", "name", "B", "J", "O", "cs", "core")
 
-    def __init__(self, C, T, D=None, name=None, B=0, J=0):
+    def __init__(self, C, T, D=None, name=None, B=0, J=0, O=0, cs=None,  # noqa: E741,E501 (API.md)
+                 core=None):
         label = "Task %r" % name if name is not None else "Task"
         if name is not None and not isinstance(name, str):
             raise TypeError("Task: name must be a str, not %r" % (name,))
@@ -75,12 +79,35 @@ class Task:
         if J < 0:
             raise ValueError("%s: release jitter J must not be negative, "
                              "not %r" % (label, J))
+        _number(O, "%s: O" % label)
+        if O < 0:
+            raise ValueError("%s: offset O must not be negative, not %r"
+                             % (label, O))
+        if cs is not None:
+            if not isinstance(cs, dict):
+                raise TypeError("%s: cs must be a dict {resource: longest "
+                                "hold}, not %r" % (label, cs))
+            for r in cs:
+                _number(cs[r], "%s: cs[%r]" % (label, r))
+                if not 0 < _exact(cs[r]) <= _exact(C):
+                    raise ValueError(
+                        "%s: critical section on %r of %r ticks: it must "
+                        "be positive and at most C = %r" % (label, r, cs[r],
+                                                            C))
+            cs = dict(cs)
+        if core is not None and (isinstance(core, bool)
+                                 or not isinstance(core, int) or core < 0):
+            raise ValueError("%s: core must be None or a core index, not %r"
+                             % (label, core))
         self.C = C
         self.T = T
         self.D = D
         self.name = name
         self.B = B
         self.J = J
+        self.O = O
+        self.cs = cs
+        self.core = core
 
     @property
     def U(self):
@@ -88,7 +115,9 @@ class Task:
         return float(_exact(self.C) / _exact(self.T))
 
     def _key(self):
-        return (self.C, self.T, self.D, self.name, self.B, self.J)
+        cs = None if self.cs is None else tuple(sorted(self.cs.items()))
+        return (self.C, self.T, self.D, self.name, self.B, self.J, self.O,
+                cs, self.core)
 
     def __eq__(self, other):
         return isinstance(other, Task) and self._key() == other._key()
@@ -106,6 +135,12 @@ class Task:
             s += ", B=%r" % (self.B,)
         if self.J:
             s += ", J=%r" % (self.J,)
+        if self.O:
+            s += ", O=%r" % (self.O,)
+        if self.cs:
+            s += ", cs=%r" % (self.cs,)
+        if self.core is not None:
+            s += ", core=%r" % (self.core,)
         return s + ")"
 
 

@@ -8,7 +8,7 @@ period and the hyperperiod, which bound how long a simulation must run.
 import math
 from fractions import Fraction
 
-from .model import _result, _scaled, _tasks
+from .model import Task, _result, _scaled, _tasks
 
 
 def _unbounded(level, b, u):
@@ -63,22 +63,34 @@ def _response(i, ts, limit):
         w += c       # w(q+1) >= w(q) + C: start the iteration there
 
 
-def response_times(tasks):
+def response_times(tasks, protocol=None):
     """Worst-case response times under fixed-priority preemptive
     scheduling, tasks listed most urgent first: a list with, for each
     task, its worst response R (ticks, counted from the nominal release,
     so including jitter and blocking), or None if R > D (or unbounded).
+    ``protocol`` ("inherit" or "ceiling"): each task's blocking term is
+    computed from the critical sections (``blocking_terms``) instead of
+    its ``B``.
 
     Exact for synchronous release with arbitrary deadlines: when D > T a
     job may still run when the next is released, and the worst job of the
     level-i busy period need not be the first (Lehoczky 1990)."""
     tasks = _tasks(tasks)
+    if protocol is not None:
+        from .blocking import blocking_terms
+        tasks = [_with_b(t, b) for t, b in
+                 zip(tasks, blocking_terms(tasks, protocol))]
     den, ts = _scaled(tasks)
     out = []
     for i in range(len(ts)):
         r = _response(i, ts, ts[i][2])
         out.append(None if r is None else _result(r, den))
     return out
+
+
+def _with_b(t, b):
+    """``t`` with blocking term ``b``."""
+    return Task(t.C, t.T, t.D, t.name, b, t.J, t.O, t.cs, t.core)
 
 
 def worst_responses(tasks):
