@@ -32,6 +32,7 @@ helpers too, as ``muos.analysis._exact`` and so on):
   ``hyperperiod``;
 - ``blocking``: ``blocking_terms`` (priority inheritance and ceiling,
   from each task's critical sections ``cs``);
+- ``edf``: ``edf_test`` (processor demand, QPA), ``partition``;
 - ``generate``: ``uunifast``, ``random_taskset``;
 - ``simulate``: ``simulate``, ``simulated_response_times``,
   ``default_horizon``, ``first_miss``, ``HORIZON_JOBS``;
@@ -51,6 +52,7 @@ from .utilization import (hyperbolic_test, liu_layland_bound,
                           liu_layland_test, utilization)
 from .rta import busy_period, hyperperiod, response_times, worst_responses
 from .blocking import blocking_terms
+from .edf import edf_test, partition
 from .generate import random_taskset, uunifast
 from .simulate import (HORIZON_JOBS, default_horizon, first_miss, simulate,
                        simulated_response_times)
@@ -75,7 +77,7 @@ from .report import ORDERS, _fmt  # noqa: F401
 __all__ = [
     "Task", "utilization", "liu_layland_bound", "liu_layland_test",
     "hyperbolic_test", "response_times", "worst_responses", "busy_period",
-    "blocking_terms",
+    "blocking_terms", "edf_test", "partition",
     "hyperperiod", "rate_monotonic", "deadline_monotonic", "uunifast",
     "random_taskset", "simulate", "simulated_response_times", "first_miss",
     "default_horizon", "HORIZON_JOBS", "sweep", "SweepResult", "plot_sweep",
