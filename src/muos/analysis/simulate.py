@@ -68,21 +68,42 @@ def default_horizon(tasks):
     return _plain(max(h, longest))
 
 
-def simulate(tasks, horizon=None):
+_PROTOCOLS = {"inherit": "inherit", "ceiling": "protect", "none": "none"}
+
+
+def simulate(tasks, horizon=None, *, protocol="inherit", edf=False,
+             cores=1, seed=0):
     """Run the tasks as muos threads on a new kernel (SimPort, no
     overheads) and return its ``muos.Stats``: each task is a thread
-    ``async for _ in muos.periodic(T, deadline=D, start=0): await
-    muos.busy(C)``, all released together at tick 0, priorities in list
-    order (most urgent first: 254, 253, ...), named by ``Task.name`` or
-    "t1", "t2", ... by position.
+    ``async for _ in muos.periodic(T, deadline=D, offset=O, start=0):
+    await muos.busy(C)``, priorities in list order (most urgent first:
+    254, 253, ...), named by ``Task.name`` or "t1", "t2", ... by
+    position.
+
+    A task's critical sections (``cs``) run after its other work, one
+    after the other, each holding a real muos ``Mutex`` of that resource
+    under ``protocol`` ("inherit", "ceiling": a PROTECT mutex at the
+    priority of its most urgent user, or "none"). Release jitter: each
+    job starts a delay drawn in [0, J] after its release (the port's
+    generator, seeded by ``seed``); its response still counts from the
+    release. A given ``B`` is not modelled (it comes from ``cs``).
+    ``edf=True``: every task at one priority, ordered by its jobs'
+    deadlines. ``cores=N``: global scheduling, or partitioned where a task
+    has ``core``.
 
     The run ends exactly at ``horizon`` (default: ``default_horizon``); a
-    job that ends at the horizon is counted. Blocking B and jitter J are
-    not modelled: nothing is shared and releases are exact. Thread-safe:
-    muos runs one kernel at a time per process, so concurrent calls from
-    several threads take turns."""
+    job that ends at the horizon is counted. Thread-safe: muos runs one
+    kernel at a time per process, so concurrent calls from several
+    threads take turns."""
     tasks = _tasks(tasks)
     names = _names(tasks)
+    if protocol not in _PROTOCOLS:
+        raise ValueError("simulate: protocol must be 'inherit', 'ceiling' "
+                         "or 'none', not %r" % (protocol,))
+    for i, t in enumerate(tasks):
+        if t.cs and sum(_exact(d) for d in t.cs.values()) > _exact(t.C):
+            raise ValueError("simulate: task %r's critical sections add up "
+                             "to more than its C = %r" % (names[i], t.C))
     if len(tasks) > muos.Priority.HIGHEST:
         raise ValueError("simulate: at most %d tasks, not %d" % (
             muos.Priority.HIGHEST, len(tasks)))
@@ -93,14 +114,44 @@ def simulate(tasks, horizon=None):
         raise ValueError("simulate: horizon must not be negative, not %r"
                          % (horizon,))
 
-    async def task(c, t, d):
-        async for _ in muos.periodic(t, deadline=d, start=0):
-            await muos.busy(c)
-
-    k = muos.Kernel()
+    port = muos.SimPort(seed=seed)
+    rng = port.random
+    mutexes = {}
+    p = _PROTOCOLS[protocol]
+    if p == "protect" and edf:
+        p = "inherit"        # (one priority: a ceiling would be it anyway)
     for i, t in enumerate(tasks):
-        k.spawn(task, _ticks(t.C), _ticks(t.T), _ticks(t.D), name=names[i],
-                priority=muos.Priority.HIGHEST - i)
+        for r in (t.cs or {}):
+            if r not in mutexes:   # the ceiling: its most urgent user's
+                mutexes[r] = muos.Mutex(
+                    r, protocol=p, ceiling=muos.Priority.HIGHEST - i
+                    if p == "protect" else None)
+
+    async def task(t):
+        cs = [(mutexes[r], _ticks(t.cs[r])) for r in sorted(t.cs or {})]
+        plain = _exact(t.C) - sum((_exact(d) for d in (t.cs or {}).values()),
+                                  Fraction(0))
+        async for job in muos.periodic(_ticks(t.T), deadline=_ticks(t.D),
+                                       offset=_ticks(t.O), start=0):
+            if t.J:
+                delay = (rng.randint(0, t.J) if isinstance(t.J, int)
+                         else rng.uniform(0, float(t.J)))
+                await muos.sleep_until(job.release + delay)
+            if plain:
+                await muos.busy(_ticks(_plain(plain)))
+            for m, d in cs:
+                async with m:
+                    await muos.busy(d)
+
+    k = muos.Kernel(port, edf=edf, cores=cores, time_slice=None if edf
+                    else 1)
+    for i, t in enumerate(tasks):
+        th = k.spawn(task, t, name=names[i],
+                     priority=muos.Priority.NORMAL if edf
+                     else muos.Priority.HIGHEST - i,
+                     affinity=t.core if cores > 1 else None)
+        if edf:
+            th.set_deadline(_ticks(t.O + t.D))
     # one muos kernel runs at a time in a process: simulations from the
     # threads of a thread pool (or of a Dask worker) take turns
     with _ONE_KERNEL:
