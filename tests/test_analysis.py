@@ -487,6 +487,10 @@ def _check_sweep(res):
         assert r["liu_layland"][i] <= r["hyperbolic"][i] <= r["rta"][i]
     # U = 0.5 is below every bound; U = 1.05 is infeasible
     assert r["liu_layland"][0] == 1.0 and r["rta"][2] == 0.0
+    # implicit deadlines: EDF accepts exactly the sets of U <= 1, so at
+    # least what RM accepts (Liu & Layland 1973)
+    assert r["edf"] == [1.0, 1.0, 0.0]
+    assert all(r["rta"][i] <= r["edf"][i] for i in range(3))
 
 
 def test_sweep_small_is_deterministic_whatever_the_executor():

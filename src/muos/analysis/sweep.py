@@ -7,6 +7,7 @@ are imported only when asked for.
 
 import random
 
+from .edf import edf_test
 from .generate import random_taskset
 from .model import _exact
 from .rta import response_times
@@ -14,8 +15,9 @@ from .simulate import simulated_response_times
 from .utilization import hyperbolic_test, liu_layland_bound, liu_layland_test
 
 
-TESTS = ("rta", "liu_layland", "hyperbolic", "simulation")
-TEST_TITLES = {"rta": "response-time analysis", "liu_layland":
+TESTS = ("rta", "edf", "liu_layland", "hyperbolic", "simulation")
+TEST_TITLES = {"rta": "response-time analysis (RM)",
+               "edf": "EDF (processor demand)", "liu_layland":
                "Liu & Layland bound", "hyperbolic": "hyperbolic bound",
                "simulation": "simulation"}
 
@@ -35,6 +37,7 @@ def _sweep_chunk(n, u, seed, first, count, periods, digits, sim):
                                digits)
         ok = None not in response_times(tasks)
         acc["rta"] += ok
+        acc["edf"] += edf_test(tasks)
         acc["liu_layland"] += liu_layland_test(tasks)
         acc["hyperbolic"] += hyperbolic_test(tasks)
         if sim:
@@ -105,8 +108,9 @@ def sweep(utilizations=None, n=5, sets=100, *, seed=0, periods=(10, 1000),
     random sets of ``n`` tasks (``random_taskset``: UUniFast,
     log-uniform periods, seeded per set so that the result does not
     depend on the executor or the chunking), and the ratio accepted by
-    response-time analysis, the Liu & Layland and hyperbolic bounds and
-    (``simulate=True``) the simulation. Returns a ``SweepResult``.
+    response-time analysis (rate-monotonic order), the EDF test, the Liu
+    & Layland and hyperbolic bounds and (``simulate=True``) the
+    simulation. Returns a ``SweepResult``.
 
     Chunks of ``chunk`` sets run on ``executor``, any
     ``concurrent.futures.Executor``: by default a new
@@ -180,8 +184,8 @@ def plot_sweep(result, path, title=None):
                           "'muos[plot]'") from None
     fig = Figure(figsize=(6.4, 4.0))
     ax = fig.add_subplot()
-    styles = {"rta": "o-", "liu_layland": "s--", "hyperbolic": "^--",
-              "simulation": "x:"}
+    styles = {"rta": "o-", "edf": "D-", "liu_layland": "s--",
+              "hyperbolic": "^--", "simulation": "x:"}
     ratios = result.ratios()
     for x in result.tests:
         ax.plot(result.utilizations, ratios[x], styles[x],
@@ -191,7 +195,7 @@ def plot_sweep(result, path, title=None):
     ax.set_xlabel("total utilization")
     ax.set_ylabel("acceptance ratio")
     ax.set_ylim(-0.02, 1.02)
-    ax.set_title(title or "rate-monotonic, %d tasks, %d sets per point" % (
+    ax.set_title(title or "RM and EDF, %d tasks, %d sets per point" % (
         result.n, result.sets))
     ax.grid(True, alpha=0.3)
     ax.legend(loc="lower left")
