@@ -88,7 +88,7 @@ def test_plain_build_passes_the_exact_timing_suites():
             "test_stats", "test_critical", "test_clocks", "test_mempool",
             "test_rta", "test_properties", "test_objects_properties",
             "test_deadlines", "test_smp", "test_simso",
-            "test_properties_smp"]
+            "test_properties_smp", "test_fuzz"]
     p = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-x", "-p",
          "no:cacheprovider"] + [os.path.join(HERE, m + ".py") for m in mods]
