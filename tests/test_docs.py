@@ -45,3 +45,14 @@ def test_names_table_mentions_every_object():
                  "ConditionVariable", "MemoryPool", "Timer", "wait_any",
                  "scheduler_locked", "interrupts_disabled", "periodic"):
         assert name in text, name
+
+
+def test_docs_use_no_private_attribute_of_a_thread_or_kernel():
+    # issue 15 #6: the docs reached the kernel through a private
+    # attribute (muos.this_thread()._kernel): muos.current_kernel() is
+    # the public way (API.md, "Running")
+    for path in FILES:
+        text = open(path, encoding="utf-8").read()
+        for m in re.finditer(r"```python\n(.*?)```", text, re.S):
+            assert "._kernel" not in m.group(1), path
+            assert "._current" not in m.group(1), path
