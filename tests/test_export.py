@@ -364,3 +364,20 @@ def test_pathfinder_golden_vcd(tmp_path, capsys):
     assert values(ids, ch, "muos.threads.asi_met.priority")[:3] == [
         (0, 32), (102 * MS, 160), (107 * MS, 32)]
 
+
+
+def test_vcd_priorities_above_127_are_unsigned(tmp_path):
+    # issue 15 #3: an 8-bit "integer" showed 160 as -96 in GTKWave
+    pytest.importorskip("vcd")
+
+    async def main():
+        muos.this_thread().set_priority(muos.Priority.HIGH)      # 160
+        await muos.sleep_for(1)
+
+    r = muos.run(main, trace=True)
+    path = r.trace.to_vcd(str(tmp_path / "p.vcd"))
+    text = open(path).read()
+    assert "$var reg 8" in text and " priority $end" in text
+    ids, ch = read_vcd(path)
+    assert values(ids, ch, "muos.threads.main.priority")[-1][1] == 160
+    assert "b10100000" in text

@@ -11,7 +11,7 @@ divide a second, so every time is exact; 1 fs at others, units.py):
   thread exists, then ``ready``, ``running``, ``blocked:<object>``,
   ``sleeping``, ``suspended``, ``ended``), ``cpu`` (1 while it really
   executes: running, minus the time handlers take) and ``priority`` (its
-  effective priority, 8-bit integer).
+  effective priority, an unsigned 8-bit reg).
 * ``muos.irqs.<interrupt>``: ``active`` (1 from handler entry to return,
   nested time included), ``cpu`` (1 while the handler itself executes)
   and ``fired`` (an event at each entry, so that zero-cost handlers show).
@@ -79,7 +79,9 @@ def write(trace, path):
             scope = ("muos", "threads", signal_name(name, taken))
             state = w.register_var(scope, "state", "string", init="none")
             cpu = w.register_var(scope, "cpu", "wire", size=1, init=0)
-            prio = w.register_var(scope, "priority", "integer", size=8,
+            # an 8-bit reg (unsigned): GTKWave shows an 8-bit
+            # "integer" as signed, 160 as -96 (issue 15 #3)
+            prio = w.register_var(scope, "priority", "reg", size=8,
                                   init=0)
             for t, st, obj in tl.states[name]:
                 if st == "blocked":
