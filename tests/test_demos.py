@@ -344,13 +344,31 @@ def test_dual_core_demo_prints_the_comparison():
                ("radio", "control", "sensor", "logger")) == 0
 
 
-def test_new_demos_never_read_their_docstring():
+def test_demos_never_read_their_docstring():
     # python -OO (and boards) drop docstrings: the title is a constant,
-    # the docstring's first line for `muos demo --list`
+    # the docstring's first line for `muos demo --list` (issue 16)
+    import importlib
     import inspect
-    for mod in (edf, dual_core):
-        assert mod.TITLE == mod.__doc__.split("\n")[0]
-        assert "__doc__" not in inspect.getsource(mod)
+    from muos.demos import DEMOS
+    for name in DEMOS:
+        mod = importlib.import_module(DEMOS[name])
+        assert mod.TITLE == mod.__doc__.split("\n")[0], name
+        assert "__doc__" not in inspect.getsource(mod), name
+
+
+def test_every_demo_runs_with_docstrings_compiled_out():
+    import subprocess
+    import sys
+    from muos.demos import DEMOS
+    p = subprocess.run([sys.executable, "-OO", "-m", "muos", "demo",
+                        "--list"], capture_output=True, text=True,
+                       timeout=120)
+    assert p.returncode == 0 and "edf " in p.stdout, p.stderr
+    for name in DEMOS:
+        p = subprocess.run([sys.executable, "-OO", "-m", "muos", "demo",
+                            name], capture_output=True, text=True,
+                           timeout=300)
+        assert p.returncode == 0, (name, p.stderr[-2000:])
 
 
 def test_cli_lists_and_runs_the_new_demos():

@@ -169,8 +169,10 @@ def _demo(args):
     if args.list or args.name is None:
         for name in DEMOS:
             mod = importlib.import_module(DEMOS[name])
-            print("%-18s %s" % (name, (mod.__doc__ or "").strip()
-                                .split("\n")[0]))
+            # TITLE: docstrings are compiled out by python -OO
+            title = getattr(mod, "TITLE", None) or (
+                mod.__doc__ or "").strip().split("\n")[0]
+            print("%-18s %s" % (name, title))
         return 0
     mod_name = DEMOS.get(args.name)
     if mod_name is None:

@@ -17,6 +17,11 @@ import textwrap
 import muos
 from muos import Priority
 
+# the docstring's first line, for `muos demo --list` and the demo's
+# header (docstrings are compiled out by python -OO and on boards)
+TITLE = ('Priority inversion, unbounded, then cured by inheritance '
+         'and by a ceiling.')
+
 __all__ = ["PROTOCOLS", "main", "run", "finished", "demo"]
 
 PROTOCOLS = (muos.Mutex.NONE, muos.Mutex.INHERIT, muos.Mutex.PROTECT)
@@ -98,7 +103,7 @@ def finished(log):
 
 def demo(out=print):
     """Print the three runs and what they show."""
-    out(__doc__.strip().split("\n\n")[0])
+    out(TITLE)
     out("")
     out(textwrap.fill(
         "LOW locks the resource at 0 for %d ticks; HIGH arrives at %d, "

@@ -10,6 +10,11 @@ same MCU power figures; only the structure differs.
 
 import muos
 
+# the docstring's first line, for `muos demo --list` and the demo's
+# header (docstrings are compiled out by python -OO and on boards)
+TITLE = ('A sensor node sampling once a second: busy polling vs. deep'
+         ' sleep.')
+
 __all__ = ["POWER", "VOLTS", "HORIZON", "polling", "event_driven", "run",
            "demo"]
 
@@ -81,7 +86,7 @@ def average_ma(stats):
 
 
 def demo(out=print):
-    out(__doc__.strip().split("\n\n")[0])
+    out(TITLE)
     out("")
     results = []
     for title, design in (("busy polling", polling),

@@ -17,6 +17,11 @@ mutex's protocol NONE (as flown) and once with INHERIT (as patched).
 import muos
 from muos import Priority
 
+# the docstring's first line, for `muos demo --list` and the demo's
+# header (docstrings are compiled out by python -OO and on boards)
+TITLE = ('Mars Pathfinder, July 1997: the priority inversion that '
+         'reset a spacecraft.')
+
 __all__ = ["CYCLE", "HORIZON", "main", "run", "demo"]
 
 CYCLE = 125          # bus cycle, ms (8 Hz)
@@ -99,7 +104,7 @@ def _verdict(resets, r):
 
 def demo(out=print):
     """Print both runs, their critical windows and verdicts."""
-    out(__doc__.strip().split("\n\n")[0])
+    out(TITLE)
     out("")
     out("threads: bc_sched REALTIME (every %d ms), bc_dist HIGH (+%d ms, "
         "deadline %d ms), comms NORMAL (+%d ms, %d ms of work every %d ms),"

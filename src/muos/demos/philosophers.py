@@ -15,6 +15,11 @@ import textwrap
 
 import muos
 
+# the docstring's first line, for `muos demo --list` and the demo's
+# header (docstrings are compiled out by python -OO and on boards)
+TITLE = ('Dining philosophers: a deadlock detected, then prevented by'
+         ' lock order.')
+
 __all__ = ["N", "THINK", "EAT", "MEALS", "main", "run", "meals", "demo"]
 
 N = 5
@@ -81,7 +86,7 @@ def meals(log):
 
 def demo(out=print):
     """Print both dinners."""
-    out(__doc__.strip().split("\n\n")[0])
+    out(TITLE)
     out("")
     out(textwrap.fill(
         "Each philosopher picks up one fork, thinks %d tick, picks up the "

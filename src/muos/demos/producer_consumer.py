@@ -13,6 +13,11 @@ import textwrap
 import muos
 from muos import Priority
 
+# the docstring's first line, for `muos demo --list` and the demo's
+# header (docstrings are compiled out by python -OO and on boards)
+TITLE = ('Producers and consumers on a message queue with message '
+         'priorities.')
+
 __all__ = ["CAPACITY", "PRODUCERS", "CONSUMERS", "STOP", "main", "run",
            "received", "demo"]
 
@@ -98,7 +103,7 @@ def received(log):
 
 def demo(out=print):
     """Print the log and check that every message arrived exactly once."""
-    out(__doc__.strip().split("\n\n")[0])
+    out(TITLE)
     out("")
     out("producers (thread priority, message priority, when):")
     for name, prio, mprio, starts, work in PRODUCERS:
