@@ -8,7 +8,6 @@ import random
 
 import pytest
 
-import muos
 from muos.analysis import (Task, hyperperiod, response_times, simulate,
                            utilization)
 
@@ -106,4 +105,10 @@ def test_bad_simulations():
         simulate([Task(2, 10, cs={"A": 2, "B": 1})])
     with pytest.raises(ValueError, match="cores"):
         simulate([Task(1, 10)], cores=0)
-    assert muos.Mutex   # (the mutexes are real muos mutexes)
+    # the sections hold real muos mutexes: t3's and t4's holds of A make
+    # t1 wait on A (blocked time on "A"); under NONE a thread of middle
+    # priority runs meanwhile (an inversion the statistics count), under
+    # inheritance never
+    none = simulate(SET, protocol="none")
+    assert "A" in none.blocked and none.inversion_time > 0
+    assert simulate(SET, protocol="inherit").inversion_time == 0

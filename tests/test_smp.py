@@ -61,7 +61,8 @@ def test_a_more_urgent_thread_preempts_the_least_urgent_core(log):
                    (1, "hi start 0"), (3, "hi end 0"), (6, "mid end 1"),
                    (8, "lo end 0")]
     assert r.stats.threads["lo"].cpu_time == 6
-    assert muos.Kernel  # (the kernel is gone; threads' stats stay)
+    # lo was preempted on core 0 and resumed there: no migration
+    assert r.stats.threads["lo"].migrations == 0
 
 
 def test_a_preempted_thread_resumes_on_its_last_core(log):
@@ -480,3 +481,15 @@ def test_the_switch_cost_is_paid_on_the_core_that_switches(log):
     # and end at 3; main pays 0.5 again when it wakes at 10
     assert log == [(0.5, "main 0"), (1, "a start 0"), (1, "b start 1"),
                    (3, "a end 0"), (3, "b end 1")]
+
+
+def test_a_trace_names_every_core_of_a_large_kernel():
+    # the switch events name the core ("core70"): no fixed table of names
+    async def main():
+        for i in range(72):
+            muos.spawn(worker(lambda m: None, "w%d" % i, 1), name="w%d" % i)
+        await muos.sleep_for(2)
+
+    r = muos.run(main, cores=72, trace=True)
+    cores = {e[3] for e in r.trace.events if e[1] == "switch"}
+    assert "core71" in cores and len(cores) == 72

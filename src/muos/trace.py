@@ -35,9 +35,6 @@ EVENT_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
                "isr_exit", "timer", "power", "deadline")
 
 
-_CORE = ["core%d" % i for i in range(64)]
-
-
 class Trace(Observer):
     """Events of one kernel run, in order; ``timeline()`` renders them.
     The kernel's observer when tracing (observe.py): each of its events
@@ -110,7 +107,8 @@ class Trace(Observer):
     def on_switch(self, k, t, prev):
         # on several cores obj names the core ("core1"), else None
         self._events.append((k._now, "switch", t.name,
-                            None if k._cores is None else _CORE[t._core],
+                            None if k._cores is None
+                            else "core%d" % t._core,
                             None if prev is None else prev.name))
 
     def on_preempt(self, k, t, by):
@@ -145,7 +143,8 @@ class Trace(Observer):
     def on_isr_enter(self, k, irq):
         # on several cores the thread field names the handler's core
         self._events.append((k._now, "isr_enter",
-                            None if k._cores is None else _CORE[k._cpu],
+                            None if k._cores is None
+                            else "core%d" % k._cpu,
                             irq.name, irq.priority))
 
     def on_isr_exit(self, k, irq):

@@ -23,7 +23,9 @@ Rajkumar & Lehoczky, IEEE Trans. Computers 39(9), 1990]:
   is the longest such section (Buttazzo, theorem 7.5).
 """
 
-from .model import _exact, _tasks
+from fractions import Fraction
+
+from .model import _exact, _result, _tasks
 
 __all__ = ["blocking_terms", "PROTOCOLS"]
 
@@ -61,12 +63,6 @@ def blocking_terms(tasks, protocol="inherit"):
             b = max(per_task) if per_task else 0
         else:
             b = min(sum(per_task), sum(per_res.values()))
-        out.append(_plain(b))
+        b = Fraction(b)
+        out.append(_result(b.numerator, b.denominator))
     return out
-
-
-def _plain(x):
-    """A Fraction as an int when whole, else a float."""
-    if x == int(x):
-        return int(x)
-    return float(x)
