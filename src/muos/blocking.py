@@ -19,12 +19,25 @@ from .diag import describe
 from .errors import Interrupted
 from .kernelbase import KernelBase
 from .ready import earlier
-from .thread import READY, SUSPENDED, Killed
+from .thread import READY, SUSPENDED, Deferred, Killed
 from .timeq import TimeQueue
 from .traps import (ANY, BLOCK, BUSY, IDLE_SLEEP, IDLE_WAIT, PASS, RELEASE,
                     SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, Trap)
 
-__all__ = ["Blocking"]
+__all__ = ["Blocking", "throw_in"]
+
+
+def throw_in(t, exc):
+    """Resume ``t`` by raising ``exc`` at its await; a Deferred one
+    (Thread.throw) first delivers that await's result, and raises at the
+    await the thread reaches next (which has not acted yet). Returns
+    what the thread awaits then."""
+    if type(exc) is Deferred:
+        v = t._wake_value
+        t._wake_value = None
+        t._coro.send(v)
+        exc = exc.exc
+    return t._coro.throw(exc)
 
 
 class Blocking(KernelBase):
@@ -285,7 +298,7 @@ class Blocking(KernelBase):
         try:
             if exc is not None:
                 t._wake_exc = None
-                trap = t._coro.throw(exc)
+                trap = throw_in(t, exc)
             else:
                 v = t._wake_value
                 t._wake_value = None

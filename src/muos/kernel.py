@@ -22,7 +22,7 @@ from heapq import heappop, heappush
 
 from .clocks import Clock, RealTimeClock
 from .irq import Interrupts
-from .blocking import Blocking
+from .blocking import Blocking, throw_in
 from .power import idle_sleep
 from . import running
 from .running import can_block, current_kernel, running_kernel
@@ -84,6 +84,7 @@ class Kernel(Blocking):
         self._killing = []           # kills in progress (Thread.kill)
         self.failed = []             # (name, exception) of failed threads
         self._stop = False
+        self._forever = False        # run(forever=True)
         self.stats = Stats(tick_hz, getattr(port, "power", None))
         self._mwaits = self.stats._mwaits   # waits on mutexes in progress
         if trace is True or trace is False or trace is None:
@@ -118,15 +119,19 @@ class Kernel(Blocking):
         self.idle._coro.send(None)   # started: no "never awaited" warning
 
     # -- the run loop --
-    def run(self, until=None, *, stop_on=None):
+    def run(self, until=None, *, stop_on=None, forever=False):
         """Run until ``until`` ticks or until no thread can run again, or
         ``stop_on`` (a thread) ends: its exception is then left to the
         caller (any other thread's is reported on stderr, and kept in
-        ``failed``). Returns why it stopped: "until", "stopped" or
-        "idle"."""
+        ``failed``), or ``stop()``. ``forever=True``: on a real port an
+        idle kernel keeps waiting (for interrupts, files, ``stop()`` from
+        another OS thread) instead of returning, as asyncio's
+        ``run_forever``; simulated time has nothing to wait for. Returns
+        why it stopped: "until", "stopped" or "idle"."""
         until_ns = None if until is None else self.abs_ns(until, "until")
         running.check_free(self)
         self._stop_on = stop_on
+        self._forever = bool(forever)
         try:
             # (registered inside the try: a Ctrl-C at any point leaves
             # nothing registered behind)
@@ -267,7 +272,7 @@ class Kernel(Blocking):
             try:
                 if exc is not None:
                     cur._wake_exc = None
-                    got = cur._coro.throw(exc)
+                    got = throw_in(cur, exc)
                 else:
                     v = cur._wake_value
                     cur._wake_value = None

@@ -100,8 +100,8 @@ class KernelBase:
         while q:
             if exc is None:
                 q.wake_one(result)
-            else:
-                q.fail_one(t._error())   # one error per joiner
+            else:               # one error per joiner (join(unwrap=True):
+                q.fail_one(exc if q.items[0].arg else t._error())  # exc)
         if exc is not None:
             self.failed.append((t.name, exc))
             if t is not self._stop_on:

@@ -45,9 +45,12 @@ def idle_sleep(k, nt, until_ns):
     """Sleep the CPU from now until the next event ``nt`` (ns) or
     ``until_ns``; False when nothing lies ahead (nothing can run). A
     port that can receive external interrupts (``port.external``: an OS
-    thread, a file, a signal, a pin) sleeps until woken instead."""
+    thread, a file, a signal, a pin) sleeps until woken instead, as does
+    a real port (``port.waits``) in ``run(forever=True)``."""
     if nt is None:
-        if not getattr(k.port, "external", False):
+        port = k.port
+        if not (getattr(port, "external", False)
+                or (k._forever and getattr(port, "waits", False))):
             return False
         nt = until_ns            # None: advance(None) returns when woken
     now = k._now

@@ -15,7 +15,7 @@ from .diag import waiting_for
 from .errors import ContextError, DeadlockError, Interrupted, ThreadError
 from .stats import ThreadCounters, ThreadStats
 from .units import ns_to_ticks
-from .traps import BLOCK, PASS, SUSPEND, WAIT, Trap
+from .traps import BLOCK, PASS, SPINNING, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
 __all__ = ["Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
@@ -82,6 +82,17 @@ def check_affinity(k, aff, what):
 
 class Killed(BaseException):
     """Thrown out of a thread that kills itself; never seen by users."""
+
+
+class Deferred:
+    """A ``throw()`` held for the thread's next await: its current await
+    completed with something handed to it, which it keeps (a semaphore
+    unit, a mutex, a message: nothing handed over is lost)."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc):
+        self.exc = exc
 
 
 def make_coroutine(fn, args, name, priority):
@@ -209,9 +220,10 @@ class Thread(ThreadCounters):
                                "given a deadline"
                                % (self.name, what))
 
-    def join(self):
+    def join(self, *, unwrap=False):
         """Wait for the thread to end; its result, or ThreadError from its
-        exception. Thread context; may block."""
+        exception (``unwrap=True``: the exception itself, as a layer that
+        reports failures its own way wants). Thread context; may block."""
         k = self._kernel
         k._check_block("Thread %r.join" % self.name)
         if k._current is self:
@@ -221,7 +233,50 @@ class Thread(ThreadCounters):
         q = x.joinq
         if q is None:
             q = x.joinq = WaitQueue(self)
-        return Trap(WAIT, self, None, q)
+        return Trap(WAIT, self, True if unwrap else None, q)
+
+    def throw(self, exc):
+        """Raise ``exc`` (an exception or its class) once inside the
+        thread, at its current await: a wait ends (withdrawn, as by
+        ``interrupt()``), a sleep or ``busy()`` is cut short, a ready
+        thread raises it where it resumes (asyncio's ``Task.cancel``).
+        If its current await has already completed with something handed
+        to it (a result that is not None: a semaphore unit, a mutex, a
+        message), it keeps it and ``exc`` is raised at its next await
+        (POSIX deferred cancellation: nothing handed over is lost). A
+        second throw before the first is raised replaces it. From the
+        thread itself the call raises ``exc``. False if the thread had
+        ended. ISR-safe."""
+        if isinstance(exc, type) and issubclass(exc, BaseException):
+            exc = exc()
+        elif not isinstance(exc, BaseException):
+            raise TypeError("Thread %r.throw: %r is not an exception"
+                            % (self.name, exc))
+        if self.state == TERMINATED:
+            return False
+        self._not_idle("throw")
+        k = self._kernel
+        if self is k._current and k._isr == 0:
+            raise exc
+        if self.state == SUSPENDED and self._trap is not None:
+            trap = k._withdraw(self)          # a wait, sleep or suspend
+            self._wake_value = None
+            self._wake_exc = exc
+            if k._trace is not None:
+                k._trace.on_interrupt(k, self, trap.obj)
+            k._make_ready(self, "throw")
+        elif self._work:                      # busy() or spinning
+            if self._work == SPINNING:
+                k._withdraw(self)             # it stops asking for it
+            self._work = 0
+            self._wake_value = None
+            self._wake_exc = exc
+        elif (self._wake_value is not None
+              or type(self._wake_exc) is Deferred):
+            self._wake_exc = Deferred(exc)
+        else:
+            self._wake_exc = exc
+        return True
 
     def interrupt(self):
         """Set ``interrupted``; a blocked thread's wait raises
@@ -340,7 +395,7 @@ class Thread(ThreadCounters):
         # join: the waker (the thread's end) completes it otherwise
         if self.state == TERMINATED:
             if self.exception is not None:
-                raise self._error()
+                raise (self.exception if trap.arg else self._error())
             return self.result
         return BLOCK
 

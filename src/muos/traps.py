@@ -100,6 +100,10 @@ class Trap:
 
     __await__ = __iter__
 
+    def close(self):
+        """Drop it unawaited, as ``coroutine.close()`` (the C trap and
+        the -X dev one then do not report it)."""
+
     def __repr__(self):
         return "<Trap %d %r>" % (self.kind, self.obj)
 

@@ -25,6 +25,8 @@ Capabilities, with their defaults here:
 * ``external``: True when interrupts may come from outside the kernel (OS
   threads, files, signals, pins): an idle kernel with nothing timed then
   waits instead of ending its run;
+* ``waits``: True when ``advance(None, False)`` sleeps until woken (a
+  real port): ``run(forever=True)`` then keeps an idle kernel waiting;
 * ``foreign()``: whether the caller is another OS thread than the
   kernel's (a trigger from there is queued); None when it never is;
 * ``timed_steps`` and ``step(kernel, thread)``: a port whose clock runs
@@ -42,6 +44,7 @@ class Port:
 
     power = None
     external = False
+    waits = False
     foreign = None
     timed_steps = False
 

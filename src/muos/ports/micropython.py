@@ -56,6 +56,7 @@ class MachinePort(Port):
     """
 
     power = None
+    waits = True          # run(forever=True) sleeps until woken
 
     def __init__(self, *, lightsleep=True, slice_ms=1, max_irqs=8):
         self._ticks_us = time.ticks_us
