@@ -6,6 +6,8 @@ of simulated time. ``switches(trace)`` lists ``(tick, thread)`` for every
 context switch recorded in a ``muos.Trace``.
 """
 
+import sys
+
 import pytest
 
 import muos
@@ -39,3 +41,12 @@ def log():
 @pytest.fixture
 def switches():
     return switch_list
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Print how many of MicroPython's upstream asyncio tests passed."""
+    mod = sys.modules.get("test_asyncio_upstream") or sys.modules.get(
+        "tests.test_asyncio_upstream")
+    line = mod.summary() if mod is not None else None
+    if line:
+        terminalreporter.write_line(line)

@@ -23,6 +23,7 @@ LAYERS = {
     "power": 1, "ports": 0,
     "": 4,           # muos/__init__.py
     "analysis": 5,
+    "asyncio": 5,    # muos.asyncio: over the public API
     "export": 6,
     "cli": 7, "__main__": 8, "demos": 7,
 }

@@ -44,6 +44,8 @@ from . import Port
 
 __all__ = ["HostPort", "Overrun"]
 
+_EVENTS = (selectors.EVENT_READ, selectors.EVENT_WRITE)
+
 
 def _release(sel, rsock, wsock):
     sel.close()
@@ -91,6 +93,7 @@ class HostPort(Port):
     """
 
     power = None
+    waits = True          # run(forever=True) sleeps until woken
     _wakeup_fd = None     # installed by a wait that has not put it back
 
     def __init__(self, *, overrun_warn=0.010, spin=0.0):
@@ -208,14 +211,47 @@ class HostPort(Port):
         """Trigger ``interrupt`` whenever ``f`` (a file object with
         ``fileno()`` or a file descriptor) is readable; the handler reads
         it (the line triggers again while data is left)."""
-        self._check_irq(interrupt, "irq_on_readable")
-        self._sel.register(f, selectors.EVENT_READ, interrupt)
-        self._readers += 1
+        self._watch(f, interrupt, 0, "irq_on_readable")
+
+    def irq_on_writable(self, f, interrupt):
+        """Trigger ``interrupt`` whenever ``f`` is writable (a socket's
+        send buffer has room, a connect completed): stop watching it with
+        ``remove_writable`` once written, or the line keeps triggering."""
+        self._watch(f, interrupt, 1, "irq_on_writable")
 
     def remove_readable(self, f):
-        """Stop watching ``f``."""
-        self._sel.unregister(f)
-        self._readers -= 1
+        """Stop watching ``f`` for reading."""
+        self._unwatch(f, 0)
+
+    def remove_writable(self, f):
+        """Stop watching ``f`` for writing."""
+        self._unwatch(f, 1)
+
+    def _watch(self, f, interrupt, i, what):
+        self._check_irq(interrupt, what)
+        sel = self._sel
+        try:
+            key = sel.get_key(f)
+        except KeyError:
+            lines = [None, None]          # [on readable, on writable]
+            lines[i] = interrupt
+            sel.register(f, _EVENTS[i], lines)
+            self._readers += 1
+            return
+        lines = key.data
+        lines[i] = interrupt
+        sel.modify(f, (_EVENTS[0] if lines[0] is not None else 0)
+                   | (_EVENTS[1] if lines[1] is not None else 0), lines)
+
+    def _unwatch(self, f, i):
+        sel = self._sel
+        lines = sel.get_key(f).data       # KeyError: not watched
+        lines[i] = None
+        if lines[1 - i] is None:
+            sel.unregister(f)
+            self._readers -= 1
+        else:
+            sel.modify(f, _EVENTS[1 - i], lines)
 
     def irq_on_signal(self, signum, interrupt):
         """Trigger ``interrupt`` when the process receives ``signum``
@@ -293,17 +329,18 @@ class HostPort(Port):
                 dropped = True
                 sys.stderr.write(
                     "muos: HostPort: the file of interrupt %r was closed "
-                    "while registered (irq_on_readable); it no longer "
-                    "triggers it\n" % (key.data.name,))
+                    "while registered (irq_on_readable/writable); it no "
+                    "longer triggers it\n"
+                    % ((key.data[0] or key.data[1]).name,))
         return dropped
 
     def _events(self, events):
         """Handle what the selector found; True if anything came."""
         got = False
         k = self.kernel
-        for key, _ in events:
-            irq = key.data
-            if irq is None:                     # wake(): drain the bytes
+        for key, mask in events:
+            lines = key.data
+            if lines is None:                   # wake(): drain the bytes
                 try:
                     while self._rsock.recv(4096):
                         pass
@@ -311,10 +348,14 @@ class HostPort(Port):
                     pass
                 self._woken = False
                 got = True
-            elif not irq._pending:
-                # on the kernel's thread, between two kernel operations
-                k._irqs.trigger(irq, self.now())
-                got = True
+                continue
+            for i in (0, 1):
+                irq = lines[i]
+                if irq is not None and mask & _EVENTS[i] \
+                        and not irq._pending:
+                    # on the kernel's thread, between two kernel operations
+                    k._irqs.trigger(irq, self.now())
+                    got = True
         return got
 
     def _spin(self, until_ns):

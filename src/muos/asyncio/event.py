@@ -1,0 +1,100 @@
+"""muos.asyncio's Event and ThreadSafeFlag.
+
+Owns: ``Event`` (set/clear/wait, every waiter woken by ``set``) and
+``ThreadSafeFlag`` (MicroPython: set from a handler, another OS thread or
+MicroPython's scheduler; one waiter; clears itself when a wait returns).
+Waiters are muos threads suspended (``muos.suspend``) and resumed, as
+MicroPython's asyncio queues its tasks: a task cancelled after ``set``
+woke it raises ``CancelledError`` at its wait, as there.
+"""
+
+import muos
+
+__all__ = ["Event", "ThreadSafeFlag"]
+
+
+async def _suspend_in(waiting, t):
+    """Suspend ``t`` listed in ``waiting`` until resumed; a throw
+    (cancel) takes it off the list."""
+    waiting.append(t)
+    try:
+        await muos.suspend()
+    except BaseException:
+        if t in waiting:
+            waiting.remove(t)
+        raise
+
+
+class Event:
+    """A flag tasks wait for: ``set()`` wakes every waiter."""
+
+    def __init__(self):
+        self._set = False
+        self._waiting = []
+
+    def is_set(self):
+        return self._set
+
+    def set(self):
+        """Set it and wake every waiter (from a task, a muos thread or an
+        interrupt handler of the kernel)."""
+        self._set = True
+        w = self._waiting
+        if w:
+            self._waiting = []
+            for t in w:
+                t.resume()
+
+    def clear(self):
+        self._set = False
+
+    async def wait(self):
+        if not self._set:
+            await _suspend_in(self._waiting, muos.this_thread())
+        return True
+
+
+class ThreadSafeFlag:
+    """Set from anywhere (a handler, another OS thread on ``HostPort``, a
+    hard IRQ or ``micropython.schedule`` on a board); one task waits; a
+    returning wait clears it. ``set()`` triggers an interrupt line of the
+    waiter's kernel, whose handler wakes it: the port makes that safe
+    from outside the kernel (HostPort queues a trigger from another OS
+    thread; MachinePort's ``irq_handler`` allocates nothing)."""
+
+    def __init__(self):
+        self._state = 0
+        self._waiter = None
+        self._k = None
+        self._trigger = None
+
+    def set(self):
+        self._state = 1
+        if self._waiter is not None:
+            self._trigger()
+
+    def _fire(self):
+        t = self._waiter
+        if t is not None and self._state:
+            self._waiter = None
+            t.resume()
+
+    def clear(self):
+        self._state = 0
+
+    async def wait(self):
+        if not self._state:
+            t = muos.this_thread()
+            k = muos.current_kernel()
+            if self._k is not k:
+                irq = k.interrupt("ThreadSafeFlag", self._fire)
+                hard = getattr(k.port, "irq_handler", None)
+                self._trigger = irq.trigger if hard is None else hard(irq)
+                self._k = k
+            self._waiter = t
+            try:
+                await muos.suspend()
+            finally:
+                if self._waiter is t:
+                    self._waiter = None
+        self._state = 0
