@@ -65,6 +65,16 @@ def _rel(p: Path) -> str:
     return str(p.relative_to(ROOT))
 
 
+def cpython_env() -> dict[str, str]:
+    """The environment of the CPython runs: src first on PYTHONPATH."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(
+        p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONIOENCODING"] = "utf-8"  # MicroPython always prints UTF-8
+    env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
+
+
 def _start(cmd: list[str], env: dict[str, str] | None) -> subprocess.Popen:
     return subprocess.Popen(
         cmd, cwd=ROOT, env=env,
@@ -97,13 +107,8 @@ def _finish(name: str, proc: subprocess.Popen, deadline: float) -> Result:
 def run_both(script: Path) -> tuple[Result, Result]:
     """Run one script under both interpreters, concurrently."""
     node = _require_mpy()
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        p for p in (str(SRC), env.get("PYTHONPATH", "")) if p)
-    env["PYTHONIOENCODING"] = "utf-8"  # MicroPython always prints UTF-8
-    env["PYTHONDONTWRITEBYTECODE"] = "1"
     start = time.monotonic()
-    cpy = _start([sys.executable, _rel(script)], env)
+    cpy = _start([sys.executable, _rel(script)], cpython_env())
     mpy = _start([node, _rel(RUNNER), _rel(PKG_DIR), _rel(script)], None)
     try:
         cres = _finish("CPython", cpy, start + TIMEOUT)
@@ -116,12 +121,12 @@ def run_both(script: Path) -> tuple[Result, Result]:
     return cres, mres
 
 
-def _diff(a: str, b: str, name: str) -> str:
+def _diff(a: str, b: str, name: str, other: str = "MicroPython") -> str:
     lines = difflib.unified_diff(
         a.splitlines(keepends=True),
         b.splitlines(keepends=True),
         fromfile=f"{name} (CPython)",
-        tofile=f"{name} (MicroPython)",
+        tofile=f"{name} ({other})",
     )
     return "".join(
         x if x.endswith("\n") else x + "\n\\ No newline at end of output\n"
@@ -143,17 +148,26 @@ def test_runner_works(tmp_path: Path) -> None:
     assert proc.stdout == b"hello micropython"
 
 
-@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
-def test_same_output(script: Path) -> None:
-    (crc, cout, cerr), (mrc, mout, merr) = run_both(script)
+def compare(name: str, cpython: Result, other: Result,
+            label: str = "MicroPython") -> list[str]:
+    """What is wrong with two runs of a script: a non-zero exit status or
+    different stdouts (empty if nothing)."""
+    (crc, cout, cerr), (mrc, mout, merr) = cpython, other
     problems = []
     if crc != 0:
         problems.append(f"CPython exited with {crc}; stderr:\n{cerr}")
     if mrc != 0:
-        problems.append(f"MicroPython exited with {mrc}; stderr:\n{merr}")
+        problems.append(f"{label} exited with {mrc}; stderr:\n{merr}")
     if cout != mout:
         problems.append(
-            "stdout differs:\n" + _diff(cout, mout, script.name))
+            "stdout differs:\n" + _diff(cout, mout, name, label))
+    return problems
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.name for p in SCRIPTS])
+def test_same_output(script: Path) -> None:
+    cres, mres = run_both(script)
+    problems = compare(script.name, cres, mres)
     if problems:
         pytest.fail("\n".join(problems), pytrace=False)
 
