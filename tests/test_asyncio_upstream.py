@@ -1,21 +1,28 @@
 """MicroPython's upstream asyncio tests, run against muos.asyncio.
 
-Each of the 33 scripts in tests/upstream/micropython_asyncio runs under
-CPython with ``import asyncio`` giving ``muos.asyncio`` (run_asyncio.py);
-its stdout must equal the ``.exp`` file (exception reprs normalised to
-CPython's) or, without one, the script's stdout under CPython's asyncio.
-Scripts needing MicroPython-only modules are skipped here (they run under
-MicroPython). The pass count is printed at the end of the session.
+Each of the 33 scripts in tests/upstream/micropython_asyncio runs with
+``import asyncio`` giving ``muos.asyncio`` (run_asyncio.py), under CPython
+and under MicroPython (the WebAssembly build, tools/mpy, and the unix
+and Cortex-M3 firmware builds of tests/test_firmware.py); its stdout must
+equal the ``.exp`` file (under CPython with exception reprs normalised to
+CPython's) or, without one, the script's stdout under CPython's own
+asyncio (MicroPython's run-tests.py rule). Scripts needing MicroPython-only
+modules are skipped under CPython. The pass counts are printed at the end
+of the session.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from test_firmware import builds  # noqa: F401  (the session's firmware)
 
 ROOT = Path(__file__).resolve().parent.parent
 UP = ROOT / "tests" / "upstream"
@@ -25,6 +32,35 @@ TIMEOUT = 60
 
 # filled by the tests, printed by conftest's terminal summary
 RESULTS: dict[str, str] = {}
+MPY_RESULTS: dict[str, str] = {}
+FW_RESULTS: dict[str, dict[str, str]] = {"unix": {}, "qemu": {}}
+
+# what run_asyncio.py does, for the WebAssembly runner (no argv there;
+# the script sits beside it, in /script)
+WRAPPER = """import sys
+import muos.asyncio
+sys.modules["asyncio"] = muos.asyncio
+sys.modules["uasyncio"] = muos.asyncio
+_f = open("/script/%s")
+_src = _f.read()
+_f.close()
+exec(_src, {"__name__": "__main__"})
+"""
+
+# the same for a firmware build (no file system on the board): the script
+# follows this prelude in one file
+PRELUDE = """import sys
+import muos.asyncio
+sys.modules["asyncio"] = muos.asyncio
+sys.modules["uasyncio"] = muos.asyncio
+"""
+
+# expected to fail under MicroPython until the issue named is done (not
+# run: under micropython.heap_lock() the run hangs until the timeout)
+MPY_XFAIL = {
+    "asyncio_heaplock.py": "switching allocates (issue 16 #4: no "
+                           "allocation in steady state); the run hangs",
+}
 
 _IMPORTS_MICROPYTHON = re.compile(r"^\s*import\s+(?:.*\b)?micropython\b",
                                   re.M)
@@ -48,13 +84,19 @@ def _run(args: list[str]) -> subprocess.CompletedProcess:
                           text=True, timeout=TIMEOUT, cwd=ROOT)
 
 
-def expected(script: Path) -> str:
+@functools.cache
+def reference(script: Path) -> str:
+    """The ``.exp`` file, or the script's output under CPython's asyncio."""
     exp = script.with_name(script.name + ".exp")
     if exp.exists():
-        return cpython_repr(exp.read_text())
+        return exp.read_text()
     ref = _run([str(script)])
     assert ref.returncode == 0, ref.stderr
     return ref.stdout
+
+
+def expected(script: Path) -> str:
+    return cpython_repr(reference(script))
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
@@ -81,11 +123,128 @@ def test_every_upstream_script_is_here() -> None:
         "asyncio_micropython", "asyncio_threadsafeflag"]
 
 
+@pytest.fixture(scope="module")
+def under_micropython(tmp_path_factory) -> dict[str, tuple[int, str, str]]:
+    """Every script run on muos.asyncio under the MicroPython WebAssembly
+    build, four at a time: name -> (exit status, stdout, stderr)."""
+    from test_micropython import PKG_DIR, _require_mpy
+    from test_micropython import RUNNER as MPY_RUNNER
+    node = _require_mpy()
+    top = tmp_path_factory.mktemp("upstream_mpy")
+
+    def one(script: Path) -> tuple[int, str, str]:
+        if script.name in MPY_XFAIL:
+            return -1, "", "not run: " + MPY_XFAIL[script.name]
+        d = top / script.stem
+        d.mkdir()
+        shutil.copy(script, d / script.name)
+        w = d / ("run_" + script.name)
+        w.write_text(WRAPPER % script.name)
+        try:
+            p = subprocess.run([node, str(MPY_RUNNER), str(PKG_DIR),
+                                str(w)], capture_output=True, text=True,
+                               timeout=TIMEOUT, cwd=ROOT)
+        except subprocess.TimeoutExpired as e:
+            return -1, e.stdout or "", "timed out after %d s" % TIMEOUT
+        return p.returncode, p.stdout, p.stderr
+
+    with ThreadPoolExecutor(4) as ex:
+        return dict(zip([p.name for p in SCRIPTS], ex.map(one, SCRIPTS)))
+
+
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_upstream_script_under_micropython(script: Path,
+                                           under_micropython) -> None:
+    rc, out, err = under_micropython[script.name]
+    if out == "SKIP\n":
+        MPY_RESULTS[script.name] = "skipped by itself"
+        pytest.skip("the script skips itself under this MicroPython build")
+    ok = rc == 0 and out == reference(script)
+    MPY_RESULTS[script.name] = "pass" if ok else "FAIL"
+    if script.name in MPY_XFAIL and not ok:
+        pytest.xfail(MPY_XFAIL[script.name])
+    assert rc == 0, err
+    assert out == reference(script), err
+
+
+@pytest.fixture(scope="module")
+def on_firmware(builds,  # noqa: F811  (test_firmware's fixture)
+                tmp_path_factory) -> dict[str, dict[str, object]]:
+    """Every script run on each firmware build that exists: port ->
+    {name: Result, or the reason it is unavailable}."""
+    from test_firmware import PORTS, fwrun
+    top = tmp_path_factory.mktemp("upstream_fw")
+    files = {}
+    for script in SCRIPTS:
+        f = top / script.name
+        f.write_text(PRELUDE + script.read_text())
+        files[script.name] = f
+    out: dict[str, dict[str, object]] = {}
+    for port in PORTS:
+        fw = builds.paths.get(port)
+        if fw is None:
+            out[port] = {}
+            continue
+
+        def one(name: str, port=port, fw=fw) -> object:
+            if name in MPY_XFAIL:
+                return None
+            try:
+                if port == "unix":
+                    return fwrun.run_unix(fw, files[name], TIMEOUT)
+                return fwrun.run_qemu(fw, files[name], TIMEOUT)
+            except fwrun.RunTimeout as e:
+                return e.partial._replace(returncode=-1)
+
+        with ThreadPoolExecutor(2) as ex:
+            names = [p.name for p in SCRIPTS]
+            out[port] = dict(zip(names, ex.map(one, names)))
+    return out
+
+
+@pytest.mark.parametrize("port", ("unix", "qemu"))
+@pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
+def test_upstream_script_on_firmware(script: Path, port: str,
+                                     builds,  # noqa: F811
+                                     on_firmware) -> None:
+    from test_firmware import firmware
+    firmware(builds, port)             # skips (or fails) without it
+    r = on_firmware[port][script.name]
+    if r is None:
+        FW_RESULTS[port][script.name] = "FAIL"
+        pytest.xfail(MPY_XFAIL[script.name])
+    rc, out, err = r.returncode, r.stdout, r.stderr
+    if out == "SKIP\n":
+        FW_RESULTS[port][script.name] = "skipped by itself"
+        pytest.skip("the script skips itself on this build")
+    ok = rc == 0 and out == reference(script)
+    FW_RESULTS[port][script.name] = "pass" if ok else "FAIL"
+    assert rc == 0, err
+    assert out == reference(script), err
+
+
 def summary() -> str | None:
-    if not RESULTS:
-        return None
-    passed = sum(v == "pass" for v in RESULTS.values())
-    mpy = sum(v == "needs MicroPython" for v in RESULTS.values())
-    return ("MicroPython's upstream asyncio tests on muos.asyncio under "
+    lines = []
+    if RESULTS:
+        passed = sum(v == "pass" for v in RESULTS.values())
+        mpy = sum(v == "needs MicroPython" for v in RESULTS.values())
+        lines.append(
+            "MicroPython's upstream asyncio tests on muos.asyncio under "
             "CPython: %d of %d pass (%d of %d run; %d need MicroPython)"
             % (passed, len(SCRIPTS), passed, len(RESULTS) - mpy, mpy))
+    if MPY_RESULTS:
+        passed = sum(v == "pass" for v in MPY_RESULTS.values())
+        lines.append(
+            "MicroPython's upstream asyncio tests on muos.asyncio under "
+            "MicroPython (WebAssembly): %d of %d pass" % (passed,
+                                                          len(SCRIPTS)))
+    for port, label in (("unix", "unix port"),
+                        ("qemu", "Cortex-M3 board under QEMU")):
+        res = FW_RESULTS[port]
+        if res:
+            lines.append(
+                "MicroPython's upstream asyncio tests on muos.asyncio on the "
+                "%s firmware: %d of %d pass" % (
+                    label, sum(v == "pass" for v in res.values()),
+                    len(SCRIPTS)))
+    return "\n".join(lines) or None

@@ -69,15 +69,7 @@ LABEL = {"unix": "unix port", "qemu": "qemu MPS2-AN385"}
 
 # Scripts that fail on a build for a known muos problem: (port, script) ->
 # (text the failure shows, reason). Expected to fail only that way.
-KNOWN_FAILURES = {
-    ("qemu", "interrupts.py"): (
-        "MemoryError",
-        "MemoryError on the 140 KB board: muos.now() is "
-        "units.ns_to_ticks(), whose divmod() on a kernel time past 2**30 ns "
-        "(1.07 s at 1 kHz) returns a long int that MicroPython does not "
-        "shrink back to a small int: 32 bytes of heap for each of the 2014 "
-        "timestamps the script keeps (// and % would give small ints)"),
-}
+KNOWN_FAILURES: dict[tuple[str, str], tuple[str, str]] = {}
 
 
 @dataclass

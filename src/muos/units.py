@@ -50,9 +50,10 @@ def units_to_ns(t, tick_hz):
 def ns_to_ticks(ns, tick_hz):
     """Kernel time units to ticks: an int when exact, else a float."""
     u = _units(tick_hz)[0]
-    q, r = divmod(ns, u)
-    if r == 0:
-        return q
+    # (not divmod: on a 32-bit MicroPython its quotient past 2**30 stays
+    # a long int, 32 bytes of heap for every muos.now())
+    if ns % u == 0:
+        return ns // u
     return ns / u
 
 

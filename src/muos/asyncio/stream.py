@@ -9,9 +9,6 @@ Needs a port with those (``HostPort``); elsewhere the calls raise
 ``NotImplementedError``.
 """
 
-import errno
-import socket
-
 import muos
 
 from .core import _loop_here, create_task
@@ -19,8 +16,9 @@ from .core import _loop_here, create_task
 __all__ = ["Stream", "StreamReader", "StreamWriter", "open_connection",
            "start_server", "Server"]
 
-_AGAIN = (errno.EAGAIN, getattr(errno, "EWOULDBLOCK", errno.EAGAIN),
-          getattr(errno, "EINPROGRESS", 115))
+_AGAIN = (11, 35, 115, 36)   # EAGAIN, EWOULDBLOCK (BSD), EINPROGRESS
+# (Linux, BSD): errno values; socket is imported by the calls that need
+# it (a port may have none: importing the names must still work)
 
 
 class _IO:
@@ -197,6 +195,8 @@ StreamWriter = Stream
 
 async def open_connection(host, port):
     """Connect by TCP; ``(reader, writer)`` (one Stream)."""
+    import socket
+    io = _io()                       # (a port without readiness: refused)
     ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
     s = socket.socket(ai[0], ai[1], ai[2])
     s.setblocking(False)
@@ -206,7 +206,7 @@ async def open_connection(host, port):
         if not _again(e):
             s.close()
             raise
-    await _io().wait(s, 1)           # writable: connected, or failed
+    await io.wait(s, 1)              # writable: connected, or failed
     err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if hasattr(
         socket, "SO_ERROR") else 0
     if err:
@@ -261,6 +261,8 @@ class Server:
 async def start_server(cb, host, port, backlog=5, *, priority=None):
     """Listen on ``host:port``; each connection runs ``cb(reader,
     writer)`` as a task (at ``priority``)."""
+    import socket
+    _io()                            # (a port without readiness: refused)
     ai = socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM)[0]
     s = socket.socket(ai[0], ai[1], ai[2])
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
