@@ -1,7 +1,7 @@
 """Run the portable scripts on real MicroPython 1.27 firmware, muos frozen.
 
 tools/firmware/build.py builds two ports from the MicroPython source
-(../shared/micropython/micropython-1.27.0.tar.gz, or $MUOS_MPY_SRC), with
+(tools/firmware/micropython-1.27.0.tar.gz, or $MUOS_MPY_SRC), with
 the modules of package.json frozen in as ``muos`` (plus, for these tests,
 ``muos.demos`` and the helper modules of tests/mpy): the unix port
 (``micropython``, docstrings compiled out, 64-bit) and the bare-metal
@@ -333,14 +333,17 @@ def test_heap_after_import_muos(builds: Builds, port: str, tmp_path: Path,
               + "".join("    " + line + "\n" for line in more.splitlines()))
 
 
-def test_default_source_is_the_shared_tarball(
+def test_default_source_is_the_kept_tarball(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """build.py's source: the argument, else $MUOS_MPY_SRC, else the
-    tarball in ../shared/micropython beside the repository."""
+    tarball kept in tools/firmware (the file ../shared/micropython has,
+    where that exists beside the repository)."""
     monkeypatch.delenv("MUOS_MPY_SRC", raising=False)
-    assert fwbuild.source_path() == (
-        ROOT.parent / "shared" / "micropython"
-        / "micropython-1.27.0.tar.gz").resolve()
+    kept = ROOT / "tools" / "firmware" / "micropython-1.27.0.tar.gz"
+    assert fwbuild.source_path() == kept.resolve()
+    shared = ROOT.parent / "shared" / "micropython" / kept.name
+    if shared.exists():
+        assert shared.read_bytes() == kept.read_bytes()
     monkeypatch.setenv("MUOS_MPY_SRC", str(tmp_path))
     assert fwbuild.source_path() == tmp_path.resolve()
     assert fwbuild.source_path(ROOT) == ROOT

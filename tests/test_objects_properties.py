@@ -207,9 +207,9 @@ def test_draining_consumer_gets_the_models_order(producers, capacity):
                 await muos.sleep_for(delay)
                 order[0] += 1
                 msg = (mprio, me.name, order[0])
+                rec = None            # (a try_send on a full queue: none)
                 if len(q) < capacity:
                     enq.append(msg)       # there is room: it enters now
-                    rec = None
                 elif form != "try":
                     rec = [order[0], prio, msg, True]
                     blocked_log.append(rec)

@@ -343,11 +343,6 @@ class Thread(ThreadCounters):
             k._withdraw(self)
             self._wake_value = None
             k._make_ready(self, "resume")
-            if k._current is k.idle and not k._isr:
-                # from outside any thread or handler while the CPU
-                # sleeps (MicroPython's micropython.schedule callbacks):
-                # the idle port must look again
-                k.port.wake()
         elif self.state != TERMINATED:
             self._extra().resume_pending = True
 

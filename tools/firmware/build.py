@@ -5,8 +5,10 @@
                                    [--test-extras] [--cache DIR] [--force]
 
 SRC is a MicroPython 1.27 source tarball or source directory; without it,
-the environment's MUOS_MPY_SRC, else ../shared/micropython/
-micropython-1.27.0.tar.gz beside the repository. A tarball is extracted
+the environment's MUOS_MPY_SRC, else the tarball kept beside this script
+(tools/firmware/micropython-1.27.0.tar.gz: MicroPython 1.27.0 trimmed to
+the two ports, MIT, 2.2 MB, the same file as ../shared/micropython/'s, so
+that CI needs nothing outside the repository). A tarball is extracted
 once into the cache (build/firmware/ in the repository, git-ignored); a
 directory is only read (every build product goes to the cache).
 
@@ -62,8 +64,7 @@ ROOT = Path(__file__).resolve().parent.parent.parent
 SRC = ROOT / "src"
 PACKAGE_JSON = ROOT / "package.json"
 TEST_SCRIPTS = ROOT / "tests" / "mpy"
-DEFAULT_SOURCE = (ROOT.parent / "shared" / "micropython"
-                  / "micropython-1.27.0.tar.gz")
+DEFAULT_SOURCE = Path(__file__).resolve().parent / "micropython-1.27.0.tar.gz"
 DEFAULT_CACHE = ROOT / "build" / "firmware"
 PORTS = ("unix", "qemu")
 QEMU_BOARD = "MPS2_AN385"
@@ -417,7 +418,7 @@ def main(argv: list[str] | None = None) -> int:
         "MPS2-AN385) with muos's portable modules frozen in.")
     ap.add_argument("src", nargs="?", help="MicroPython 1.27 source tarball "
                     "or directory (default: $MUOS_MPY_SRC, else "
-                    "../shared/micropython/micropython-1.27.0.tar.gz)")
+                    "tools/firmware/micropython-1.27.0.tar.gz)")
     ap.add_argument("--port", choices=PORTS + ("all",), default="all")
     ap.add_argument("--test-extras", action="store_true",
                     help="also freeze muos.demos and the helper modules of "

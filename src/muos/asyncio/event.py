@@ -3,12 +3,15 @@
 Owns: ``Event`` (set/clear/wait, every waiter woken by ``set``) and
 ``ThreadSafeFlag`` (MicroPython: set from a handler, another OS thread or
 MicroPython's scheduler; one waiter; clears itself when a wait returns).
-Waiters are muos threads suspended (``muos.suspend``) and resumed, as
-MicroPython's asyncio queues its tasks: a task cancelled after ``set``
-woke it raises ``CancelledError`` at its wait, as there.
+Lock and Queue waiters are muos threads suspended (``muos.suspend``) and
+resumed, as MicroPython's asyncio queues its tasks: a task cancelled after
+being woken raises ``CancelledError`` at its wait, as there.
 """
 
 import muos
+from ..running import wait_trap
+from ..traps import BLOCK
+from ..waitq import WaitQueue
 
 __all__ = ["Event", "ThreadSafeFlag"]
 
@@ -26,11 +29,17 @@ async def _suspend_in(waiting, t):
 
 
 class Event:
-    """A flag tasks wait for: ``set()`` wakes every waiter."""
+    """A flag tasks wait for: ``set()`` wakes every waiter (most urgent
+    first). Built as muos's own objects are (a wait queue and traps), so
+    a hand-over takes the kernel's inline switch path; waiters are woken
+    with nothing handed over, so a task cancelled after ``set`` woke it
+    raises ``CancelledError`` at its wait, as in asyncio."""
+
+    name = None
 
     def __init__(self):
         self._set = False
-        self._waiting = []
+        self._q = WaitQueue(self)
 
     def is_set(self):
         return self._set
@@ -39,18 +48,19 @@ class Event:
         """Set it and wake every waiter (from a task, a muos thread or an
         interrupt handler of the kernel)."""
         self._set = True
-        w = self._waiting
-        if w:
-            self._waiting = []
-            for t in w:
-                t.resume()
+        q = self._q
+        if q.items:
+            q.wake_all(None)
 
     def clear(self):
         self._set = False
 
+    def _try(self, trap):
+        return True if self._set else BLOCK
+
     async def wait(self):
         if not self._set:
-            await _suspend_in(self._waiting, muos.this_thread())
+            await wait_trap(self, "wait", self._q)
         return True
 
 

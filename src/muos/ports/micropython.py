@@ -123,7 +123,10 @@ class MachinePort(Port):
                     self._collect()
                 now = self.now()
             return now
-        while not irqs.foreign and not self._woken:
+        ready = self.kernel._ready
+        # (a micropython.schedule callback may make a thread ready while
+        # the CPU sleeps, setting an Event: then stop sleeping)
+        while not irqs.foreign and not self._woken and ready.top() is None:
             if state[1]:
                 self._collect()
                 continue
