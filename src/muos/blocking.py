@@ -290,24 +290,8 @@ class Blocking(KernelBase):
                                    trap.obj if trap.kind == WAIT else None)
         self._make_ready(t, "timeout")
 
-    # -- stepping a thread and acting on the trap it awaited (the run
-    # loop writes the common cases out inline: kernel.py) --
-    def _step(self, t):
-        """Run ``t``'s Python code up to its next await; handle the trap."""
-        exc = t._wake_exc
-        try:
-            if exc is not None:
-                t._wake_exc = None
-                trap = throw_in(t, exc)
-            else:
-                v = t._wake_value
-                t._wake_value = None
-                trap = t._coro.send(v)
-        except BaseException as e:
-            self._ended(t, e)
-            return
-        self._trap_in(t, trap)
-
+    # -- acting on the trap a thread awaited (the run loop steps threads
+    # and writes the common cases out inline: kernel.py) --
     def _ended(self, t, e):
         """``t``'s coroutine raised ``e`` out of a step."""
         if type(e) is StopIteration:

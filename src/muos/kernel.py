@@ -266,8 +266,9 @@ class Kernel(Blocking):
                     # anything else due now
                     now = self._now
             if timed:
-                port.step(self, cur)    # a real port times the step
-                continue
+                # a real port: the clock catches up (the thread resumes
+                # at the real time) and the step is charged to it after
+                t0 = port.resume(self)
             exc = cur._wake_exc
             try:
                 if exc is not None:
@@ -278,8 +279,13 @@ class Kernel(Blocking):
                     cur._wake_value = None
                     got = cur._coro.send(v)
             except BaseException as e:
+                if timed:
+                    port.charge(self, cur, t0)
                 self._ended(cur, e)
                 continue
+            if timed:
+                port.charge(self, cur, t0)
+                now = self._now
             if type(got) is not Trap:     # a TimedTrap, or not a trap
                 self._trap_in(cur, got)
                 continue

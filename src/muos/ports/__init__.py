@@ -29,11 +29,15 @@ Capabilities, with their defaults here:
   real port): ``run(forever=True)`` then keeps an idle kernel waiting;
 * ``foreign()``: whether the caller is another OS thread than the
   kernel's (a trigger from there is queued); None when it never is;
-* ``timed_steps`` and ``step(kernel, thread)``: a port whose clock runs
-  while Python code runs (a real one) sets ``timed_steps``; the kernel
-  then runs every step of a thread's code through ``step``, which times
-  it on the port's clock around ``kernel._step(thread)``. On a simulated
-  port Python code takes no time and the kernel steps threads itself.
+* ``timed_steps``, ``resume(kernel)`` and ``charge(kernel, thread, t0)``:
+  a port whose clock runs while Python code runs (a real one) sets
+  ``timed_steps``; before stepping a thread the kernel calls ``resume``,
+  which catches the kernel clock up to the port's (the thread resumes at
+  the real time) and returns the port time ``t0``, and after the step
+  ``charge``, which charges the time since to the thread (and may report
+  a step that ran too long). The step itself takes the kernel's usual
+  (inline) path. On a simulated port Python code takes no time and the
+  kernel calls neither.
 """
 
 __all__ = ["Port"]
@@ -63,6 +67,16 @@ class Port:
     def cost_ns(self, what, tick_hz):
         return 0
 
-    def step(self, kernel, thread):
-        """Run ``thread``'s code up to its next await (timed_steps)."""
-        kernel._step(thread)
+    def resume(self, kernel):
+        """Catch the kernel clock up before a step (timed_steps)."""
+        now = self.now()
+        if now > kernel._now:
+            kernel._now = now
+        return now
+
+    def charge(self, kernel, thread, t0):
+        """Charge the step that began at ``t0`` to ``thread``."""
+        now = self.now()
+        if now > kernel._now:
+            thread.cpu_ns += now - kernel._now
+            kernel._now = now

@@ -21,9 +21,9 @@ read, or the line triggers again); ``irq_on_signal(signum, irq)``
 triggers it from a signal handler.
 
 Real time also passes while a thread's Python code runs between two
-awaits: ``attach`` wraps the kernel's ``_step`` so that the kernel clock
-catches up before every step (the thread resumes at the real time) and
-after it (that time is charged to the thread), and a
+awaits: the kernel calls ``resume`` before every step, so that its clock
+catches up (the thread resumes at the real time), and ``charge`` after
+it (that time is charged to the thread), and a
 step longer than ``overrun_warn`` seconds is counted in
 ``stats.overruns`` and reported once per thread on stderr with the
 preemption latency it caused.
@@ -413,30 +413,29 @@ class HostPort(Port):
             signal.set_wakeup_fd(old)
             HostPort._wakeup_fd = None
 
-    timed_steps = True      # the kernel steps threads through step()
+    timed_steps = True      # the kernel times each step (resume, charge)
 
-    def step(self, k, t):
-        """``k._step(t)`` measured on the wall clock (see the module
-        doc)."""
+    def resume(self, k):
+        """Before a step (Port.resume): a Ctrl-C caught meanwhile is
+        raised, and the thread resumes now: what it computes
+        (sleep_for's deadline, muos.now()) counts from here."""
         if self._stopped is not None:
             self._reraise()
-        mono = self._mono
-        t0 = mono()
-        # the thread resumes now: what it computes (sleep_for's deadline,
-        # muos.now()) counts from here
-        if t0 - self.epoch_ns > k._now:
-            k._now = t0 - self.epoch_ns
-        try:
-            k._step(t)
-        finally:
-            t1 = mono()
-            now = t1 - self.epoch_ns
-            if now > k._now:
-                t.cpu_ns += now - k._now
-                k._now = now
-            limit = self._overrun_ns
-            if limit is not None and t1 - t0 > limit:
-                self._overrun(k, t, t0 - self.epoch_ns, now)
+        t0 = self._mono() - self.epoch_ns
+        if t0 > k._now:
+            k._now = t0
+        return t0
+
+    def charge(self, k, t, t0):
+        """After a step (Port.charge): its time is the thread's; a step
+        longer than ``overrun_warn`` is recorded (see the module doc)."""
+        now = self._mono() - self.epoch_ns
+        if now > k._now:
+            t.cpu_ns += now - k._now
+            k._now = now
+        limit = self._overrun_ns
+        if limit is not None and now - t0 > limit:
+            self._overrun(k, t, t0, now)
 
     def _overrun(self, k, t, start, end):
         """Record a step from ``start`` to ``end`` (port ns) that ran too

@@ -23,9 +23,9 @@ time), which queues the trigger for the kernel (``Interrupts.post_foreign``)
 with the stamp, so that the latency counts from the pin edge. If the
 schedule queue is full, the kernel polls the flags instead.
 
-Python code between awaits takes real time: ``attach`` wraps the kernel's
-``_step`` so that the kernel clock catches up before every step (the
-thread resumes at the real time) and after it (charged to the thread).
+Python code between awaits takes real time: the kernel calls ``resume``
+before every step, so that its clock catches up (the thread resumes at
+the real time), and ``charge`` after it (charged to the thread).
 """
 
 import time
@@ -221,19 +221,14 @@ class MachinePort(Port):
                                   + self._diff(t, self._last)
                                   * self._unit_us)
 
-    timed_steps = True      # the kernel steps threads through step()
+    timed_steps = True      # the kernel times each step (resume, charge)
 
-    def step(self, k, t):
-        """``k._step(t)``, after which the kernel clock catches up."""
-        now = self.now()                 # the thread resumes now
+    def charge(self, k, t, t0):
+        """Charge the step to ``t`` (Port.charge); then the flags of a
+        full schedule queue are polled."""
+        now = self.now()
         if now > k._now:
+            t.cpu_ns += now - k._now
             k._now = now
-        try:
-            k._step(t)
-        finally:
-            now = self.now()
-            if now > k._now:
-                t.cpu_ns += now - k._now
-                k._now = now
-            if self._state[1]:
-                self._collect()
+        if self._state[1]:
+            self._collect()
