@@ -383,3 +383,23 @@ def test_cli_lists_and_runs_the_new_demos():
     p = _muos("demo", "dual-core")
     assert p.returncode == 0, p.stderr
     assert "core 1 96 %" in p.stdout and "core 1 68 %" in p.stdout
+
+
+# -- asyncio-latency: one priority bounds an asyncio task's latency ----------
+
+def test_asyncio_latency_demo():
+    from muos.demos import asyncio_latency as al
+    # the four tasks take turns, 115 ms a round: w50 0-50, w30 50-80,
+    # w25 80-105, w10 105-115, w50 115-165, ..., round 3 from 230: w50
+    # 230-280, w30 280-310, w25 310-335, w10 335-345, w50 345-395.
+    # Interrupt at 1: the handler (NORMAL) is queued behind w30, w25 and
+    # w10: it runs at 115 (114 ms); at HIGH it runs when w50 awaits, at
+    # 50 (49 ms). Interrupt at 300 (w30 running): behind w25, w10 and w50
+    # (queued at 280), at 395 (95 ms); at HIGH at 310 (10 ms)
+    assert al.run(muos.Priority.NORMAL) == [114, 95]
+    assert al.run(muos.Priority.HIGH) == [49, 10]
+    lines = []
+    al.demo(lines.append)
+    assert "  handler at priority=Priority.HIGH:                49, 10 ms" \
+        in lines
+    assert max(len(x) for x in lines) <= 78

@@ -326,7 +326,10 @@ class Loop:
             port = self._port
             if port is None:
                 port = self._port = _default_port()
-            k = self._k = muos.Kernel(port)
+            # inside muos.recording(trace=True) (muos demo --trace ...),
+            # as muos.run does
+            rec = muos._recorders[-1] if muos._recorders else None
+            k = self._k = muos.Kernel(port, trace=bool(rec and rec.trace))
         return k
 
     def create_task(self, coro, *, name=None, priority=None):
@@ -347,6 +350,9 @@ class Loop:
                         "time: nothing is left to wait for)")
         finally:
             task._waiters -= 1
+        if muos._recorders and self._own:
+            muos._recorders[-1].runs.append(muos.RunResult(
+                task._result, k.now, k.stats, k.trace, k))
         return task.result()
 
     def run_forever(self):

@@ -11,4 +11,5 @@ DEMOS = {
     "rms": "muos.demos.rms",
     "edf": "muos.demos.edf",
     "dual-core": "muos.demos.dual_core",
+    "asyncio-latency": "muos.demos.asyncio_latency",
 }
