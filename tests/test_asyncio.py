@@ -399,3 +399,28 @@ def test_streams_need_a_readiness_port():
             await asyncio.open_connection("127.0.0.1", 9)
 
     run(main())
+
+
+def test_thread_safe_flag_from_another_os_thread():
+    # HostPort: set() from another OS thread triggers the flag's line,
+    # which the kernel runs between two of its operations (never from
+    # the other thread itself)
+    import threading
+    import time
+
+    async def main():
+        flag = asyncio.ThreadSafeFlag()
+        seen = []
+
+        def other():
+            time.sleep(0.05)
+            seen.append(threading.get_ident())
+            flag.set()
+
+        threading.Thread(target=other).start()
+        t0 = time.monotonic()
+        await flag.wait()                  # the kernel sleeps meanwhile
+        return time.monotonic() - t0, seen[0] != threading.get_ident()
+
+    waited, foreign = asyncio.run(main())
+    assert foreign and 0.04 <= waited < 2

@@ -103,7 +103,10 @@ class ThreadSafeFlag:
                 self._k = k
             self._waiter = t
             try:
-                await muos.suspend()
+                # (set() from another OS thread between the test above
+                # and the line before it found no waiter: look again)
+                if not self._state:
+                    await muos.suspend()
             finally:
                 if self._waiter is t:
                     self._waiter = None
