@@ -248,3 +248,27 @@ def summary() -> str | None:
                     label, sum(v == "pass" for v in res.values()),
                     len(SCRIPTS)))
     return "\n".join(lines) or None
+
+
+def test_tcp_echo_on_the_micropython_unix_port(builds,  # noqa: F811
+                                               tmp_path: Path) -> None:
+    """muos.asyncio's streams on MachinePort (select.poll), on the unix
+    firmware build: a server and four clients on the loopback interface
+    print what CPython's run (HostPort) prints."""
+    import socket
+
+    from test_firmware import firmware, fwrun
+    fw = firmware(builds, "unix")
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = s.getsockname()[1]
+    s.close()
+    script = tmp_path / "tcp_echo.py"
+    script.write_text((ROOT / "tests" / "asyncio_scripts" / "tcp_echo.py")
+                      .read_text().replace("PORT = 0", "PORT = %d" % port))
+    cpy = _run([str(script)])
+    assert cpy.returncode == 0, cpy.stderr
+    assert cpy.stdout.count("20001 b'XXX'") == 4
+    mpy = fwrun.run_unix(fw, script, TIMEOUT)
+    assert mpy.returncode == 0, mpy.stderr
+    assert mpy.stdout == cpy.stdout

@@ -22,23 +22,24 @@ _AGAIN = (11, 35, 115, 36)   # EAGAIN, EWOULDBLOCK (BSD), EINPROGRESS
 
 
 class _IO:
-    """The readiness waits of one kernel: fd -> [reader, writer, file];
-    the port triggers ``irq`` when a watched file is ready, its handler
-    resumes the waiting threads."""
+    """The readiness waits of one kernel: id(file) -> [reader, writer,
+    file]; the port triggers ``irq`` when a watched file is ready, and
+    its handler resumes the threads waiting on the files the port found
+    ready (``port.take_ready()``)."""
 
     def __init__(self, k):
         port = k.port
-        if not hasattr(port, "irq_on_writable"):
+        if not hasattr(port, "take_ready"):
             raise NotImplementedError(
                 "muos.asyncio streams need a port that reports file "
-                "readiness (HostPort), not %r" % (port,))
+                "readiness (HostPort, MachinePort), not %r" % (port,))
         self.port = port
         self.k = k
         self.waits = {}
         self.irq = k.interrupt("asyncio io", self._ready)
 
     async def wait(self, f, i):
-        fd = f.fileno()
+        fd = id(f)
         e = self.waits.get(fd)
         if e is None:
             e = self.waits[fd] = [None, None, f]
@@ -63,21 +64,14 @@ class _IO:
             del self.waits[fd]
 
     def _ready(self):
-        """The interrupt handler: resume whoever's file is ready."""
-        import select
-        rd = [fd for fd, e in self.waits.items() if e[0] is not None]
-        wr = [fd for fd, e in self.waits.items() if e[1] is not None]
-        try:
-            rr, ww, _ = select.select(rd, wr, [], 0)
-        except (OSError, ValueError):
-            rr, ww = rd, wr          # a closed file: let its task find out
-        for fds, i in ((rr, 0), (ww, 1)):
-            for fd in fds:
-                e = self.waits.get(fd)
-                if e is not None and e[i] is not None:
-                    t = e[i]
-                    self._done(fd, e, i)
-                    t.resume()
+        """The interrupt handler: resume whoever's file the port found
+        ready."""
+        for f, i in self.port.take_ready():
+            e = self.waits.get(id(f))
+            if e is not None and e[i] is not None:
+                t = e[i]
+                self._done(id(f), e, i)
+                t.resume()
 
 
 def _io():
@@ -89,8 +83,12 @@ def _io():
 
 
 def _again(e):
-    return isinstance(e, BlockingIOError) or getattr(
-        e, "errno", None) in _AGAIN
+    """The OSError of a non-blocking call that would block (MicroPython
+    has no BlockingIOError: the errno tells)."""
+    n = getattr(e, "errno", None)
+    if n is None and e.args:
+        n = e.args[0]
+    return n in _AGAIN
 
 
 class Stream:
@@ -207,8 +205,10 @@ async def open_connection(host, port):
             s.close()
             raise
     await io.wait(s, 1)              # writable: connected, or failed
+    # (MicroPython's sockets have no getsockopt: a failed connect shows
+    # at the first read or write there, as with its own asyncio)
     err = s.getsockopt(socket.SOL_SOCKET, socket.SO_ERROR) if hasattr(
-        socket, "SO_ERROR") else 0
+        s, "getsockopt") and hasattr(socket, "SO_ERROR") else 0
     if err:
         s.close()
         raise OSError(err, "open_connection: cannot connect to %s:%s"

@@ -123,6 +123,7 @@ class HostPort(Port):
         self._woken = False
         self._main = False
         self._readers = 0
+        self._ready = {}          # (fd, 0|1) -> (file, 0|1): take_ready
         self._signals = {}        # signum -> (interrupt, previous handler)
         self._warned = set()
         self._stopped = None        # a Ctrl-C to raise at the next call
@@ -219,6 +220,16 @@ class HostPort(Port):
         ``remove_writable`` once written, or the line keeps triggering."""
         self._watch(f, interrupt, 1, "irq_on_writable")
 
+    def take_ready(self):
+        """The (file, 0 readable | 1 writable) found ready since the last
+        call, among the watched files: whom a line's handler should serve
+        (muos.asyncio's streams)."""
+        r = self._ready
+        if not r:
+            return ()
+        self._ready = {}
+        return list(r.values())
+
     def remove_readable(self, f):
         """Stop watching ``f`` for reading."""
         self._unwatch(f, 0)
@@ -245,8 +256,10 @@ class HostPort(Port):
 
     def _unwatch(self, f, i):
         sel = self._sel
-        lines = sel.get_key(f).data       # KeyError: not watched
+        key = sel.get_key(f)              # KeyError: not watched
+        lines = key.data
         lines[i] = None
+        self._ready.pop((key.fd, i), None)
         if lines[1 - i] is None:
             sel.unregister(f)
             self._readers -= 1
@@ -326,6 +339,8 @@ class HostPort(Port):
             except (OSError, ValueError):
                 sel.unregister(key.fileobj)
                 self._readers -= 1
+                self._ready.pop((key.fd, 0), None)
+                self._ready.pop((key.fd, 1), None)
                 dropped = True
                 sys.stderr.write(
                     "muos: HostPort: the file of interrupt %r was closed "
@@ -351,10 +366,13 @@ class HostPort(Port):
                 continue
             for i in (0, 1):
                 irq = lines[i]
-                if irq is not None and mask & _EVENTS[i] \
-                        and not irq._pending:
-                    # on the kernel's thread, between two kernel operations
-                    k._irqs.trigger(irq, self.now())
+                if irq is not None and mask & _EVENTS[i]:
+                    # (take_ready: which files; keyed, so it stays small)
+                    self._ready[(key.fd, i)] = (key.fileobj, i)
+                    if not irq._pending:
+                        # on the kernel's thread, between two kernel
+                        # operations
+                        k._irqs.trigger(irq, self.now())
                     got = True
         return got
 

@@ -84,6 +84,9 @@ class MachinePort(Port):
         self._stamps = [0] * max_irqs
         self._state = [0, 0]        # [soft callback scheduled, poll flags]
         self._soft_cb = self._soft  # one bound method, made once
+        self._poll = None           # select.poll of the watched files
+        self._watched = []          # [file, on readable, on writable]
+        self._ready = []            # (file, 0|1) found ready: take_ready
 
     # -- the port contract --
     def attach(self, kernel):
@@ -144,6 +147,11 @@ class MachinePort(Port):
                 ms = left // 1000
                 if ms > self._cap_ms:
                     ms = self._cap_ms
+            if self._watched:
+                if self._poll_files(ms):      # idles in poll() instead
+                    break
+                now = self.now()
+                continue
             if not self._light and ms > self._slice_ms:
                 ms = self._slice_ms
             self._sleep_ms(ms)
@@ -161,6 +169,82 @@ class MachinePort(Port):
         idle kernel with nothing timed then sleeps until an interrupt."""
         k = self.kernel
         return k is not None and k._irqs.has_lines()
+
+    # -- files (sockets, streams): select.poll --
+    def irq_on_readable(self, f, interrupt):
+        """Trigger ``interrupt`` while ``f`` (a socket, a stream) is
+        readable; the idle kernel waits in ``select.poll``."""
+        self._watch(f, interrupt, 0)
+
+    def irq_on_writable(self, f, interrupt):
+        """Trigger ``interrupt`` while ``f`` is writable (a connect done,
+        room to send): stop watching it once written."""
+        self._watch(f, interrupt, 1)
+
+    def remove_readable(self, f):
+        self._unwatch(f, 0)
+
+    def remove_writable(self, f):
+        self._unwatch(f, 1)
+
+    def take_ready(self):
+        """The (file, 0 readable | 1 writable) found ready since the last
+        call (as HostPort's)."""
+        r = self._ready
+        if not r:
+            return ()
+        self._ready = []
+        return r
+
+    def _entry(self, f):
+        for e in self._watched:
+            if e[0] is f:
+                return e
+        return None
+
+    def _watch(self, f, interrupt, i):
+        import select
+        if self._poll is None:
+            self._poll = select.poll()
+        e = self._entry(f)
+        if e is None:
+            e = [f, None, None]
+            self._watched.append(e)
+        e[1 + i] = interrupt
+        self._poll.register(f, (select.POLLIN if e[1] else 0)
+                            | (select.POLLOUT if e[2] else 0))
+
+    def _unwatch(self, f, i):
+        import select
+        e = self._entry(f)
+        if e is None:
+            raise KeyError(f)
+        e[1 + i] = None
+        if e[1] is None and e[2] is None:
+            self._watched.remove(e)
+            self._poll.unregister(f)
+        else:
+            self._poll.modify(f, select.POLLIN if e[1] else select.POLLOUT)
+
+    def _poll_files(self, ms):
+        """Wait up to ``ms`` in poll(); trigger the lines of what is
+        ready. True if any was."""
+        import select
+        got = False
+        irqs = self.kernel._irqs
+        for r in self._poll.poll(ms):
+            obj, ev = r[0], r[1]
+            for e in self._watched:
+                f = e[0]
+                if f is obj or (type(obj) is int and f.fileno() == obj):
+                    for i, bits in ((0, ~select.POLLOUT), (1, ~select.POLLIN)):
+                        irq = e[1 + i]
+                        if irq is not None and ev & bits:
+                            self._ready.append((f, i))
+                            if not irq._pending:
+                                irqs.trigger(irq, self.now())
+                            got = True
+        return got
 
     # -- hardware interrupts --
     def irq_handler(self, interrupt):
