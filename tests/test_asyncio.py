@@ -424,3 +424,294 @@ def test_thread_safe_flag_from_another_os_thread():
 
     waited, foreign = asyncio.run(main())
     assert foreign and 0.04 <= waited < 2
+
+
+def test_stream_write_without_drain_and_close_under_a_reader():
+    # MicroPython's rule: write() sends at once what the socket takes
+    # (a close without drain loses nothing); a task blocked reading a
+    # stream that another task closes is resumed, and its read fails
+    got = []
+
+    async def handle(r, w):
+        got.append(await r.read())         # until EOF
+        await w.wait_closed()
+
+    async def main():
+        srv = await asyncio.start_server(handle, "127.0.0.1", 0)
+        port = srv.sockets[0].getsockname()[1]
+        r, w = await asyncio.open_connection("127.0.0.1", port)
+        w.write(b"hello\n")
+        await w.wait_closed()              # no drain
+        await asyncio.sleep(0.05)
+        r2, w2 = await asyncio.open_connection("127.0.0.1", port)
+
+        async def reader():
+            try:
+                await r2.read(10)
+            except OSError as e:
+                return type(e).__name__
+            return "read"
+
+        t = asyncio.create_task(reader())
+        await asyncio.sleep(0.01)          # it blocks reading
+        await w2.wait_closed()
+        res = await asyncio.wait_for(t, 1)
+        srv.close()
+        await srv.wait_closed()
+        return res
+
+    res = asyncio.run(main())
+    assert got[0] == b"hello\n"
+    assert res == "OSError"
+
+
+# -- what a review found (each failed before its fix) ------------------------
+
+def test_lock_cancelled_waiter_then_release_in_one_step():
+    # main holds the lock, w waits; in one step main cancels w and
+    # releases: w has left the queue, so the lock goes free and main
+    # takes it again at once (0); w, cancelled, then waits for it and
+    # gets it when main releases it at 20: never two holders
+    log = []
+
+    async def w(lock):
+        try:
+            await lock.acquire()
+        except asyncio.CancelledError:
+            log.append("cancelled")
+        await lock.acquire()
+        log.append(("w in", muos.now()))
+        await asyncio.sleep(0.010)
+        lock.release()
+
+    async def main():
+        lock = asyncio.Lock()
+        await lock.acquire()
+        t = asyncio.create_task(w(lock))
+        await asyncio.sleep(0)
+        t.cancel()
+        lock.release()
+        async with lock:
+            log.append(("main in", muos.now()))
+            await asyncio.sleep(0.020)
+            log.append(("main out", muos.now()))
+        await t
+        return lock.locked()
+
+    assert run(main()) is False
+    assert log == [("main in", 0), "cancelled", ("main out", 20),
+                   ("w in", 20)]
+
+
+def test_queue_cancelled_getter_does_not_take_the_wake_up():
+    # getters a then b wait; a is cancelled and an item put in one step:
+    # b (the one still waiting) gets it
+    got = []
+
+    async def getter(q, name):
+        try:
+            got.append((name, await q.get()))
+        except asyncio.CancelledError:
+            got.append((name, "cancelled"))
+
+    async def main():
+        q = asyncio.Queue()
+        a = asyncio.create_task(getter(q, "a"))
+        b = asyncio.create_task(getter(q, "b"))
+        await asyncio.sleep(0)
+        a.cancel()
+        q.put_nowait("x")
+        await asyncio.gather(a, b)
+        return q.qsize()
+
+    assert run(main()) == 0
+    assert sorted(got) == [("a", "cancelled"), ("b", "x")]
+
+
+def test_cancel_in_condition_wait_relocks_the_mutex():
+    # Thread.throw (asyncio's cancel) in cv.wait(m): m is held again when
+    # the exception leaves the wait, so 'async with m' unlocks it
+    async def main():
+        m = muos.Mutex("m")
+        cv = muos.ConditionVariable("cv")
+        seen = []
+
+        async def w():
+            try:
+                async with m:
+                    try:
+                        await cv.wait(m)
+                    finally:
+                        seen.append(m.owner is muos.this_thread())
+            except KeyError:
+                seen.append("caught")
+
+        t = muos.spawn(w)
+        await muos.sleep_for(1)
+        t.throw(KeyError("k"))
+        await t.join()
+        return seen, m.locked
+
+    assert muos.run(main).value == ([True, "caught"], False)
+
+
+def test_spinlock_handed_over_then_thrown_is_released():
+    # on two cores s spins on the lock o holds; o releases it (handed to
+    # s) and throws into s at once: s keeps it and 'async with' releases
+    # it at its next await, so the lock ends free and s's core unmasked
+    log = []
+
+    async def s_body(sl):
+        try:
+            async with sl:
+                log.append(("s holds", muos.now()))
+                await muos.busy(1)
+        except KeyError:
+            log.append(("s thrown", muos.now(), sl.owner))
+
+    async def main():
+        sl = muos.Spinlock("sl")
+        await sl.acquire()
+        s = muos.spawn(s_body, sl, name="s")
+        await muos.busy(2)                   # s spins on core 1 meanwhile
+        sl.release()
+        s.throw(KeyError("k"))
+        await s.join()
+        return sl.owner
+
+    assert muos.run(main, cores=2).value is None
+    assert log == [("s holds", 2), ("s thrown", 2, None)]
+
+
+def test_cancelled_error_in_a_plain_thread_ends_only_it():
+    async def main():
+        async def victim():
+            raise asyncio.CancelledError()
+
+        async def other():
+            await muos.sleep_for(2)
+            return "other ran"
+
+        v = muos.spawn(victim, name="victim")
+        o = muos.spawn(other)
+        r = await o.join()
+        return r, type(v.exception).__name__
+
+    assert muos.run(main).value == ("other ran", "CancelledError")
+
+
+def test_killed_tasks_end_cancelled_and_are_not_kept():
+    from muos.asyncio import core
+    kept = []
+
+    async def leftover():
+        await asyncio.sleep(10)
+
+    async def main():
+        kept.append(asyncio.create_task(leftover()))
+        asyncio.current_task()
+        await asyncio.sleep(0)
+
+    async def plain():                      # a muos thread, not a task
+        asyncio.current_task()
+        await asyncio.sleep(0.001)
+
+    run(main())
+    assert kept[0].done() and kept[0].cancelled()
+    assert muos.run(plain).now == 1
+    assert core._tasks == {}
+
+
+def test_cancel_forwards_to_the_last_pending_awaited_task():
+    # A awaits B, B awaits C, which has ended: cancelling A cancels B (the
+    # last one still pending), and A sees it
+    log = []
+
+    async def c():
+        return "c"
+
+    async def b(ct):
+        await asyncio.sleep(0.001)          # c is done by then
+        try:
+            await ct
+            await asyncio.sleep(1)
+        except asyncio.CancelledError:
+            log.append(("B cancelled", muos.now()))
+            raise
+
+    async def a(bt):
+        try:
+            await bt
+        except asyncio.CancelledError:
+            log.append(("A cancelled", muos.now()))
+
+    async def main():
+        ct = asyncio.create_task(c())
+        bt = asyncio.create_task(b(ct))
+        at = asyncio.create_task(a(bt))
+        await asyncio.sleep(0.005)
+        at.cancel()
+        await at
+
+    run(main())
+    assert log == [("B cancelled", 5), ("A cancelled", 5)]
+
+
+def test_handler_set_before_run_serves_the_run():
+    seen = []
+
+    async def bad():
+        raise ValueError("v")
+
+    async def main():
+        asyncio.create_task(bad())
+        await asyncio.sleep(0.001)
+
+    asyncio.get_event_loop().set_exception_handler(
+        lambda lp, ctx: seen.append(repr(ctx["exception"])))
+    try:
+        run(main())
+    finally:
+        asyncio.get_event_loop().set_exception_handler(None)
+    assert seen == ["ValueError('v')"]
+
+
+def test_two_loops_in_two_os_threads():
+    import threading
+    out = {}
+
+    async def work(n):
+        await asyncio.sleep(0.02)
+        return n
+
+    def other():
+        out["other"] = asyncio.run(work(2))
+
+    async def main():
+        th = threading.Thread(target=other)
+        th.start()
+        r = await work(1)
+        while th.is_alive():
+            await asyncio.sleep(0.005)
+        return r
+
+    out["main"] = asyncio.run(main())
+    assert out == {"main": 1, "other": 2}
+
+
+def test_thread_safe_flags_share_one_interrupt_line():
+    async def main():
+        flags = [asyncio.ThreadSafeFlag() for _ in range(12)]
+        k = muos.current_kernel()
+
+        async def waiter(f):
+            await f.wait()
+
+        ts = [asyncio.create_task(waiter(f)) for f in flags]
+        await asyncio.sleep(0)
+        for f in flags:
+            f.set()
+        await asyncio.gather(*ts)
+        return [i.name for i in k.interrupts].count("ThreadSafeFlag")
+
+    assert run(main()) == 1

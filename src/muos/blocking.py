@@ -298,10 +298,12 @@ class Blocking(KernelBase):
             self._finish(t, e.args[0] if e.args else None, None)
         elif type(e) is Killed:
             self._finish(t, None, None, "kill")
-        elif isinstance(e, Exception):
-            self._finish(t, None, e)
+        elif isinstance(e, (KeyboardInterrupt, SystemExit)):
+            raise e            # the program's own end: out of run()
         else:
-            raise e
+            # any other exception (asyncio's CancelledError, a
+            # BaseException of the program's) ends only its thread
+            self._finish(t, None, e)
 
     def _trap_in(self, t, trap):
         """Act on the trap ``t`` awaited."""

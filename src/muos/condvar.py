@@ -69,11 +69,12 @@ class ConditionVariable:
             notified = await (
                 Trap(WAIT, self, mutex, self._q) if timeout is None
                 else TimedTrap(WAIT, self, mutex, self._q, timeout, False))
-        except (Interrupted, Killed):
-            # interrupted, or killed: the mutex is relocked before the
-            # caller's cleanup runs (POSIX); a killed thread relocks it only
-            # if it is free at once (thread.py's _close), else its cleanup
-            # runs without it
+        except BaseException:
+            # interrupted, thrown (Thread.throw, asyncio's cancel) or
+            # killed: the mutex is relocked before the caller's cleanup
+            # runs (POSIX); a killed thread relocks it only if it is free
+            # at once (thread.py's _close), else its cleanup runs without
+            # it
             await _relock(mutex, count)
             raise
         await _relock(mutex, count)
@@ -96,6 +97,7 @@ async def _relock(mutex, count):
     k = current_kernel("ConditionVariable")
     t = k._current
     was = t.interrupted
+    thrown = None
     while True:
         t.interrupted = False
         try:
@@ -103,6 +105,12 @@ async def _relock(mutex, count):
             break
         except Interrupted:
             was = True
+        except Killed:
+            raise
+        except BaseException as e:   # a throw() meanwhile: after relocking
+            thrown = e
         finally:
             t.interrupted = t.interrupted or was
     mutex._count = count
+    if thrown is not None:
+        raise thrown

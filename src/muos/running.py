@@ -23,7 +23,8 @@ from .errors import ContextError
 from .kernelbase import KernelBase
 from .traps import NEVER, WAIT, TimedTrap, Trap
 
-__all__ = ["RUNNING", "running_kernel", "current_kernel", "can_block",
+__all__ = ["RUNNING", "running_kernel", "kernel_here", "current_kernel",
+           "can_block",
            "wait_trap", "is_running", "check_free", "enter", "leave"]
 
 # a one-element list, so that the calls hold the cell itself: reading
@@ -41,6 +42,12 @@ def running_kernel():
     if k is _SEVERAL:
         return _by_os_thread.get(get_ident())
     return k
+
+
+def kernel_here():
+    """The kernel running in this very OS thread, or None (exact, where
+    ``running_kernel`` lets another OS thread see the only one)."""
+    return _by_os_thread.get(get_ident())
 
 
 def is_running(k):

@@ -94,6 +94,9 @@ class Spinlock:
             self._saved = (irqs, saved)
             nxt._trap = None
             nxt._work = 0            # its spin ends: it steps now
+            # handed over: a throw() meanwhile waits for its next await
+            # (thread.py), so that 'async with' releases it
+            nxt._wake_value = True
 
     def __aenter__(self):
         return self.acquire()

@@ -243,10 +243,13 @@ class Thread(ThreadCounters):
         If its current await has already completed with something handed
         to it (a result that is not None: a semaphore unit, a mutex, a
         message), it keeps it and ``exc`` is raised at its next await
-        (POSIX deferred cancellation: nothing handed over is lost). A
-        second throw before the first is raised replaces it. From the
-        thread itself the call raises ``exc``. False if the thread had
-        ended. ISR-safe."""
+        (POSIX deferred cancellation: nothing handed over is lost). Not
+        seen as handed over: a ``MessageQueue`` message that is None,
+        and a blocked ``send`` whose message entered the queue (its
+        sender then raises though the message was sent). A second throw
+        before the first is raised replaces it. From the thread itself
+        the call raises ``exc``. False if the thread had ended.
+        ISR-safe."""
         if isinstance(exc, type) and issubclass(exc, BaseException):
             exc = exc()
         elif not isinstance(exc, BaseException):

@@ -15,7 +15,8 @@ cancelled task simply ends. ``Task.cancel()`` is ``Thread.throw`` of a
 import sys
 
 import muos
-from ..running import running_kernel
+from ..compat import get_ident
+from ..running import kernel_here
 from ..traps import Trap
 
 __all__ = ["CancelledError", "TimeoutError", "Task", "create_task", "run",
@@ -71,6 +72,7 @@ class Task:
         self._retrieved = False
         self._mode = None           # "await" or "gather" (MicroPython: one)
         self._first = None          # cancelled before it ever ran
+        self._cancel_pending = False  # a cancel not yet seen (wait_for)
         if thread is not None:      # a muos thread asyncio code runs in
             self.thread = thread
         else:
@@ -141,11 +143,10 @@ class Task:
         if self is cur:
             raise RuntimeError("can't cancel self")
         t = self
-        while t._awaiting is not None:
+        while t._awaiting is not None and t._awaiting._state == _PENDING:
             t = t._awaiting
-        if t._state != _PENDING:
-            t = self
         e = CancelledError() if msg is None else CancelledError(msg)
+        t._cancel_pending = True      # (wait_for's runner reads it)
         if t.thread.switches == 0 and t._coro is not None:
             t._first = e            # its runner ends it when it starts
         else:
@@ -190,8 +191,10 @@ class Task:
 
 
 def _this_thread():
-    """The running muos thread, or None (outside one, in a handler)."""
-    if running_kernel() is None or muos.in_isr():
+    """The running muos thread of this OS thread, or None (outside one,
+    in a handler)."""
+    k = kernel_here()
+    if k is None or muos.in_isr():
         return None
     return muos.this_thread()
 
@@ -218,22 +221,28 @@ async def _runner(task):
                     "message": "Task exception wasn't retrieved",
                     "exception": e, "future": task})
         return
-    task._end(r, None)
+    else:
+        task._end(r, None)
+    finally:
+        if task._state == _PENDING:
+            # killed (Loop.close, Thread.kill): ended, as cancelled
+            task._end(None, CancelledError())
 
 
 def _loop_here():
-    """The loop of the running kernel (asyncio code in a muos thread), or
-    the current loop (made on the wall clock if there is none)."""
-    global _current
-    k = running_kernel()
+    """The loop of the kernel running in this OS thread (asyncio code in a
+    muos thread), or this OS thread's current loop (made on the wall
+    clock if there is none)."""
+    me = get_ident()
+    lp = _current.get(me)
+    k = kernel_here()
     if k is not None:
-        lp = _current
         if lp is None or lp._k is not k:
-            lp = _current = Loop(kernel=k)
+            lp = _current[me] = Loop(kernel=k)
         return lp
-    if _current is None:
-        _current = Loop()
-    return _current
+    if lp is None:
+        lp = _current[me] = Loop()
+    return lp
 
 
 async def _awaiting(aw):
@@ -270,7 +279,9 @@ def current_task():
         raise RuntimeError("no running event loop")
     task = _tasks.get(t)
     if task is None:
+        # (made for the call, not kept: a plain thread's end is not seen)
         task = Task(None, _loop_here(), thread=t)
+        del _tasks[t]
     return task
 
 
@@ -283,10 +294,7 @@ def sleep(t):
     priority run, as asyncio's ``sleep(0)``)."""
     if t <= 0:
         return muos.yield_now()
-    k = running_kernel()
-    if k is None:
-        muos.current_kernel("asyncio.sleep")
-    return muos.sleep_for(t * k.tick_hz)
+    return muos.sleep_for(t * muos.current_kernel("asyncio.sleep").tick_hz)
 
 
 def sleep_ms(t):
@@ -296,10 +304,8 @@ def sleep_ms(t):
                             % (t,))
     if t <= 0:
         return muos.yield_now()
-    k = running_kernel()
-    if k is None:
-        muos.current_kernel("asyncio.sleep_ms")
-    return muos.sleep_for(t * k.tick_hz / 1000)
+    return muos.sleep_for(
+        t * muos.current_kernel("asyncio.sleep_ms").tick_hz / 1000)
 
 
 def _default_port():
@@ -317,7 +323,6 @@ class Loop:
         self._port = port
         self._k = kernel
         self._own = kernel is None       # made here: closed here
-        self._handler = None
         self._forever = False
 
     def _kernel(self):
@@ -372,7 +377,6 @@ class Loop:
     def close(self):
         """End its tasks (their ``finally`` blocks run now) and release
         the port it made."""
-        global _current
         k = self._k
         if k is not None and self._own:
             k.close()
@@ -380,19 +384,24 @@ class Loop:
             if close is not None:
                 close()
             self._k = None
-        if _current is self:
-            _current = None
+        me = get_ident()
+        if _current.get(me) is self:
+            del _current[me]
 
     def time(self):
         k = self._kernel()
         return k.now / k.tick_hz
 
     # -- exceptions no task retrieved --
+    # (one handler for every loop, as MicroPython's Loop class attribute:
+    # set before asyncio.run(), it serves the loop run() makes)
+    _handler = None
+
     def set_exception_handler(self, handler):
-        self._handler = handler
+        Loop._handler = handler
 
     def get_exception_handler(self):
-        return self._handler
+        return Loop._handler
 
     def default_exception_handler(self, context):
         out = sys.stderr
@@ -415,14 +424,14 @@ class Loop:
                                               file=out)
 
     def call_exception_handler(self, context):
-        h = self._handler
+        h = Loop._handler
         if h is None:
             self.default_exception_handler(context)
         else:
             h(self, context)
 
 
-_current = None
+_current = {}   # type: dict  # OS thread ident -> its current loop
 
 
 def get_event_loop(*args):
@@ -433,9 +442,8 @@ def get_event_loop(*args):
 def new_event_loop(port=None):
     """A new current loop (a new kernel: the old one's tasks stay
     there)."""
-    global _current
-    _current = Loop(port)
-    return _current
+    lp = _current[get_ident()] = Loop(port)
+    return lp
 
 
 def run_until_complete(main_task):
@@ -448,7 +456,7 @@ def run(coro, *, port=None):
     ``muos.SimPort()``; by default the wall clock) and close the loop:
     tasks still pending then end (their ``finally`` blocks run); its
     result."""
-    if running_kernel() is not None:
+    if kernel_here() is not None:
         raise RuntimeError("asyncio.run() cannot be called from a running "
                            "event loop")
     lp = new_event_loop(port)

@@ -3,29 +3,17 @@
 Owns: ``Event`` (set/clear/wait, every waiter woken by ``set``) and
 ``ThreadSafeFlag`` (MicroPython: set from a handler, another OS thread or
 MicroPython's scheduler; one waiter; clears itself when a wait returns).
-Lock and Queue waiters are muos threads suspended (``muos.suspend``) and
-resumed, as MicroPython's asyncio queues its tasks: a task cancelled after
-being woken raises ``CancelledError`` at its wait, as there.
+A ThreadSafeFlag's waiter is a suspended muos thread (``muos.suspend``),
+resumed by the handler of one interrupt line per kernel, which every flag
+shares (MachinePort has a few hard-IRQ slots only).
 """
 
 import muos
-from ..running import wait_trap
+from ..running import is_running, wait_trap
 from ..traps import BLOCK
 from ..waitq import WaitQueue
 
 __all__ = ["Event", "ThreadSafeFlag"]
-
-
-async def _suspend_in(waiting, t):
-    """Suspend ``t`` listed in ``waiting`` until resumed; a throw
-    (cancel) takes it off the list."""
-    waiting.append(t)
-    try:
-        await muos.suspend()
-    except BaseException:
-        if t in waiting:
-            waiting.remove(t)
-        raise
 
 
 class Event:
@@ -67,27 +55,22 @@ class Event:
 class ThreadSafeFlag:
     """Set from anywhere (a handler, another OS thread on ``HostPort``, a
     hard IRQ or ``micropython.schedule`` on a board); one task waits; a
-    returning wait clears it. ``set()`` triggers an interrupt line of the
-    waiter's kernel, whose handler wakes it: the port makes that safe
-    from outside the kernel (HostPort queues a trigger from another OS
-    thread; MachinePort's ``irq_handler`` allocates nothing)."""
+    returning wait clears it. ``set()`` triggers the kernel's
+    "ThreadSafeFlag" interrupt line, whose handler wakes the waiters of
+    the flags that are set: the port makes that safe from outside the
+    kernel (HostPort queues a trigger from another OS thread;
+    MachinePort's ``irq_handler`` allocates nothing)."""
 
     def __init__(self):
         self._state = 0
         self._waiter = None
-        self._k = None
-        self._trigger = None
+        self._line = None             # [kernel, trigger, flags waited on]
 
     def set(self):
         self._state = 1
-        if self._waiter is not None:
-            self._trigger()
-
-    def _fire(self):
-        t = self._waiter
-        if t is not None and self._state:
-            self._waiter = None
-            t.resume()
+        line = self._line
+        if line is not None and self._waiter is not None:
+            line[1]()
 
     def clear(self):
         self._state = 0
@@ -96,18 +79,44 @@ class ThreadSafeFlag:
         if not self._state:
             t = muos.this_thread()
             k = muos.current_kernel()
-            if self._k is not k:
-                irq = k.interrupt("ThreadSafeFlag", self._fire)
-                hard = getattr(k.port, "irq_handler", None)
-                self._trigger = irq.trigger if hard is None else hard(irq)
-                self._k = k
+            line = self._line
+            if line is None or line[0] is not k:
+                line = self._line = _line(k)
             self._waiter = t
+            line[2].append(self)
             try:
                 # (set() from another OS thread between the test above
-                # and the line before it found no waiter: look again)
+                # and the registration found no waiter: look again)
                 if not self._state:
                     await muos.suspend()
             finally:
-                if self._waiter is t:
-                    self._waiter = None
+                self._waiter = None
+                if self in line[2]:
+                    line[2].remove(self)
         self._state = 0
+
+
+_lines = []  # type: list  # [kernel, trigger, flags waited on] per kernel
+
+
+def _line(k):
+    """The kernel's ThreadSafeFlag line, made once while it runs."""
+    for line in _lines:
+        if line[0] is k:
+            return line
+    flags = []
+
+    def fire():
+        for f in list(flags):
+            t = f._waiter
+            if f._state and t is not None and t.state == muos.SUSPENDED:
+                f._waiter = None
+                flags.remove(f)
+                t.resume()
+
+    irq = k.interrupt("ThreadSafeFlag", fire)
+    hard = getattr(k.port, "irq_handler", None)
+    line = [k, irq.trigger if hard is None else hard(irq), flags]
+    # (the lines of kernels that stopped running are forgotten)
+    _lines[:] = [x for x in _lines if is_running(x[0])] + [line]
+    return line

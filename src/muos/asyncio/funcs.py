@@ -21,9 +21,10 @@ async def _run(waiter, aw, state):
     except BaseException as er:
         result = None
         status = er
-    if state[0] is None and waiter.thread.state == muos.SUSPENDED:
-        # the waiter still sleeps (not woken by its timeout or a
-        # cancel): wake it with the outcome
+    if state[0] is None and not waiter._cancel_pending:
+        # the waiter has not seen its timeout, nor been cancelled from
+        # outside: wake it with the outcome (at its sleep, or, if the
+        # timeout has just ended that sleep, where it resumes)
         state[0] = True
         waiter.thread.throw(CancelledError(status, result))
 
@@ -35,11 +36,14 @@ async def wait_for(aw, timeout, sleep=sleep):
     if timeout is None:
         return await aw
     state = [None]
-    runner = aw._loop.create_task(_run(current_task(), aw, state),
+    me = current_task()
+    me._cancel_pending = False
+    runner = aw._loop.create_task(_run(me, aw, state),
                                   priority=muos.this_thread().priority)
     try:
         await sleep(timeout)
     except CancelledError as er:
+        me._cancel_pending = False
         status = er.args[0] if er.args else None
         if status is None:
             # this wait_for was cancelled from outside: cancel aw too
@@ -82,7 +86,8 @@ async def gather(*aws, return_exceptions=False):
             if left[0]:
                 return
             left[1] = True
-        me.resume()
+        if me.state == muos.SUSPENDED:   # (not if a cancel withdrew it)
+            me.resume()
 
     failed = None                    # the exception to raise
     for t in ts:

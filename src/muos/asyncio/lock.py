@@ -3,10 +3,15 @@
 Owns: ``Lock``. Not a Mutex (no owner, no inheritance): ``release()``
 hands it to the most urgent waiter (FIFO among equals), and ``locked()``
 is False from then until that waiter resumes, as in MicroPython's
-asyncio; a waiter cancelled after the hand-over passes it on.
+asyncio; a waiter cancelled after the hand-over passes it on. Built as
+muos's objects are (a wait queue and traps): a cancel withdraws a waiter
+from the queue at once.
 """
 
 import muos
+from ..running import wait_trap
+from ..traps import BLOCK
+from ..waitq import WaitQueue
 
 __all__ = ["Lock"]
 
@@ -14,21 +19,14 @@ _FREE = 0
 _LOCKED = 1
 
 
-def _most_urgent(waiting):
-    best = waiting[0]
-    for t in waiting:
-        if t.priority > best.priority:
-            best = t
-    waiting.remove(best)
-    return best
-
-
 class Lock:
     """``async with lock:``; ``acquire()``, ``release()``, ``locked()``."""
 
+    name = None
+
     def __init__(self):
         self._state = _FREE          # or the thread it was handed to
-        self._waiting = []
+        self._q = WaitQueue(self)
 
     def locked(self):
         return self._state == _LOCKED
@@ -36,25 +34,28 @@ class Lock:
     def release(self):
         if self._state != _LOCKED:
             raise RuntimeError("Lock not acquired")
-        if self._waiting:
-            t = self._state = _most_urgent(self._waiting)
-            t.resume()
+        q = self._q
+        if q.items:
+            self._state = q.items[0].thread
+            # woken with nothing handed over: a cancel before it resumes
+            # raises at its acquire, which passes the lock on
+            q.wake_one(None)
         else:
             self._state = _FREE
+
+    def _try(self, trap):
+        return True if self._state == _FREE else BLOCK
 
     async def acquire(self):
         if self._state != _FREE:
             t = muos.this_thread()
-            self._waiting.append(t)
             try:
-                await muos.suspend()
+                await wait_trap(self, "acquire", self._q)
             except BaseException:
                 if self._state is t:
                     # cancelled after the hand-over: pass it on
                     self._state = _LOCKED
                     self.release()
-                elif t in self._waiting:
-                    self._waiting.remove(t)
                 raise
         self._state = _LOCKED
         return True

@@ -2,13 +2,15 @@
 
 Owns: ``Queue``, ``QueueFull``, ``QueueEmpty``. A getter waits while it is
 empty, a putter while it is full (``maxsize`` > 0); each change wakes the
-most urgent waiter of the other side, which looks again.
+most urgent waiter of the other side, which looks again. Built as muos's
+objects are (wait queues and traps): a cancel withdraws a waiter at once,
+and a waiter cancelled after being woken passes the wake-up on.
 """
 
-import muos
-
-from .event import Event, _suspend_in
-from .lock import _most_urgent
+from ..running import wait_trap
+from ..traps import BLOCK
+from ..waitq import WaitQueue
+from .event import Event
 
 __all__ = ["Queue", "QueueFull", "QueueEmpty"]
 
@@ -21,19 +23,16 @@ class QueueEmpty(Exception):
     """``get_nowait`` on an empty queue."""
 
 
-def _wake_one(waiting):
-    if waiting:
-        _most_urgent(waiting).resume()
-
-
 class Queue:
     """FIFO of items; ``maxsize`` <= 0: unbounded."""
+
+    name = None
 
     def __init__(self, maxsize=0):
         self.maxsize = maxsize
         self._items = []
-        self._getters = []
-        self._putters = []
+        self._getters = WaitQueue(self)
+        self._putters = WaitQueue(self)
         self._unfinished = 0
         self._finished = Event()
         self._finished.set()
@@ -47,13 +46,18 @@ class Queue:
     def full(self):
         return 0 < self.maxsize <= len(self._items)
 
+    def _try(self, trap):
+        if trap.q is self._getters:
+            return True if self._items else BLOCK
+        return BLOCK if self.full() else True
+
     async def put(self, item):
         while self.full():
             try:
-                await _suspend_in(self._putters, muos.this_thread())
+                await wait_trap(self, "put", self._putters)
             except BaseException:
-                if not self.full():         # (woken, then cancelled)
-                    _wake_one(self._putters)
+                if not self.full() and self._putters.items:
+                    self._putters.wake_one(None)   # (woken, then cancelled)
                 raise
         self.put_nowait(item)
 
@@ -63,15 +67,16 @@ class Queue:
         self._items.append(item)
         self._unfinished += 1
         self._finished.clear()
-        _wake_one(self._getters)
+        if self._getters.items:
+            self._getters.wake_one(None)
 
     async def get(self):
         while not self._items:
             try:
-                await _suspend_in(self._getters, muos.this_thread())
+                await wait_trap(self, "get", self._getters)
             except BaseException:
-                if self._items:             # (woken, then cancelled)
-                    _wake_one(self._getters)
+                if self._items and self._getters.items:
+                    self._getters.wake_one(None)   # (woken, then cancelled)
                 raise
         return self.get_nowait()
 
@@ -79,7 +84,8 @@ class Queue:
         if not self._items:
             raise QueueEmpty()
         item = self._items.pop(0)
-        _wake_one(self._putters)
+        if self._putters.items:
+            self._putters.wake_one(None)
         return item
 
     def task_done(self):

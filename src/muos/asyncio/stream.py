@@ -63,6 +63,18 @@ class _IO:
         if e[0] is None and e[1] is None:
             del self.waits[fd]
 
+    def closing(self, f):
+        """``f`` is being closed: its waiters resume (and their read or
+        write fails) rather than wait on a file that no longer exists."""
+        e = self.waits.get(id(f))
+        if e is not None:
+            for i in (0, 1):
+                t = e[i]
+                if t is not None and id(f) in self.waits:
+                    self._done(id(f), e, i)
+                    if t.state == muos.SUSPENDED:
+                        t.resume()
+
     def _ready(self):
         """The interrupt handler: resume whoever's file the port found
         ready."""
@@ -71,7 +83,8 @@ class _IO:
             if e is not None and e[i] is not None:
                 t = e[i]
                 self._done(id(f), e, i)
-                t.resume()
+                if t.state == muos.SUSPENDED:   # (a cancel withdrew it)
+                    t.resume()
 
 
 def _io():
@@ -115,6 +128,9 @@ class Stream:
         pass
 
     async def wait_closed(self):
+        io = getattr(_loop_here(), "_io", None)
+        if io is not None:
+            io.closing(self.s)
         self.s.close()
 
     async def _fill(self, n):
@@ -171,7 +187,20 @@ class Stream:
                 return r
 
     def write(self, buf):
-        self.out_buf += bytes(buf)
+        """Send what the socket takes now, buffer the rest for
+        ``drain()`` (MicroPython's rule: a write is not lost without a
+        drain)."""
+        buf = bytes(buf)
+        if not self.out_buf:
+            try:
+                n = self.s.send(buf)
+            except OSError as e:
+                if not _again(e):
+                    raise
+                n = None
+            if n:
+                buf = buf[n:]
+        self.out_buf += buf
 
     async def drain(self):
         while self.out_buf:

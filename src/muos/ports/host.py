@@ -339,8 +339,15 @@ class HostPort(Port):
             except (OSError, ValueError):
                 sel.unregister(key.fileobj)
                 self._readers -= 1
-                self._ready.pop((key.fd, 0), None)
-                self._ready.pop((key.fd, 1), None)
+                # its waiters are served once more (their next read or
+                # write then fails with the closed file's error)
+                now = self.now()
+                for i in (0, 1):
+                    irq = key.data[i]
+                    if irq is not None:
+                        self._ready[(key.fd, i)] = (key.fileobj, i)
+                        if not irq._pending:
+                            self.kernel._irqs.trigger(irq, now)
                 dropped = True
                 sys.stderr.write(
                     "muos: HostPort: the file of interrupt %r was closed "
