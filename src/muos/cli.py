@@ -70,17 +70,32 @@ def _parser():
                         "run has taken a second of wall time")
     _output_options(r, "")
     a = sub.add_parser(
-        "analyze", help="schedulability of a periodic task set",
+        "analyze", help="schedulability of a periodic task set, or of a "
+                        "program",
         description="Response-time analysis and utilization tests of "
                     "periodic tasks under fixed-priority preemptive "
                     "scheduling (ticks). TASKSET is a TOML file of [[task]]"
                     " tables, a JSON list of objects, or a CSV file with a "
                     "header line; each task has C and T, and optionally D "
-                    "(default T), name, B (blocking) and J (jitter).",
+                    "(default T), name, B (blocking) and J (jitter). "
+                    "APP.py (or a demo's name) is run on simulated time: "
+                    "its periodic threads (muos.periodic) give the task "
+                    "model (C: the longest job's CPU time; the longest "
+                    "CPU time each holds each mutex gives the blocking "
+                    "terms), which is analysed beside what the run "
+                    "observed.",
         epilog="exit status: 0 schedulable, 1 not schedulable, 2 bad "
-               "input")
-    a.add_argument("taskset", metavar="TASKSET",
-                   help="a .toml, .json or .csv file")
+               "input (APP.py: 1 also when a run observed a response above "
+               "its analysed bound)")
+    a.add_argument("taskset", metavar="TASKSET|APP.py|DEMO",
+                   help="a .toml, .json or .csv file; a program with "
+                        "`async def main()`; or a demo's name")
+    a.add_argument("--until", type=float, default=None, metavar="TICKS",
+                   help="APP.py: stop the run after TICKS (default: when "
+                        "main returns)")
+    a.add_argument("--toml", metavar="OUT.toml", default=None,
+                   help="APP.py: write the observed task model as a task "
+                        "set (analyze it again with --order given)")
     a.add_argument("--order", choices=("rm", "dm", "given"), default="dm",
                    help="priority order: rate-monotonic, deadline-monotonic"
                         " (the default; the same as rm when every D = T) "
@@ -383,6 +398,9 @@ def _run_app(args):
 
 
 def _analyze(args):
+    path = args.taskset
+    if path.endswith(".py") or (path in DEMOS and not os.path.exists(path)):
+        return _analyze_program(args)
     from muos import analysis
     horizon = args.horizon
     if horizon is not None and horizon == int(horizon):
@@ -390,6 +408,55 @@ def _analyze(args):
     return analysis.analyze_main(args.taskset, order=args.order,
                                  simulate=args.simulate, horizon=horizon,
                                  fmt=args.format)
+
+
+def _analyze_program(args):
+    """``muos analyze APP.py`` (or a demo): run it on simulated time and
+    print each run's observed task model beside its analysis."""
+    from muos.analysis.observed import observed_report, task_model, to_toml
+    path = args.taskset
+    if path.endswith(".py"):
+        try:
+            fn, mod = _load_app(path)
+            port, opts = _kernel_options(argparse.Namespace(
+                port=None, cores=None, edf=None, tick_hz=None), mod)
+        except SystemExit as e:
+            print(str(e).replace("muos run", "muos analyze"),
+                  file=sys.stderr)
+            return getattr(e, "status", 2)
+        if port is not None and getattr(port, "timed_steps", False):
+            port = None          # a real port: simulated time instead
+        try:
+            k = muos.Kernel(port, **opts)
+        except (TypeError, ValueError) as e:
+            print("muos analyze: %s" % e, file=sys.stderr)
+            return 2
+        t = k.spawn(fn, name="main", priority=muos.Priority.NORMAL)
+        until = args.until
+        if until is not None and until == int(until):
+            until = int(until)
+        k.run(until, stop_on=t)
+        k.close()
+        runs = [(path, k.stats)]
+    else:
+        mod = importlib.import_module(DEMOS[path])
+        with muos.recording() as recorded:
+            mod.demo(out=lambda *a, **kw: None)
+        runs = [("demo %s, run %d of %d" % (path, i + 1, len(recorded)),
+                 r.stats) for i, r in enumerate(recorded)]
+    status = 0
+    for i, (label, stats) in enumerate(runs):
+        if i:
+            print("")
+        text, ok = observed_report(stats, label)
+        print(text)
+        status = status or (0 if ok else 1)
+        if args.toml:
+            out = _numbered(args.toml, i, len(runs))
+            with open(out, "w") as f:
+                f.write(to_toml(task_model(stats)[0], label))
+            print("wrote %s" % out)
+    return status
 
 
 def main(argv=None):

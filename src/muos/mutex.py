@@ -57,6 +57,7 @@ class Mutex:
         self.robust = bool(robust)
         self.owner = None
         self._count = 0
+        self._since = 0            # the owner's CPU time when it locked
         self._state = _CONSISTENT
         self._q = WaitQueue(self, self._waiters_changed
                             if protocol == "inherit" else None)
@@ -141,6 +142,7 @@ class Mutex:
     def _acquire(self, t):
         self.owner = t
         self._count = 1
+        self._since = t.cpu_ns
         if t._held:
             t._held.append(self)
         else:
@@ -154,6 +156,9 @@ class Mutex:
     def _release(self, t):
         """Give the mutex to the most urgent waiter (or nobody)."""
         t._held.remove(self)
+        # how long it computed holding it (muos analyze APP.py: the
+        # critical sections of the task model)
+        t._kernel.stats.on_hold(t, self, t.cpu_ns - self._since)
         self.owner = None
         self._count = 0
         q = self._q

@@ -14,3 +14,5 @@ cdef class periodic:
     cdef public object _index
     cdef public object _release
     cdef public object period
+    cdef public object _cpu0
+    cdef public object _model

@@ -75,6 +75,8 @@ class periodic:
         self._index = -1
         self._release = 0
         self.period = period
+        self._cpu0 = 0             # its thread's CPU time when a job began
+        self._model = None         # its entry in stats.periodics
 
     def __aiter__(self):
         return self
@@ -89,9 +91,13 @@ class periodic:
             k._check_block("muos.periodic")
         now = k._now
         edf = k._edf
+        st = k._current
         if self._index >= 0:
             # the previous job completes now
-            st = k._current
+            cpu = st.cpu_ns - self._cpu0
+            m = self._model
+            if cpu > m[0]:
+                m[0] = cpu         # the most CPU time a job took
             record_response(st, now - self._release)
             if now > self._release + self._deadline:
                 x = st._extra()
@@ -104,8 +110,16 @@ class periodic:
                     x.misses.append(miss)
             if edf:
                 k.set_deadline_ns(st, None)     # no job: no deadline
-        elif self._start is None:
-            self._start = now
+        else:
+            # its first job: the task model of the run knows it (plain
+            # values: statistics cross process boundaries)
+            self._model = k.stats.periodics[st.name] = [
+                0, self._period, self._deadline, self._offset,
+                st.base_priority, st.affinity, k._edf,
+                1 if k._cores is None else len(k._cores)]
+            if self._start is None:
+                self._start = now
+        self._cpu0 = st.cpu_ns
         self._index += 1
         rel = self._start + self._offset + self._index * self._period
         self._release = rel

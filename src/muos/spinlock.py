@@ -22,12 +22,16 @@ __all__ = ["Spinlock"]
 class Spinlock:
     """A lock a thread spins on (``async with sl:``)."""
 
+    protocol = "spin"    # (its sections are non-preemptive: muos analyze)
+
     def __init__(self, name=None):
         self.name = check_name(name, "Spinlock")
         self.owner = None
+        self._since = 0          # the holder's CPU time when it asked
         self._saved = None       # (the owner's core's controller, its
         #                          mask before it asked)
-        self._spinners = []      # (thread, controller, mask), in order
+        self._spinners = []      # (thread, controller, mask, its CPU
+        #                          time when it asked), in order
 
     def __repr__(self):
         return "<Spinlock %r owner=%s spinning=%d>" % (
@@ -61,8 +65,9 @@ class Spinlock:
         if self.owner is None:
             self.owner = t
             self._saved = (irqs, saved)
+            self._since = t.cpu_ns
             return True
-        self._spinners.append((t, irqs, saved))
+        self._spinners.append((t, irqs, saved, t.cpu_ns))
         return False
 
     def _unspin(self, t):
@@ -87,9 +92,12 @@ class Spinlock:
         self.owner = None
         irqs, saved = self._saved
         irqs.set_mask(saved)
+        # how long its core ran it masked, spinning and holding (muos
+        # analyze APP.py: a non-preemptive section)
+        k.stats.on_hold(t, self, t.cpu_ns - self._since)
         sp = self._spinners
         if sp:
-            nxt, irqs, saved = sp.pop(0)
+            nxt, irqs, saved, self._since = sp.pop(0)
             self.owner = nxt
             self._saved = (irqs, saved)
             nxt._trap = None

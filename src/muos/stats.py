@@ -516,6 +516,13 @@ class Stats(InversionTracker, Observer):
         self.masked_by = None   # thread name of the longest masked section
         self._names = {}        # id(unnamed object) -> its name
         self._ntype = {}        # type name -> unnamed objects named so far
+        # the task model a run shows (muos analyze APP.py): each periodic
+        # thread's iterator (period, deadline, longest job), and the
+        # longest CPU time each thread computed holding each mutex
+        # thread name -> [longest job's CPU ns, period ns, deadline ns,
+        # offset ns, base priority, affinity, edf kernel, cores]
+        self.periodics = {}
+        self.holds = {}         # (thread name, mutex name) -> [ns, protocol]
         InversionTracker.__init__(self)     # _mwaits, _plain ...
 
     @property
@@ -552,6 +559,15 @@ class Stats(InversionTracker, Observer):
             n = "%s#%d" % (tp, c)
             self._names[key] = n
         return n
+
+    def on_hold(self, t, m, ns):
+        """``t`` released ``m`` after computing ``ns`` holding it."""
+        key = (t.name, self.name_of(m))
+        h = self.holds.get(key)
+        if h is None:
+            self.holds[key] = [ns, m.protocol]
+        elif ns > h[0]:
+            h[0] = ns
 
     # -- the kernel's hooks: a wait starts, ends; a priority changes --
     # -- the kernel's events it records (observe.py) --
