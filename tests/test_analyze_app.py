@@ -131,3 +131,23 @@ def test_analyze_partitioned_cores_with_a_spinlock():
     assert "radio   0           6               7" in run1
     # run 2 lets the threads migrate: no exact test, the model only
     assert "global scheduling on 2 cores" in p.stdout.split("run 2 of 2")[1]
+
+
+def test_readme_three_line_path(tmp_path):
+    # the README's first program, then its analysis: "fast" (HIGH, T 3)
+    # and "slow" (T 5) compute a tick per job; released together, fast
+    # first: R 1 and 2, observed exactly (each thread's name is its
+    # function's: blink-3, blink-4)
+    import re
+    readme = open(os.path.join(os.path.dirname(__file__), "..",
+                               "README.md")).read()
+    first = re.findall(r"```python\n(.*?)```", readme, re.S)[0]
+    app = tmp_path / "first.py"
+    app.write_text(first)
+    toml = tmp_path / "first.toml"
+    p = _cli("analyze", str(app), "--toml", str(toml))
+    assert p.returncode == 0, p.stderr
+    assert "blink-3  0           1               1" in p.stdout
+    assert "blink-4  0           2               2" in p.stdout
+    p = _cli("analyze", str(toml), "--order", "given")
+    assert p.returncode == 0 and "SCHEDULABLE" in p.stdout
