@@ -535,6 +535,59 @@ def test_sweep_on_a_dask_cluster():
     assert res.to_dict() == ref.to_dict()
 
 
+def test_sweep_constrained_deadlines_rm_dm_edf():
+    # D = C + (T - C) * uniform(0.5, 1): DM is the optimal fixed-priority
+    # order for D <= T (Leung & Whitehead 1982), so it accepts every set
+    # RM accepts; EDF is optimal on one core, so it accepts every set DM
+    # accepts; the simulation agrees with RM's analysis set by set
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        res = sweep([0.5, 0.8, 0.95], n=5, sets=30, seed=0, chunk=10,
+                    executor=ex, deadlines=(0.5, 1))
+    r = res.ratios()
+    assert res.tests == ["rta", "dm", "edf", "liu_layland", "hyperbolic",
+                         "simulation"]
+    assert res.disagreements == [0, 0, 0]
+    for i in range(3):
+        assert r["rta"][i] <= r["dm"][i] <= r["edf"][i]
+    # (seed 0: DM places 29 of 30 at 0.8, RM 26; EDF all 30)
+    assert r["rta"][1] < r["dm"][1] < r["edf"][1] == 1.0
+    assert res.to_dict()["deadlines"] == (0.5, 1.0)
+
+
+def test_sweep_with_critical_sections_pip_and_pcp():
+    # one critical section per task on one of two resources: the ceiling
+    # blocks a task by at most one section, inheritance by up to one per
+    # less urgent task, so PCP accepts every set PIP accepts; both at
+    # most what RM without blocking accepts
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        res = sweep([0.5, 0.8], n=5, sets=30, seed=0, chunk=10,
+                    executor=ex, resources=2, simulate=False)
+    r = res.ratios()
+    assert "rta_pip" in r and "rta_pcp" in r
+    for i in range(2):
+        assert r["rta_pip"][i] <= r["rta_pcp"][i] <= r["rta"][i]
+    assert r["rta_pip"][1] < r["rta"][1]  # blocking costs something
+
+
+def test_sweep_partitioned_on_cores():
+    # utilization is the total over 2 cores: a set of U <= 1 fits on one
+    # core under EDF, so first-fit EDF places every one; EDF's test is
+    # exact per core, so it places every set partitioned RM places
+    with concurrent.futures.ThreadPoolExecutor(2) as ex:
+        res = sweep([0.8, 1.5, 1.9], n=6, sets=30, seed=0, chunk=10,
+                    executor=ex, cores=2)
+    r = res.ratios()
+    assert res.tests == ["partitioned_rm", "partitioned_edf"]
+    assert r["partitioned_edf"][0] == 1.0
+    for i in range(3):
+        assert r["partitioned_rm"][i] <= r["partitioned_edf"][i]
+    assert r["partitioned_rm"][2] < 1.0
+    with pytest.raises(ValueError, match="cores must be a positive int"):
+        sweep([0.5], cores=0)
+    with pytest.raises(ValueError, match="deadlines must be"):
+        sweep([0.5], deadlines=(0.8, 0.5))
+
+
 def test_plot_sweep_writes_png(tmp_path):
     pytest.importorskip("matplotlib")
     from muos.analysis import plot_sweep

@@ -56,7 +56,7 @@ from .edf import edf_test, partition
 from .generate import random_taskset, uunifast
 from .simulate import (HORIZON_JOBS, default_horizon, first_miss, simulate,
                        simulated_response_times)
-from .sweep import SweepResult, plot_sweep, sweep
+from .sweep import SweepResult, plot_sweep, sweep, tests_for
 from .files import TasksetError, load_taskset
 from .report import analyze_main, report
 
@@ -81,5 +81,6 @@ __all__ = [
     "hyperperiod", "rate_monotonic", "deadline_monotonic", "uunifast",
     "random_taskset", "simulate", "simulated_response_times", "first_miss",
     "default_horizon", "HORIZON_JOBS", "sweep", "SweepResult", "plot_sweep",
+    "tests_for",
     "load_taskset", "TasksetError", "report", "analyze_main",
 ]
