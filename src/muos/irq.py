@@ -44,7 +44,7 @@ class IsrStats:
     """Per interrupt line: trigger-to-handler latency and handler time."""
 
     __slots__ = ("name", "tick_hz", "count", "missed", "min_ns", "max_ns",
-                 "sum_ns", "cpu_ns")
+                 "sum_ns", "cpu_ns", "core", "run_ns", "gap_ns", "_last")
 
     def __init__(self, name, tick_hz):
         self.name = name
@@ -55,6 +55,22 @@ class IsrStats:
         self.max_ns = 0
         self.sum_ns = 0
         self.cpu_ns = 0
+        # what muos analyze models a line by: its core, the most CPU time
+        # one handler run takes, the shortest time between two starts
+        self.core = 0
+        self.run_ns = 0
+        self.gap_ns = None
+        self._last = None
+
+    def _started(self, now, run):
+        """A handler run starts at ``now``, ``run`` ns of CPU long."""
+        last = self._last
+        if last is not None and (self.gap_ns is None
+                                 or now - last < self.gap_ns):
+            self.gap_ns = now - last
+        self._last = now
+        if run > self.run_ns:
+            self.run_ns = run
 
     def _record(self, ns):
         self.count += 1
@@ -320,6 +336,7 @@ class Interrupts:
                 "triggers its own line?)" % (best.name, self._storm_n - 1,
                                             k.now))
         best.stats._record(k._now - best._t_trigger)
+        best.stats._started(k._now, best._cost_ns + self.entry_ns)
         self.stack.append([best, best._cost_ns + self.entry_ns])
         k._isr += 1
         if k._trace is not None:

@@ -73,6 +73,7 @@ class KernelBase:
                              "0..%d" % (name, core, n - 1))
         irq = Interrupt(self, name, handler, priority, cost,
                         self._irqs if n == 1 else self._cores[core]._irqs)
+        irq.stats.core = core
         self.interrupts.append(irq)
         self.stats.isr_latency[name] = irq.stats
         return irq

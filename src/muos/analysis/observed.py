@@ -80,9 +80,25 @@ def task_model(stats):
             notes.append("%s waits for %s inside its jobs: a self-"
                          "suspension the model leaves out" % (
                              name, ", ".join(other)))
-    if stats.isr_latency:
-        notes.append("interrupt handlers ran (%s): their CPU time is not "
-                     "in the model" % ", ".join(sorted(stats.isr_latency)))
+    # interrupt lines: every handler preempts every thread of its core,
+    # so a line is a task more urgent than all of them, C its longest
+    # handler run and T the shortest time seen between two of its starts
+    # (a line that ran once: its interference is one run, T = the run)
+    isrs = []
+    for name in sorted(stats.isr_latency):
+        s = stats.isr_latency[name]
+        if not s.count or not s.run_ns:
+            continue
+        gap = s.gap_ns
+        isrs.append(Task(_ticks(s.run_ns, hz), _ticks(
+            gap if gap is not None else stats.elapsed_ns or s.run_ns, hz),
+            name="irq " + name, core=s.core))
+    if isrs:
+        notes.append("interrupt lines are modelled as the most urgent "
+                     "tasks of their core, each with the shortest time seen "
+                     "between two handler starts as its period: %s" % (
+                         ", ".join("%s (C %s, T %s)" % (
+                             t.name, _fmt(t.C), _fmt(t.T)) for t in isrs)))
     protos = set(p for (_, (_, p)) in stats.holds.items() if p != "spin")
     if "none" in protos:
         protocol = "none"
@@ -108,6 +124,11 @@ def task_model(stats):
                        if u.core == tasks[i].core] or [0])
               for i, b in enumerate(bs)]
     tasks = [_with_b(t, b) for t, b in zip(tasks, bs)]
+    if isrs:
+        # (cores: a line on core c interferes only with the threads pinned
+        # to c; on one core, with all)
+        tasks = isrs + tasks
+        prios = ["irq"] * len(isrs) + prios
     return tasks, protocol, notes, prios
 
 
@@ -231,6 +252,8 @@ def _edf_part(stats, tasks, lines, ncores):
     lines.append("observed (ticks):")
     rows = []
     for t in tasks:
+        if t.name not in stats.periodics:         # an interrupt line
+            continue
         st = stats.threads[t.name]
         flag = ""
         if st.deadline_misses and ok:
@@ -256,6 +279,10 @@ def _fp_part(stats, tasks, lines, notes=()):
             "misses", ""]
     rows = []
     for t, r in zip(tasks, rs):
+        if t.name not in stats.periodics:         # an interrupt line
+            rows.append([t.name, _fmt(t.B), "unbounded" if r is None else
+                         _fmt(r), "-", "-", "-", ""])
+            continue
         st = stats.threads[t.name]
         seen = st.max_response
         flag = ""
