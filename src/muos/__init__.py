@@ -54,8 +54,35 @@ __all__ = [
     "ThreadError", "EventFlags", "ALL", "ANY", "MessageQueue",
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
     "interrupts_disabled", "interrupts_masked", "PowerModel", "build",
-    "current_kernel", "recording",
+    "current_kernel", "recording", "Watchdog",
 ]
+
+# loaded on first use (``muos.Watchdog``): on MicroPython a module compiled
+# from source costs heap (watchdog.py about 11 KB), paid only by programs
+# that use it
+_LAZY = {"Watchdog": "watchdog"}
+TYPE_CHECKING = False
+if TYPE_CHECKING:                 # mypy: the real names
+    from .watchdog import Watchdog
+
+
+def __getattr__(attr):
+    mod = _LAZY.get(attr, None)
+    if mod is None:
+        if MICROPYTHON:
+            # ``from . import smp`` looks in the package first, and
+            # MicroPython does not go on to import the submodule when
+            # __getattr__ raises: import it here
+            try:
+                return __import__("muos." + attr, None, None, ["*"])
+            except ImportError:
+                pass
+        raise AttributeError("module 'muos' has no attribute %r" % (attr,))
+    value = getattr(__import__(mod, globals(), None, [attr], 1), attr)
+    globals()[attr] = value
+    return value
+
+
 if HostPort is not None:
     __all__.append("HostPort")
 else:

@@ -44,7 +44,7 @@ STATES = ("ready", "running", "blocked", "sleeping", "suspended", "ended")
 _THREAD_KINDS = ("spawn", "ready", "switch", "preempt", "suspend", "wake",
                  "timeout", "interrupt", "priority", "exit", "deadline")
 _INSTANT_KINDS = ("suspend", "wake", "timeout", "interrupt", "preempt",
-                  "exit", "timer")
+                  "exit", "timer", "watchdog")
 
 
 def _core_index(core):

@@ -152,6 +152,10 @@ def _timeline(tl):
             y = y_of[("thread", thread)]
             marks.append((t, y, "preempt", "%s preempted by %s at %s" % (
                 thread, details, _tk(t, hz))))
+        elif kind == "watchdog" and ("thread", thread) in y_of:
+            marks.append((t, y_of[("thread", thread)], "watchdog",
+                          "%s: missed its watchdog %s deadline %s (fed at "
+                          "%s)" % (thread, obj, details[1], details[0])))
         elif kind in ("wake", "timeout", "interrupt") and obj is not None:
             y = y_of.get(("thread", thread))
             if y is not None:
@@ -325,6 +329,7 @@ h1{font-size:20px;margin:0 0 4px}h2{font-size:17px}h3{font-size:15px}
 .active{fill:#9ed7ae}.boost{fill:#8a3fd1}
 .preempt{stroke:#d02020;stroke-width:2}
 .wake,.timeout,.interrupt{stroke:#555;stroke-width:1}
+.watchdog{stroke:#e08000;stroke-width:2}
 .inversion{fill:rgba(220,20,20,.28)}
 .inversion-owner{fill:rgba(220,20,120,.13)}
 line,rect.run,rect.ready,rect.blocked{vector-effect:non-scaling-stroke}

@@ -176,6 +176,10 @@ def _instant(kind, obj, details):
         return "preempted by %s" % details, {"by": details}
     if kind == "timer":
         return "timer %s" % obj, {"timer": obj}
+    if kind == "watchdog":          # muos.Watchdog: details (fed, deadline)
+        return "watchdog %s missed" % obj, {
+            "watchdog": obj, "last_feed": details[0],
+            "deadline": details[1]}
     return "exit (%s)" % details, {"how": details}
 
 
