@@ -137,11 +137,24 @@ def simulate(tasks, horizon=None, *, protocol="inherit", edf=False,
                 delay = (rng.randint(0, t.J) if isinstance(t.J, int)
                          else rng.uniform(0, float(t.J)))
                 await muos.sleep_until(job.release + delay)
+            # the critical sections, then the rest: the job's completion
+            # is the end of its last work. 'async with' between sections
+            # (its exit is a preemption point: a waiter handed the mutex
+            # runs before this job locks the next one, as inheritance's
+            # bound assumes); the last section, when nothing follows it,
+            # unlocks without one (a job released at the very instant
+            # the work ends would otherwise run before it completes)
+            last = len(cs) - 1
+            for i, (m, d) in enumerate(cs):
+                if i == last and not plain:
+                    await m.lock()
+                    await muos.busy(d)
+                    m.unlock()
+                else:
+                    async with m:
+                        await muos.busy(d)
             if plain:
                 await muos.busy(_ticks(_plain(plain)))
-            for m, d in cs:
-                async with m:
-                    await muos.busy(d)
 
     k = muos.Kernel(port, edf=edf, cores=cores, time_slice=None if edf
                     else 1)
