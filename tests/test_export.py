@@ -5,6 +5,7 @@ HTML page, and the Pathfinder demo's files compared with a golden
 structure (times in µs, exact)."""
 
 import json
+import os
 import re
 import sys
 
@@ -353,8 +354,9 @@ def test_pathfinder_golden_vcd(tmp_path, capsys):
     assert cli(["demo", "pathfinder", "--vcd", base + ".vcd"]) == 0
     out = capsys.readouterr().out
     for i in (1, 2):
-        assert "wrote %s-%d.vcd (muos demo pathfinder, run %d of 2)" % (
-            base, i, i) in out
+        assert ("wrote %s-%d.vcd (muos demo pathfinder, run %d of 2; "
+                "GTKWave: gtkwave %s-%d.gtkw)" % (base, i, i, base, i)) in out
+        assert os.path.exists("%s-%d.gtkw" % (base, i))
     ids, ch = read_vcd(base + "-1.vcd")
     st = values(ids, ch, "muos.threads.bc_dist.state")
     assert st[:5] == [(0, "ready"), (MS, "sleeping"),

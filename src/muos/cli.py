@@ -118,7 +118,9 @@ def _output_options(p, note):
                         "in ui.perfetto.dev)" + note)
     p.add_argument("--vcd", metavar="FILE.vcd",
                    help="write thread states, interrupts and priorities as "
-                        "a VCD waveform (needs pyvcd)" + note)
+                        "a VCD waveform, and a GTKWave save file beside it "
+                        "(FILE.gtkw: signals by thread, most urgent first; "
+                        "needs pyvcd)" + note)
     p.add_argument("--report", metavar="FILE.html",
                    help="write a self-contained HTML report: timeline and "
                         "statistics" + note)
@@ -165,7 +167,9 @@ def _export(args, results, what):
                 print("wrote %s (%s)" % (path, label))
             if args.vcd:
                 path = r.trace.to_vcd(_numbered(args.vcd, i, n))
-                print("wrote %s (%s)" % (path, label))
+                from muos.export.vcd import gtkw_path
+                print("wrote %s (%s; GTKWave: gtkwave %s)" % (
+                    path, label, gtkw_path(path)))
             if args.report:
                 path = r.trace.to_html(_numbered(args.report, i, n),
                                        title=label)

@@ -26,6 +26,12 @@ A VCD holds one value per signal per instant: a state that begins and
 ends at the same instant (code that took no simulated time) keeps only
 the last value. Names are reduced to letters, digits and ``_``; string
 values have their blanks replaced by ``_``.
+
+Threads are declared most urgent first (their first priority; the idle
+threads last), and beside ``X.vcd`` a GTKWave save file ``X.gtkw`` shows
+every signal in that order, each named after its thread or line
+("bc_dist state", "bc_dist cpu", ...), in a group per thread, zoomed to
+the whole run: ``gtkwave X.gtkw`` opens both.
 """
 
 import re
@@ -33,7 +39,27 @@ import re
 from ..units import units_per_ns
 from . import Timeline
 
-__all__ = ["write", "signal_name"]
+__all__ = ["write", "signal_name", "gtkw_path"]
+
+
+def gtkw_path(path):
+    """Where the GTKWave save file of the VCD ``path`` goes."""
+    base = str(path)
+    if base.endswith(".vcd"):
+        base = base[:-4]
+    return base + ".gtkw"
+
+
+def _by_urgency(tl):
+    """The timeline's threads, most urgent first (the priority each had
+    first), the idle threads last, ties in order of appearance."""
+    idle = set(tl.idle_threads)
+
+    def key(item):
+        i, name = item
+        pr = tl.priority.get(name) or [(0, 0)]
+        return (name in idle, -pr[0][1], i)
+    return [n for _, n in sorted(enumerate(tl.threads), key=key)]
 
 
 def signal_name(name, taken):
@@ -75,8 +101,17 @@ def write(trace, path):
         w = VCDWriter(f, timescale=scale, date="",
                       version="muos %s" % __version__)
         taken = set()
-        for name in tl.threads:
-            scope = ("muos", "threads", signal_name(name, taken))
+        shown = []         # (group, [(signal path, alias, datafmt)])
+        for name in _by_urgency(tl):
+            sname = signal_name(name, taken)
+            scope = ("muos", "threads", sname)
+            base = "muos.threads.%s." % sname
+            shown.append(("%s (%s)" % (name, (tl.priority.get(name) or
+                                              [(0, 0)])[0][1]),
+                          [(base + "state", "%s state" % name, "ascii"),
+                           (base + "cpu", "%s cpu" % name, "bin"),
+                           (base + "priority[7:0]", "%s priority" % name,
+                            "dec")]))
             state = w.register_var(scope, "state", "string", init="none")
             cpu = w.register_var(scope, "cpu", "wire", size=1, init=0)
             # an 8-bit reg (unsigned): GTKWave shows an 8-bit
@@ -94,7 +129,12 @@ def write(trace, path):
                 changes.append((t, prio, p))
         taken = set()
         for name in tl.irqs:
-            scope = ("muos", "irqs", signal_name(name, taken))
+            sname = signal_name(name, taken)
+            scope = ("muos", "irqs", sname)
+            base = "muos.irqs.%s." % sname
+            shown.append(("irq %s" % name,
+                          [(base + "active", "irq %s active" % name, "bin"),
+                           (base + "cpu", "irq %s cpu" % name, "bin")]))
             active = w.register_var(scope, "active", "wire", size=1,
                                     init=0)
             cpu = w.register_var(scope, "cpu", "wire", size=1, init=0)
@@ -108,7 +148,13 @@ def write(trace, path):
                 changes.append((t1, cpu, 0))
         idle = set(tl.idle_threads)
         for core in tl.cores:
-            scope = ("muos", "cores", signal_name(core, set()))
+            sname = signal_name(core, set())
+            scope = ("muos", "cores", sname)
+            base = "muos.cores.%s." % sname
+            shown.append(("core %s" % core,
+                          [(base + "thread", "core %s thread" % core,
+                            "ascii"),
+                           (base + "busy", "core %s busy" % core, "bin")]))
             what = w.register_var(scope, "thread", "string", init="none")
             busy = w.register_var(scope, "busy", "wire", size=1, init=0)
             for t0, t1, kind, name in tl.on_core[core]:
@@ -132,5 +178,30 @@ def write(trace, path):
                 continue
             current[id(var)] = v
             w.change(var, t if to_vcd is None else to_vcd(t), v)
-        w.close(tl.end_ns if to_vcd is None else to_vcd(tl.end_ns))
+        end = tl.end_ns if to_vcd is None else to_vcd(tl.end_ns)
+        w.close(end)
+    _write_gtkw(path, shown, end)
     return path
+
+
+def _write_gtkw(path, shown, end):
+    """The GTKWave save file beside the VCD: the signals in ``shown``
+    (groups of (path, alias, format)), zoomed to show 0..``end``."""
+    import math
+
+    from vcd.gtkw import GTKWSave
+    with open(gtkw_path(path), "w", encoding="utf-8") as f:
+        g = GTKWSave(f)
+        g.comment("muos: open with gtkwave %s" % gtkw_path(path))
+        g.dumpfile(str(path))             # (absolute: opens from anywhere)
+        g.size(1600, 900)
+        g.signals_width(260)
+        # GTKWave 3.3 at this window size shows about 5.2 * 2**-z time
+        # units at zoom z (measured: its "zoom best fit" of a 1001 ms
+        # run is -27.53): the whole run, with a margin
+        g.zoom_markers(-math.log2(max(end, 1) / 5.0))
+        g.treeopen("muos")
+        for group, sigs in shown:
+            with g.group(group):
+                for sig, alias, fmt in sigs:
+                    g.trace(sig, alias=alias, datafmt=fmt)
