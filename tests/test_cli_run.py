@@ -3,6 +3,8 @@
 ``--port``; the progress bar; clear errors and exit statuses."""
 
 import json
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -46,8 +48,10 @@ def test_run_writes_every_file(tmp_path, capsys):
     o = capsys.readouterr().out
     assert status == 0
     assert "main returned 42 at tick 8" in o
-    for ext in ("json", "vcd", "html"):
+    for ext in ("json", "html"):
         assert "wrote %s.%s (muos run %s)" % (out, ext, path) in o
+    assert "wrote %s.vcd (muos run %s; GTKWave: gtkwave %s.gtkw)" % (
+        out, path, out) in o
     assert "statistics of muos run" in o and "worker" in o
     data = json.load(open(str(out) + ".json"))
     names = {e["args"]["name"] for e in data["traceEvents"]
@@ -258,3 +262,43 @@ def test_run_refuses_bad_kernel_options(tmp_path, capsys):
     assert "cores must be a positive int" in capsys.readouterr().err
     assert cli(["run", path, "--port", "host", "--cores", "2"]) == 2
     assert "runs one core" in capsys.readouterr().err
+
+
+def test_a_failure_is_reported_once_without_muos_frames(tmp_path):
+    # issue 15 #8: a thread that raises and is joined: one report (main's
+    # failure, the thread's exception as its cause), with the program's
+    # frames only, and no summary line repeating it
+    app = tmp_path / "app.py"
+    app.write_text(
+        "import muos\n"
+        "async def bad():\n"
+        "    await muos.sleep_for(1)\n"
+        "    raise ValueError('boom')\n"
+        "async def main():\n"
+        "    t = muos.spawn(bad)\n"
+        "    await t.join()\n")
+    p = subprocess.run([sys.executable, "-m", "muos", "run", str(app)],
+                       capture_output=True, text=True, timeout=60)
+    assert p.returncode == 1
+    err = p.stderr
+    assert err.count("raise ValueError('boom')") == 1, err
+    assert err.count("muos run: thread 'main' failed") == 1
+    assert "traceback above" not in err
+    assert "kernel.py" not in err and "importlib" not in err, err
+    assert "blocking.py" not in err, err
+    # a thread nobody joins: reported when it ends, its frames only, and
+    # named once more in the summary
+    app.write_text(
+        "import muos\n"
+        "async def bad():\n"
+        "    raise KeyError('k')\n"
+        "async def main():\n"
+        "    muos.spawn(bad)\n"
+        "    await muos.sleep_for(2)\n")
+    p = subprocess.run([sys.executable, "-m", "muos", "run", str(app)],
+                       capture_output=True, text=True, timeout=60)
+    err = p.stderr
+    assert p.returncode == 1
+    assert err.count("raise KeyError('k')") == 1, err
+    assert "kernel.py" not in err, err
+    assert "thread 'bad-3' failed: KeyError" in err

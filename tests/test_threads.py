@@ -260,9 +260,11 @@ def test_join_of_a_failed_thread_raises_thread_error_from_it(log, capsys):
 
     muos.run(main)
     assert log == [(1, "ThreadError"), (1, "ThreadError")]
-    # the failed thread itself is reported once
+    # main was joining it when it failed: the exception went to main,
+    # which handled it, so nothing is reported (issue 15 #8: a failure
+    # is reported where it is not retrieved, once)
     err = capsys.readouterr().err
-    assert err.count("muos: thread 'F' ended with an exception") == 1
+    assert "muos: thread 'F' ended with an exception" not in err
 
 
 def test_several_joiners_are_woken_in_priority_order(log):

@@ -378,7 +378,8 @@ def _run_app(args):
         if t.exception is not None:
             exc = t.exception
             print("muos run: thread 'main' failed:", file=sys.stderr)
-            traceback.print_exception(type(exc), exc, exc.__traceback__)
+            from muos.diag import format_exception
+            sys.stderr.write(format_exception(exc))
             status = 1
         value = t.result
     elif why == "idle":
@@ -388,7 +389,7 @@ def _run_app(args):
             file=sys.stderr)
         status = 1
     for name, exc in k.failed:
-        if name != "main":
+        if name != "main" and not any(exc is x for x in k._retrieved):
             print("muos run: thread %r failed: %s: %s (traceback above)" % (
                 name, type(exc).__name__, exc), file=sys.stderr)
             status = status or 1

@@ -47,15 +47,47 @@ def report(what, exc):
     err = sys.stderr
     err.write("muos: %s ended with an exception:\n" % what)
     try:
-        import traceback
-        traceback.print_exception(type(exc), exc, exc.__traceback__,
-                                  file=err)
+        err.write(format_exception(exc))
     except ImportError:
         sys.print_exception(exc, err)   # MicroPython
     try:
         err.flush()
     except Exception:
         pass
+
+
+def _ours(filename):
+    """A frame of muos itself (or of importlib), not of the program."""
+    import os
+    f = filename.replace("\\", "/")
+    if f.startswith("<frozen importlib"):
+        return True
+    if not os.path.isabs(f):          # compiled modules: src/muos/x.py
+        return f.startswith("src/muos/") or f.startswith("muos/")
+    here = os.path.dirname(os.path.abspath(__file__)).replace("\\", "/")
+    return f.startswith(here + "/")
+
+
+def format_exception(exc):
+    """``exc``'s traceback as text, its causes included, without the
+    frames of muos's own code (the kernel loop that stepped the thread,
+    the call that raised for it): the program's frames only. CPython
+    (ImportError on MicroPython, whose print_exception is used)."""
+    try:
+        import traceback
+    except ImportError:             # MicroPython: report() falls back
+        raise
+    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+    seen = set()
+    x = te
+    while x is not None and id(x) not in seen:
+        seen.add(id(x))
+        kept = [f for f in x.stack if not _ours(f.filename)]
+        if kept or x.stack:
+            x.stack = traceback.StackSummary.from_list(kept)
+        x = x.__cause__ or (None if x.__suppress_context__
+                            else x.__context__)
+    return "".join(te.format())
 
 
 def check_name(name, what):

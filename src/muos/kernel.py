@@ -83,6 +83,7 @@ class Kernel(Blocking):
         self._stop_on = None         # run(stop_on=): stop when it ends
         self._killing = []           # kills in progress (Thread.kill)
         self.failed = []             # (name, exception) of failed threads
+        self._retrieved = []          # ... those a joiner was handed
         self._stop = False
         self._forever = False        # run(forever=True)
         self.stats = Stats(tick_hz, getattr(port, "power", None))

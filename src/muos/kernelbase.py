@@ -98,6 +98,7 @@ class KernelBase:
         while held:
             held[-1]._owner_died(t)
         q = None if t._x is None else t._x.joinq
+        joined = bool(q)
         while q:
             if exc is None:
                 q.wake_one(result)
@@ -105,7 +106,13 @@ class KernelBase:
                 q.fail_one(exc if q.items[0].arg else t._error())  # exc)
         if exc is not None:
             self.failed.append((t.name, exc))
-            if t is not self._stop_on:
+            if joined:
+                # retrieved by the threads that joined it: each gets it
+                # (ThreadError from it); reported where they do not
+                # handle it, not here (issue 15 #8: one failure, one
+                # report)
+                self._retrieved.append(exc)
+            elif t is not self._stop_on:
                 report("thread %r" % t.name, exc)
         if t is self._stop_on:
             self._stop = True
