@@ -105,8 +105,13 @@ def test_upstream_script(script: Path) -> None:
         RESULTS[script.name] = "needs MicroPython"
         pytest.skip("needs MicroPython's own modules (runs under "
                     "MicroPython)")
-    got = _run([str(RUNNER), str(script)])
     want = expected(script)
+    got = _run([str(RUNNER), str(script)])
+    if got.returncode != 0 or got.stdout != want:
+        # (a few scripts print wall-clock durations rounded to 100 ms,
+        # asyncio_basic's "took 200 400 0": a loaded machine can push
+        # one past; MicroPython's own runner has the same exposure)
+        got = _run([str(RUNNER), str(script)])
     ok = got.returncode == 0 and got.stdout == want
     RESULTS[script.name] = "pass" if ok else "FAIL"
     assert got.returncode == 0, got.stderr
@@ -136,7 +141,7 @@ def under_micropython(tmp_path_factory) -> dict[str, tuple[int, str, str]]:
         if script.name in MPY_XFAIL:
             return -1, "", "not run: " + MPY_XFAIL[script.name]
         d = top / script.stem
-        d.mkdir()
+        d.mkdir(exist_ok=True)
         shutil.copy(script, d / script.name)
         w = d / ("run_" + script.name)
         w.write_text(WRAPPER % script.name)
@@ -148,8 +153,17 @@ def under_micropython(tmp_path_factory) -> dict[str, tuple[int, str, str]]:
             return -1, e.stdout or "", "timed out after %d s" % TIMEOUT
         return p.returncode, p.stdout, p.stderr
 
+    one_again = one
     with ThreadPoolExecutor(4) as ex:
-        return dict(zip([p.name for p in SCRIPTS], ex.map(one, SCRIPTS)))
+        out = dict(zip([p.name for p in SCRIPTS], ex.map(one, SCRIPTS)))
+    for script in SCRIPTS:
+        # once more, alone, what failed four at a time (wall-clock
+        # durations rounded to 100 ms, as under CPython above)
+        rc, got, _ = out[script.name]
+        if script.name not in MPY_XFAIL and (
+                rc != 0 or got != reference(script)):
+            out[script.name] = one_again(script)
+    return out
 
 
 @pytest.mark.parametrize("script", SCRIPTS, ids=[p.stem for p in SCRIPTS])
@@ -199,6 +213,11 @@ def on_firmware(builds,  # noqa: F811  (test_firmware's fixture)
         with ThreadPoolExecutor(2) as ex:
             names = [p.name for p in SCRIPTS]
             out[port] = dict(zip(names, ex.map(one, names)))
+        for script in SCRIPTS:       # once more, alone (see above)
+            r = out[port][script.name]
+            if r is not None and (r.returncode != 0
+                                  or r.stdout != reference(script)):
+                out[port][script.name] = one(script.name)
     return out
 
 

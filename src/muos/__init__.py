@@ -9,7 +9,6 @@ from .compat import MICROPYTHON, PURE
 if PURE and not MICROPYTHON:
     from . import _plain     # the .py modules, not the compiled ones
     _plain.install()
-from .condvar import ConditionVariable
 from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
                     now, scheduler_locked, sleep_for, sleep_until, spawn,
                     set_deadline, suspend, this_core, this_thread,
@@ -17,22 +16,25 @@ from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
 from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
-from .evflags import ALL, ANY, EventFlags
 from .kernel import Kernel, current_kernel
-from .mempool import MemoryPool
-from .mqueue import MessageQueue
-from .mutex import Mutex
 from .periodic import Job, periodic
 from .ports.sim import SimPort
 from .power import PowerModel
-from .semaphore import BinarySemaphore, Semaphore
-from .spinlock import Spinlock
 from .stats import Stats, ThreadStats
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
                      Thread)
-from .timer import Timer
-from .trace import Trace
-from .waitany import wait_any
+if not MICROPYTHON:
+    # (on MicroPython these load on first use: _LAZY below)
+    from .condvar import ConditionVariable
+    from .evflags import ALL, ANY, EventFlags
+    from .mempool import MemoryPool
+    from .mqueue import MessageQueue
+    from .mutex import Mutex
+    from .semaphore import BinarySemaphore, Semaphore
+    from .spinlock import Spinlock
+    from .timer import Timer
+    from .trace import Trace
+    from .waitany import wait_any
 
 try:                      # CPython only: MicroPython has no threading
     from .ports.host import HostPort
@@ -57,10 +59,16 @@ __all__ = [
     "current_kernel", "recording", "Watchdog",
 ]
 
-# loaded on first use (``muos.Watchdog``): on MicroPython a module compiled
-# from source costs heap (watchdog.py about 11 KB), paid only by programs
-# that use it
-_LAZY = {"Watchdog": "watchdog"}
+# loaded on first use (``muos.Watchdog``; on MicroPython every object):
+# there a module costs heap even frozen (its functions and classes: the
+# objects about 0.5-1 KB each, the trace 1.5 KB; watchdog.py compiled from
+# source about 11 KB), paid only by programs that use it (issue 16 #2)
+_LAZY = {"Watchdog": "watchdog", "ConditionVariable": "condvar",
+         "ALL": "evflags", "ANY": "evflags", "EventFlags": "evflags",
+         "MemoryPool": "mempool", "MessageQueue": "mqueue",
+         "Mutex": "mutex", "BinarySemaphore": "semaphore",
+         "Semaphore": "semaphore", "Spinlock": "spinlock",
+         "Timer": "timer", "Trace": "trace", "wait_any": "waitany"}
 TYPE_CHECKING = False
 if TYPE_CHECKING:                 # mypy: the real names
     from .watchdog import Watchdog

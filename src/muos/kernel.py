@@ -31,7 +31,6 @@ from .stats import Stats
 from .thread import (READY, RUNNING, SUSPENDED, Priority,
                      Thread)
 from .timeq import TimeQueue
-from .trace import Trace
 from .units import tick_units, units_per_ns
 from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 
@@ -96,7 +95,11 @@ class Kernel(Blocking):
             raise ValueError("Kernel: trace must be True, False or a "
                              "positive int (keep the last N events), not "
                              "%r" % (trace,))
-        self.trace = Trace(tick_hz, self.stats, n) if trace else None
+        if trace:
+            from .trace import Trace   # (MicroPython: loaded only if used)
+            self.trace = Trace(tick_hz, self.stats, n)
+        else:
+            self.trace = None
         self._trace = self.trace
         port.attach(self)
         # a real port's clock runs while Python code runs: it times every
