@@ -139,3 +139,33 @@ def test_an_ended_threads_record_is_small():
     # #9: ended threads keep only counters, <= 200 bytes)
     per = (large - small) / 2000
     assert per <= 200, per
+
+
+def test_an_ended_thread_keeps_its_waits_by_name_not_the_objects():
+    # issue 14: an ended thread's record kept the objects it waited on
+    # alive (its waits were keyed by them); now by their names, which an
+    # object keeps on itself (so no later object at its address gets it,
+    # and the statistics keep no table of addresses)
+    sems = []
+
+    async def main():
+        async def waiter(s):
+            await s.wait()
+
+        for _ in range(3):
+            s = muos.Semaphore(0)          # unnamed: Semaphore#1, #2, #3
+            sems.append(s)
+            t = muos.spawn(waiter, s, name="w")
+            await muos.sleep_for(2)
+            s.post()
+            await t.join()
+        return muos.current_kernel().stats
+
+    st = muos.run(main).value
+    waits = {n: st.threads[n].waits for n in ("w", "w#2", "w#3")}
+    assert waits == {"w": {"Semaphore#1": 2 * 10 ** 6},
+                     "w#2": {"Semaphore#2": 2 * 10 ** 6},
+                     "w#3": {"Semaphore#3": 2 * 10 ** 6}}
+    assert [st.name_of(s) for s in sems] == [
+        "Semaphore#1", "Semaphore#2", "Semaphore#3"]
+    assert st._names == {}

@@ -550,6 +550,12 @@ class Stats(InversionTracker, Observer):
         name = getattr(obj, "name", None)
         if name is not None:
             return name
+        # kept on the object itself where it can be (so that no later
+        # object at the same address takes it, and nothing grows here),
+        # by its id otherwise
+        n = getattr(obj, "_stat_name", None)
+        if n is not None:
+            return n
         key = id(obj)
         n = self._names.get(key)
         if n is None:
@@ -557,7 +563,10 @@ class Stats(InversionTracker, Observer):
             c = self._ntype.get(tp, 0) + 1
             self._ntype[tp] = c
             n = "%s#%d" % (tp, c)
-            self._names[key] = n
+            try:
+                obj._stat_name = n
+            except AttributeError:
+                self._names[key] = n
         return n
 
     def on_hold(self, t, m, ns):
@@ -685,11 +694,18 @@ class Stats(InversionTracker, Observer):
     def retire(self, t):
         """Thread ``t`` ended: its statistics keep a record of its
         counters, not the thread (its coroutine, links, result and
-        flags; issue 14 #9). Its waits stay keyed by the objects (at
-        most WAITS_KEPT of them: naming them here would name a later
-        object at the same address alike)."""
+        flags; issue 14 #9), and its waits by the names of the objects
+        (an object's name is its own: ``name_of``), so that no object
+        is kept alive by having been waited on."""
         c = Retired(t, self)
-        c.waits = t.waits
+        w = t.waits
+        if w:
+            named = {}
+            for obj, ns in w.items():
+                key = obj if isinstance(obj, str) else self.name_of(obj)
+                named[key] = named.get(key, 0) + ns
+            w = named
+        c.waits = w
         x = t._x
         if x is not None and (x.rt is not None or x.deadline_misses
                               or x.masked_ns or x.inversion_ns
