@@ -169,3 +169,54 @@ def test_an_ended_thread_keeps_its_waits_by_name_not_the_objects():
     assert [st.name_of(s) for s in sems] == [
         "Semaphore#1", "Semaphore#2", "Semaphore#3"]
     assert st._names == {}
+
+
+def _serve(requests):
+    """A server thread answering ``requests`` requests, each from a new
+    client thread, over a MessageQueue, with a new Semaphore per reply:
+    the kernel's memory afterwards (tracemalloc, bytes)."""
+    import gc
+    import tracemalloc
+
+    async def main():
+        q = muos.MessageQueue(8, name="requests")
+
+        async def server():
+            while True:
+                reply = await q.receive()
+                await muos.busy(0.001)
+                reply.post()
+
+        async def client():
+            reply = muos.Semaphore(0)
+            await q.send(reply)
+            await reply.wait()
+
+        muos.spawn(server, name="server", priority=muos.Priority.HIGH)
+        for _ in range(requests):
+            await muos.spawn(client).join()
+        gc.collect()
+        return tracemalloc.get_traced_memory()[0]
+
+    tracemalloc.start()
+    try:
+        return muos.run(main).value
+    finally:
+        tracemalloc.stop()
+
+
+@pytest.mark.slow
+def test_request_reply_memory_stays_constant():
+    # issue 14: 200,000 requests (a new client thread and reply object
+    # each) take no more memory at the end than 20,000 do: ended threads
+    # are reclaimed, their records are small and hold no object, waits
+    # are grouped once a thread has waited on 64 objects (the server
+    # waits on one queue) and the statistics keep no table of addresses
+    n = int(os.environ.get("MUOS_LONG_REQUESTS", "200000"))
+    small = _serve(n // 10)
+    big = _serve(n)
+    # the records of the clients: one per client thread name ("client",
+    # "client#2", ...), about 200 bytes each (test_an_ended_threads_
+    # record_is_small): the rest must not grow with n
+    per_client = (big - small) / (n - n // 10)
+    assert per_client < 400, per_client
