@@ -131,3 +131,29 @@ def test_report_zoom_and_hover_in_chromium(report, tmp_path):
     m = re.search(r'data-tip-shown="([^"]*)"', dom)
     assert m.group(1).startswith("block|priority inversion 102..158"), \
         m.group(1)
+
+
+LATE_PROBE = """<script>
+(function(){
+var rows = document.querySelectorAll('table.late tbody tr');
+document.body.setAttribute('data-late-rows', rows.length);
+rows[1].click();
+document.body.setAttribute('data-after-click',
+  document.getElementById('tl').getAttribute('viewBox'));
+})();
+</script></body>"""
+
+
+def test_report_late_jobs_in_chromium(report, tmp_path):
+    # issue 15 #4: bc_dist misses 4 deadlines in run 1; its label counts
+    # them, a table lists them, and a click on one shows it (its
+    # release minus a period .. its finish plus a period)
+    exe = chromium()
+    page = open(report, encoding="utf-8").read()
+    assert '<tspan class="label late">4 late</tspan>' in page
+    probed = tmp_path / "late.html"
+    probed.write_text(page.replace("</body>", LATE_PROBE), encoding="utf-8")
+    dom = browse(exe, "file://" + str(probed), "--dump-dom")
+    assert 'data-late-rows="4"' in dom
+    # job 2: released 350, deadline 375, finished 411; the period is 125
+    assert view(dom, "data-after-click") == [225, 0, 311, 168]
