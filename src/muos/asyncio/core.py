@@ -304,8 +304,9 @@ def sleep_ms(t):
                             % (t,))
     if t <= 0:
         return muos.yield_now()
-    return muos.sleep_for(
-        t * muos.current_kernel("asyncio.sleep_ms").tick_hz / 1000)
+    n = t * muos.current_kernel("asyncio.sleep_ms").tick_hz
+    # whole ticks stay ints (a float is a heap object on MicroPython)
+    return muos.sleep_for(n // 1000 if n % 1000 == 0 else n / 1000)
 
 
 def _default_port():
