@@ -29,6 +29,7 @@ UP = ROOT / "tests" / "upstream"
 SCRIPTS = sorted((UP / "micropython_asyncio").glob("asyncio_*.py"))
 RUNNER = UP / "run_asyncio.py"
 TIMEOUT = 60
+RETRIES = 3       # runs of a script that failed (wall-clock timing)
 
 # filled by the tests, printed by conftest's terminal summary
 RESULTS: dict[str, str] = {}
@@ -107,10 +108,12 @@ def test_upstream_script(script: Path) -> None:
                     "MicroPython)")
     want = expected(script)
     got = _run([str(RUNNER), str(script)])
-    if got.returncode != 0 or got.stdout != want:
+    for _ in range(RETRIES):
         # (a few scripts print wall-clock durations rounded to 100 ms,
         # asyncio_basic's "took 200 400 0": a loaded machine can push
         # one past; MicroPython's own runner has the same exposure)
+        if got.returncode == 0 and got.stdout == want:
+            break
         got = _run([str(RUNNER), str(script)])
     ok = got.returncode == 0 and got.stdout == want
     RESULTS[script.name] = "pass" if ok else "FAIL"
@@ -157,11 +160,13 @@ def under_micropython(tmp_path_factory) -> dict[str, tuple[int, str, str]]:
     with ThreadPoolExecutor(4) as ex:
         out = dict(zip([p.name for p in SCRIPTS], ex.map(one, SCRIPTS)))
     for script in SCRIPTS:
-        # once more, alone, what failed four at a time (wall-clock
-        # durations rounded to 100 ms, as under CPython above)
-        rc, got, _ = out[script.name]
-        if script.name not in MPY_XFAIL and (
-                rc != 0 or got != reference(script)):
+        # again, alone, what failed four at a time (wall-clock durations
+        # rounded to 100 ms, as under CPython above)
+        for _ in range(RETRIES):
+            rc, got, _ = out[script.name]
+            if script.name in MPY_XFAIL or (
+                    rc == 0 and got == reference(script)):
+                break
             out[script.name] = one_again(script)
     return out
 
