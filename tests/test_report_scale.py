@@ -18,8 +18,10 @@ does the CPU-load lane's; (b) the idle thread drawn as idle, never in
 the running colour; (c) each of the 40 late jobs in the late colour at
 its deadline, and nowhere else; (d) zoomed in, each running slice as a
 bar of its own width, each release marked. Hovering finds the text of
-what is under the pointer in the data. The screenshots go to
-tests/artifacts/ (ignored by git)."""
+what is under the pointer in the data. On two cores with an interrupt
+every 3 ticks, the core lanes show the threads' colours and the
+handler entries (no CPU time, in nearly every column) a low strip, not
+a block. The screenshots go to tests/artifacts/ (ignored by git)."""
 
 import json
 import os
@@ -450,3 +452,52 @@ def test_hover_finds_the_data_in_chromium(big, tmp_path):
     assert tips["3"] == "ctl running 1000..1000.3 (0.3 ticks) at priority " \
         "200", tips
     assert tips["4"] == "ctl sleeping 1000.3..1002 (1.7 ticks)", tips
+
+
+HANDLER = (42, 157, 74)
+
+
+def test_two_cores_and_an_interrupt_in_chromium(tmp_path):
+    # the same tasks on two cores, with a UART interrupt every 3 ticks
+    # (its handler takes no CPU time) waking a thread: the lanes per
+    # core are painted in the threads' colours, and the handler entries,
+    # one in nearly every column at fit, are a low strip, not a block
+    exe = chromium()
+
+    async def task(period, work):
+        async for _ in muos.periodic(period):
+            await muos.busy(work)
+
+    async def main():
+        sem = muos.Semaphore(0, name="rx")
+        irq = muos.this_thread()._kernel.interrupt("uart", sem.post,
+                                                   priority=3)
+        irq.trigger_every(3)
+
+        async def rx():
+            while True:
+                await sem.wait()
+                await muos.busy(0.2)
+
+        muos.spawn(rx, name="rx", priority=250)
+        for name, p, c, prio in TASKS:
+            muos.spawn(task, p, 2 * c, name=name, priority=prio)
+        await muos.sleep_for(5000)
+
+    r = muos.run(main, trace=True, until=5000, cores=2)
+    assert len(r.trace) > SHAPES_MAX
+    path = str(tmp_path / "smp.html")
+    r.trace.to_html(path)
+    geo, px = shoot(exe, "file://" + path, "scale_smp.png")
+    p = Plot(geo, px)
+    assert p.lanes == ["load"] and p.rows[:3] == ["core0", "core1", "uart"]
+    n = p.width * p.row
+    handler = sum(p.column("uart", c).count(HANDLER) for c in range(p.width))
+    assert 0 < handler <= 3 * p.width < n / 5
+    for core in ("core0", "core1"):
+        seen = {v for c in range(p.width) for v in p.column(core, c, 3, 25)}
+        seen.discard((238, 243, 250))      # the lane's background
+        assert len(seen) >= 4, core        # the hues of what ran most
+    load = p.heights("load", LOAD)
+    assert sum(load) / len(load) / BAR == pytest.approx(r.stats.cpu_load,
+                                                        abs=0.03)

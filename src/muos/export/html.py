@@ -32,7 +32,9 @@ miss, ``ThreadStats.misses``) in red at any zoom: a mark at the
 deadline, a band from the deadline to the finish and a line under the
 job from its release. Preemptions (red ticks) and wake-ups, timeouts
 and interrupts (grey lines) are drawn when they are sparse (at most one
-per 6 pixels in view); watchdog misses always. On several cores, one
+per 6 pixels in view); watchdog misses always. What ran in no time (a
+zero-length slice or handler) is a line in its column, or a low strip
+where such columns are dense (more than one in 6). On several cores, one
 lane per core on top of the rows ("core0", ...): in each column the
 share of time the core ran something, in the colour of what ran most
 there (a colour per thread, the same on every core; the handler colour
@@ -754,9 +756,12 @@ function bars(cov,y,h,col){ctx.fillStyle=col;var c=0,px=cov.length;
 function strip(cov,y,h,col){ctx.fillStyle=col;var c=0,px=cov.length;
  while(c<px){if(!(cov[c]>1e-9)){c++;continue;}var c2=c+1;
   while(c2<px&&cov[c2]>1e-9)c2++;ctx.fillRect(c,y,c2-c,h);c=c2;}}
-function ticks(zero,cov,y,h,col){ctx.fillStyle=col;
- for(var c=0;c<zero.length;c++)if(zero[c]&&!(cov[c]>1e-9))
-  ctx.fillRect(c,y,1,h);}
+function ticks(zero,cov,y,h,col){ // what ran in no time: a line each,
+ // or where they are dense (more than one column in 6) a low strip
+ var n=0,c,px=zero.length;for(c=0;c<px;c++)if(zero[c]&&!(cov[c]>1e-9))n++;
+ if(!n)return;var lo=n>px/6;ctx.fillStyle=col;
+ for(c=0;c<px;c++)if(zero[c]&&!(cov[c]>1e-9)){if(lo)ctx.fillRect(c,y+h-3,1,3);
+  else ctx.fillRect(c,y,1,h);}}
 function xs(v,a,k){return Math.floor((v-a)*k);}
 // -- painting --
 function thread(r,ri,y,a,b,k,px){
@@ -820,8 +825,10 @@ function core(r,y,a,b,k,px){var s=r.cs,cov=new Float64Array(px),
   var cs=Math.floor(fs);if(cs>=px)continue;var ce=Math.floor(fe);
   for(var c=cs;c<=ce&&c<px;c++){var p=Math.min(c+1,fe)-Math.max(c,fs);
    if(p<=0)continue;cov[c]+=p;if(p>best[c]){best[c]=p;who[c]=x;}}}
+ var nz=0;for(c=0;c<px;c++)if(zero[c]&&!(cov[c]>1e-9))nz++;
+ var hz=nz>px/6?3:ROW-6;
  for(c=0;c<px;){if(!(cov[c]>1e-9)&&!zero[c]){c++;continue;}
-  var hh=cov[c]>1e-9?hgt(cov[c],ROW-6):ROW-6,wh=who[c],c2=c+1;
+  var hh=cov[c]>1e-9?hgt(cov[c],ROW-6):hz,wh=who[c],c2=c+1;
   while(c2<px&&cov[c2]>1e-9&&who[c2]===wh&&hgt(cov[c2],ROW-6)===hh)c2++;
   ctx.fillStyle=wh<0?K.handler:D.hue[wh];
   ctx.fillRect(c,y+ROW-3-hh,cov[c]>1e-9?c2-c:1,hh);c=c2;}}
