@@ -422,7 +422,7 @@ def test_hover_finds_the_data_in_chromium(big, tmp_path):
     y_load = 0
     # fit: the first late job of ui (deadline 163.7), the aggregated
     # columns of ctl, the CPU-load lane; then ticks 1000..1040: the
-    # slice of ctl at 1000..1000.3
+    # slice of ctl at 1000..1000.3, its sleep, its release at 1002
     calls = """
     var k=g.width/20000;
     at(g.left+163.7*k+1,g.top+%d+2);
@@ -433,7 +433,15 @@ def test_hover_finds_the_data_in_chromium(big, tmp_path):
     k=g.width/40;
     at(g.left+0.15*k,g.top+%d+20);
     at(g.left+1*k,g.top+%d+27);
-    """ % (y_ui, y_ctl, y_load, y_ctl, y_ctl)
+    at(g.left+2*k-1,g.top+%d+5);
+    plot.dispatchEvent(new MouseEvent('mousedown',{bubbles:true,
+     clientX:g.left+500,clientY:g.top+5}));
+    window.dispatchEvent(new MouseEvent('mousemove',{clientX:g.left+400,
+     clientY:g.top+5}));
+    window.dispatchEvent(new MouseEvent('mouseup',{}));
+    b.setAttribute('data-dragged',document.getElementById('tl')
+     .getAttribute('viewBox')+' '+plot.clientWidth);
+    """ % (y_ui, y_ctl, y_load, y_ctl, y_ctl, y_ctl)
     probed = tmp_path / "hover.html"
     probed.write_text(page.replace("</body>", HOVER % calls),
                       encoding="utf-8")
@@ -452,6 +460,14 @@ def test_hover_finds_the_data_in_chromium(big, tmp_path):
     assert tips["3"] == "ctl running 1000..1000.3 (0.3 ticks) at priority " \
         "200", tips
     assert tips["4"] == "ctl sleeping 1000.3..1002 (1.7 ticks)", tips
+    # a release (ctl's job 501 at 1002, after 1000.3..1002's sleep)
+    assert tips["5"] == "ctl sleeping 1000.3..1002 (1.7 ticks)\n" \
+        "ctl: job 501 released at 1002, deadline 1004", tips
+    # a drag 100 px to the left moves the view 100 px later
+    x0, _, w, h, width = map(float, re.search(
+        r'data-dragged="([^"]+)"', dom).group(1).split())
+    assert w == 40 and h == 9 * 28
+    assert x0 == pytest.approx(1000 + 100 / width * 40)
 
 
 HANDLER = (42, 157, 74)

@@ -887,10 +887,6 @@ function lookup(e){var q=plot.getBoundingClientRect(),px=q.width,
    ', sleep '+pct(s1)+', deep sleep '+pct(s2)+', wake-up '+pct(s3);}
  var ri=Math.floor((Y-LH)/ROW),r=rows[ri];if(!r)return null;var i,n;
  if(r.k==='t'){
-  if(r.per&&r.per[0]*k>=6){var P=r.per[0],j=Math.round((t-r.per[2])/P);
-   var rel=r.per[2]+j*P;if(j>=0&&Math.abs((rel-t)*k)<=2&&rel<r.per[3])
-    return r.n+': job '+j+' released at '+tk(rel)+', deadline '+
-     tk(rel+r.per[1]);}
   i=at(r.run,t);if(i>=0&&(r.run.E[i]-r.run.S[i])*k>=2)return r.idle?
    r.n+': CPU idle '+span(r.run.S[i],r.run.E[i]):r.n+' running '+
    span(r.run.S[i],r.run.E[i])+' at priority '+prio(r,r.run.S[i]);
@@ -924,6 +920,10 @@ function more(e){ // the late job and inversion windows under the pointer
  if(Y<LH)return [];var ri=Math.floor((Y-LH)/ROW),r=rows[ri];
  if(!r||r.k!=='t')return [];var b=(x0+w)*D.u/D.q,a=x0*D.u/D.q,
  k=q.width/(b-a),t=a+X/k,out=[],lt=lateTip(r,X,a,k);if(lt)out.push(lt);
+ if(r.per&&r.per[0]*k>=6){var P=r.per[0],j=Math.round((t-r.per[2])/P),
+  rel=r.per[2]+j*P;if(j>=0&&Math.abs((rel-t)*k)<=2&&rel<r.per[3])
+  out.push(r.n+': job '+j+' released at '+tk(rel)+', deadline '+
+   tk(rel+r.per[1]));}
  inv[ri].concat(own[ri]).forEach(function(v){if(v[0]<=t&&t<=v[1]||
   Math.abs((v[0]-t)*k)<1)out.push(invTip(v));});return out;}
 // -- the view: viewBox, ruler, canvas --
