@@ -24,31 +24,14 @@ import muos.asyncio  # noqa: E402
 from common import median_rates, quick, report  # noqa: E402
 from pingpong import muos_pp, raw  # noqa: E402
 
+sys.path.insert(0, os.path.join(ROOT, "tools", "mpy"))
+from asyncio_pingpong import pingpong as _pingpong  # noqa: E402
+
 
 def event_pp(aio, n, port=None):
-    """The program: two tasks hand an Event back and forth ``n`` times."""
-    async def main():
-        a = aio.Event()
-        b = aio.Event()
-
-        async def ping():
-            for _ in range(n):
-                b.set()
-                await a.wait()
-                a.clear()
-
-        async def pong():
-            for _ in range(n):
-                await b.wait()
-                b.clear()
-                a.set()
-
-        await aio.gather(ping(), pong())
-
-    if port is None:
-        aio.run(main())
-    else:
-        aio.run(main(), port=port())
+    """The program (tools/mpy/asyncio_pingpong.py's, which MicroPython
+    runs too): two tasks hand an Event back and forth ``n`` times."""
+    _pingpong(aio, n, port)
 
 
 def micropython_rows():

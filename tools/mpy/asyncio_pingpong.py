@@ -1,8 +1,9 @@
 """Event ping-pong on MicroPython: muos.asyncio against MicroPython's own
 asyncio, in one run of one interpreter (benchmarks/asyncio_layer.py runs
-it on the firmware builds). Prints, for each, the microseconds of
-``time.ticks_us`` per hand-over (on the QEMU board with -icount shift=0,
-a microsecond is 1,000 instructions). Portable: also runs under CPython
+it on the firmware builds, and uses its ``pingpong`` under CPython).
+Prints, for each, the microseconds of ``time.ticks_us`` per hand-over
+(on the QEMU board with -icount shift=0, a microsecond is 1,000
+instructions). Portable: also runs under CPython
 (time.perf_counter)."""
 
 import time
@@ -59,4 +60,5 @@ def main():
         print("%s: %.3f us per hand-over" % (name, pingpong(mod, N, port)))
 
 
-main()
+if __name__ == "__main__":   # (benchmarks/asyncio_layer.py imports it)
+    main()
