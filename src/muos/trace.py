@@ -65,13 +65,15 @@ class Trace(Observer):
 
     def to_vcd(self, path):
         """Write thread states, interrupt lines and effective priorities
-        as a VCD waveform for GTKWave (needs ``pyvcd``: the ``vcd``
-        extra; see muos.export.vcd)."""
+        as a VCD waveform for GTKWave, and a GTKWave save file beside it
+        (needs ``pyvcd``: the ``vcd`` extra; see muos.export.vcd)."""
         return _exporter("vcd").write(self, path)
 
     def to_html(self, path, title=None):
-        """Write one self-contained HTML page: an SVG timeline with zoom
-        and hover details, and the statistics (see muos.export.html)."""
+        """Write one self-contained HTML page: the timeline (drawn on a
+        canvas at the current zoom, what is narrower than a pixel
+        summed up), zoom and hover details, and the statistics (see
+        muos.export.html)."""
         return _exporter("html").write(self, path, title)
 
     @property
