@@ -24,8 +24,8 @@ import muos.asyncio  # noqa: E402
 from common import median_rates, quick, report  # noqa: E402
 from pingpong import muos_pp, raw  # noqa: E402
 
-sys.path.insert(0, os.path.join(ROOT, "tools", "mpy"))
-from asyncio_pingpong import pingpong as _pingpong  # noqa: E402
+from asyncio_pingpong import pingpong as _pingpong  # noqa: E402  (pingpong
+# put tools/mpy on the path)
 
 
 def event_pp(aio, n, port=None):

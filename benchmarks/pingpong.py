@@ -12,8 +12,11 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "src"))
 sys.path.insert(0, os.path.dirname(__file__))
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools",
+                                "mpy"))
 
 import muos  # noqa: E402
+from asyncio_pingpong import pingpong as _event_pingpong  # noqa: E402
 from common import (  # noqa: E402
     median_rates, quick, report)
 
@@ -67,25 +70,9 @@ def muos_pp(n, cores=1):
 
 
 def asyncio_pp(n):
-    async def main():
-        a = asyncio.Event()
-        b = asyncio.Event()
-
-        async def ping():
-            for _ in range(n):
-                b.set()
-                await a.wait()
-                a.clear()
-
-        async def pong():
-            for _ in range(n):
-                await b.wait()
-                b.clear()
-                a.set()
-
-        await asyncio.gather(ping(), pong())
-
-    asyncio.run(main())
+    """asyncio's Event ping-pong: tools/mpy/asyncio_pingpong.py's program
+    (the one benchmarks/asyncio_layer.py and MicroPython run too)."""
+    _event_pingpong(asyncio, n)
 
 
 def simpy_pp(n):

@@ -84,20 +84,14 @@ def _load_firmware_build() -> ModuleType:
 
 
 def portable_files() -> list[str]:
-    """package.json's targets (``muos/kernel.py`` ...), sorted; each one
-    checked to be the .py file at src/ + target."""
-    with open(PACKAGE_JSON, encoding="utf-8") as f:
-        urls = json.load(f)["urls"]
-    out = []
-    for target, url in urls:
-        if not (target.startswith("muos/") and target.endswith(".py")
-                and url == "src/" + target):
-            raise DeployError(
-                f"package.json: unexpected entry {[target, url]!r}")
-        if not (ROOT / url).is_file():
-            raise DeployError(f"package.json lists {url}, which is missing")
-        out.append(target)
-    return sorted(out)
+    """package.json's targets (``muos/kernel.py`` ...), sorted, each
+    checked to be the .py file at src/ + target: what the firmware build
+    freezes (tools/firmware/build.py's portable_files, the one reading)."""
+    fwbuild = _load_firmware_build()
+    try:
+        return fwbuild.portable_files()
+    except fwbuild.BuildError as e:
+        raise DeployError(str(e)) from None
 
 
 def package_version() -> str:
