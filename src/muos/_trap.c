@@ -97,7 +97,11 @@ trap_set(TrapObject *t, PyObject *const *args, Py_ssize_t n)
     long kind = PyLong_AsLong(args[0]);
     if (kind == -1 && PyErr_Occurred())
         return -1;
-    t->kind = (int)kind;
+    if (kind < 0 || kind > 32767) {
+        PyErr_Format(PyExc_ValueError, "Trap: kind %ld out of range", kind);
+        return -1;
+    }
+    t->kind = (short)kind;
     for (int i = 1; i < 4; i++)       /* obj, arg, q */
         Py_XSETREF(FIELDS(t)[i - 1], Py_NewRef(n > i ? args[i] : Py_None));
     return 0;
@@ -251,12 +255,12 @@ static PyGetSetDef trap_getset[] = {
 };
 
 static PyMemberDef trap_members[] = {
-    {"kind", T_INT, offsetof(TrapObject, kind), 0, "the trap kind"},
+    {"kind", T_SHORT, offsetof(TrapObject, kind), 0, "the trap kind"},
     {"seq", T_LONGLONG, offsetof(TrapObject, seq), 0,
      "arrival order in the wait queue"},
     {"index", T_INT, offsetof(TrapObject, index), 0,
      "position among wait_any's operations"},
-    {"used", T_INT, offsetof(TrapObject, used), 0,
+    {"used", T_BYTE, offsetof(TrapObject, used), 0,
      "1 once awaited, or consumed by the kernel (traps.consumed)"},
     {NULL, 0, 0, 0, NULL},
 };

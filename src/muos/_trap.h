@@ -14,10 +14,12 @@ typedef struct {
     PyObject *q;         /* the WaitQueue to wait on (WAIT) */
     PyObject *thread;    /* set by the kernel when it processes the trap */
     long long seq;       /* arrival order in its wait queue */
-    int kind;            /* SLEEP, YIELD, BUSY, WAIT, ... (traps.py) */
     int index;           /* position among wait_any's operations */
-    int awaited;         /* yielded to the kernel, not resumed yet */
-    int used;            /* ever awaited (or consumed by the kernel) */
+    /* (small types: the object fits 64 bytes, 80 with its GC header,
+       16 less per waiting thread than with ints) */
+    short kind;          /* SLEEP, YIELD, BUSY, WAIT, ... (traps.py) */
+    char awaited;        /* yielded to the kernel, not resumed yet */
+    char used;           /* ever awaited (or consumed by the kernel) */
 } TrapObject;
 
 #endif

@@ -7,5 +7,5 @@ cdef extern from "_trap.h":
         cdef object q
         cdef object thread
         cdef long long seq
-        cdef int kind
+        cdef short kind
         cdef int index

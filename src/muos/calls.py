@@ -11,7 +11,8 @@ from .irq import MASK_ALL, check_irq_priority
 from .running import RUNNING, can_block, current_kernel, running_kernel
 from .units import ticks_to_ns
 from .thread import Priority
-from .traps import BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap
+from .traps import (BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap,
+                    reuse)
 
 _INF = float("inf")
 
@@ -60,7 +61,13 @@ def sleep_for(ticks):
     else:        # (checked before the trap exists: a refused call
         #          leaves no trap never awaited behind)
         arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
-    t = new_trap(Trap)
+    # traps.reuse, inline (the measured hand-over)
+    c = k._current
+    t = c._spare
+    if t is None:
+        t = new_trap(Trap)
+    else:
+        c._spare = None
     t.kind = SLEEP
     t.obj = None
     t.arg = arg
@@ -80,8 +87,9 @@ def yield_now():
     k = current_kernel("muos.yield_now")
     k._thread_context("muos.yield_now")
     if k._lock or k._irqs.mask:
-        return Trap(PASS)     # no switch in a locked or masked section
-    return Trap(YIELD)
+        # no switch in a locked or masked section
+        return reuse(k._current, PASS)
+    return reuse(k._current, YIELD)
 
 
 def busy(ticks):
@@ -97,7 +105,13 @@ def busy(ticks):
         arg = int(round(ticks * k._tick))
     else:
         arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
-    t = new_trap(Trap)
+    # traps.reuse, inline (the measured hand-over)
+    c = k._current
+    t = c._spare
+    if t is None:
+        t = new_trap(Trap)
+    else:
+        c._spare = None
     t.kind = BUSY
     t.obj = None
     t.arg = arg

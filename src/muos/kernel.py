@@ -41,9 +41,10 @@ _STEP = "step"       # _advance: the work ended, step the thread now
 
 
 async def _idle_body(k):
+    trap = Trap(IDLE_WAIT)       # its own, awaited again and again
     while True:
         k._reclaim()
-        await Trap(IDLE_WAIT)    # one per await: see Trap
+        await trap
 
 
 class Kernel(Blocking):
@@ -294,6 +295,7 @@ class Kernel(Blocking):
                 self._trap_in(cur, got)
                 continue
             trap = got
+            cur._spare = trap          # to reuse once this await ends
             if trap.kind != WAIT:
                 if trap.kind == BUSY:
                     cur._work = trap.arg

@@ -13,7 +13,8 @@ from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Killed, check_priority
-from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, new_trap
+from .traps import (BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, new_trap,
+                    reuse)
 from .waitq import WaitQueue
 
 __all__ = ["Mutex"]
@@ -21,6 +22,14 @@ __all__ = ["Mutex"]
 _CONSISTENT = 0
 _INCONSISTENT = 1     # robust, owner died, new owner not yet consistent()
 _UNRECOVERABLE = 2
+
+
+def _waited_owner(o):
+    """The owner of the mutex thread ``o`` waits for, or None."""
+    trap = o._trap
+    if trap is None or trap.kind != WAIT or not isinstance(trap.obj, Mutex):
+        return None
+    return trap.obj.owner
 
 
 class Mutex:
@@ -124,26 +133,32 @@ class Mutex:
         return BLOCK
 
     def _check_cycle(self, t):
-        chain = [t]
+        # the chain of owners from t is walked without a list (a lock
+        # that waits allocates nothing: issue 16 #4), and again to name
+        # it when it closes a cycle
         o = self.owner
         while o is not None:
             if o is t:
+                chain = self._chain(t)
                 raise DeadlockError(
                     "%s: thread %r would wait in a cycle: %s" % (
                         self._label(), t.name,
                         " -> ".join(x.name for x in chain + [t])), chain)
+            o = _waited_owner(o)
+
+    def _chain(self, t):
+        chain = [t]
+        o = self.owner
+        while o is not t:
             chain.append(o)
-            trap = o._trap
-            if trap is None or trap.kind != WAIT or not isinstance(
-                    trap.obj, Mutex):
-                return
-            o = trap.obj.owner
+            o = _waited_owner(o)
+        return chain
 
     def _acquire(self, t):
         self.owner = t
         self._count = 1
         self._since = t.cpu_ns
-        if t._held:
+        if type(t._held) is list:
             t._held.append(self)
         else:
             t._held = [self]       # most threads never hold a mutex
@@ -190,7 +205,13 @@ class Mutex:
             if k._isr or k._current is None:
                 k._thread_context("%s.lock" % self._label())
             k._check_block("lock", self)
-        t = new_trap(Trap)
+        # traps.reuse, inline (the measured hand-over)
+        c = k._current
+        t = c._spare
+        if t is None:
+            t = new_trap(Trap)
+        else:
+            c._spare = None
         t.kind = WAIT
         t.obj = self
         t.arg = None
@@ -263,7 +284,7 @@ class Mutex:
                 current_kernel("Mutex")._current:
             return Trap(PASS, None, False)
         self.unlock()
-        return Trap(PASS, None, False)
+        return reuse(current_kernel("Mutex")._current, PASS, None, False)
 
     @property
     def waiters(self):

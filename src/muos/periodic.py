@@ -130,7 +130,13 @@ class periodic:
         j.deadline_ns = rel + self._deadline
         j._hz = k.tick_hz
         j.finish_ns = None
-        t = new_trap(Trap)
+        # traps.reuse, inline (a periodic job's release)
+        c = k._current
+        t = c._spare
+        if t is None:
+            t = new_trap(Trap)
+        else:
+            c._spare = None
         if edf:
             # the job's deadline becomes the thread's when the job
             # starts: now if it is due, else when the sleep ends

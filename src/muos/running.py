@@ -21,7 +21,7 @@ from .compat import allocate_lock, get_ident
 from .diag import describe
 from .errors import ContextError
 from .kernelbase import KernelBase
-from .traps import NEVER, WAIT, TimedTrap, Trap
+from .traps import NEVER, WAIT, TimedTrap, reuse
 
 __all__ = ["RUNNING", "running_kernel", "kernel_here", "current_kernel",
            "can_block",
@@ -148,6 +148,6 @@ def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
         label = "%s.%s" % (describe(obj), what)
         k = current_kernel(label)._check_block(label)
     if ticks is NEVER:
-        return Trap(WAIT, obj, arg, q)
+        return reuse(k._current, WAIT, obj, arg, q)
     return TimedTrap(WAIT, obj, arg, q, k.to_ns(
         ticks, "%s.%s: ticks" % (describe(obj), what)), fail)

@@ -75,7 +75,13 @@ class Semaphore:
         if (k is None or k._isr or k._lock or k._irqs.mask
                 or k._current is None):
             can_block("Semaphore.wait", "wait", self)
-        t = new_trap(Trap)
+        # traps.reuse, inline (the measured hand-over)
+        c = k._current
+        t = c._spare
+        if t is None:
+            t = new_trap(Trap)
+        else:
+            c._spare = None
         t.kind = WAIT
         t.obj = self
         t.arg = None

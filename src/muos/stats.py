@@ -522,7 +522,9 @@ class Stats(InversionTracker, Observer):
         # thread name -> [longest job's CPU ns, period ns, deadline ns,
         # offset ns, base priority, affinity, edf kernel, cores]
         self.periodics = {}
-        self.holds = {}         # (thread name, mutex name) -> [ns, protocol]
+        # mutex name -> {thread name -> [ns, protocol]} (``holds``: by
+        # name, no key made per release)
+        self._holds = {}
         InversionTracker.__init__(self)     # _mwaits, _plain ...
 
     @property
@@ -571,12 +573,27 @@ class Stats(InversionTracker, Observer):
 
     def on_hold(self, t, m, ns):
         """``t`` released ``m`` after computing ``ns`` holding it."""
-        key = (t.name, self.name_of(m))
-        h = self.holds.get(key)
+        mn = self.name_of(m)
+        d = self._holds.get(mn)
+        if d is None:
+            d = self._holds[mn] = {}
+        h = d.get(t.name)
         if h is None:
-            self.holds[key] = [ns, m.protocol]
+            d[t.name] = [ns, m.protocol]
         elif ns > h[0]:
             h[0] = ns
+
+    @property
+    def holds(self):
+        """{(thread name, mutex name): [longest CPU ns computed holding
+        it, the mutex's protocol]} (muos analyze APP.py's critical
+        sections)."""
+        r = {}
+        for mn in self._holds:
+            d = self._holds[mn]
+            for tn in d:
+                r[(tn, mn)] = d[tn]
+        return r
 
     # -- the kernel's hooks: a wait starts, ends; a priority changes --
     # -- the kernel's events it records (observe.py) --

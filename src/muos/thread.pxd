@@ -13,6 +13,7 @@ cdef class Thread(ThreadCounters):
     cdef public object _wake_value
     cdef public object _wake_exc
     cdef public object _trap
+    cdef public object _spare
     cdef public object _tentry
     cdef public object _work
     cdef public object _held

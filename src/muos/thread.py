@@ -126,7 +126,7 @@ class Thread(ThreadCounters):
     __slots__ = (
         "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
-        "_wake_value", "_wake_exc", "_trap", "_tentry", "_work",
+        "_wake_value", "_wake_exc", "_trap", "_spare", "_tentry", "_work",
         "_held", "_dl", "_core",
     )
 
@@ -420,6 +420,7 @@ _THREAD_FIELDS = {
     "interrupted": False,
     "_wake_value": None, "_wake_exc": None,
     "_trap": None,            # the trap this thread is blocked in
+    "_spare": None,           # the plain trap it awaited last (traps.reuse)
     "_tentry": None,          # its timeout entry in the time queue
     "_work": 0,               # CPU work left in a busy(), ns; the idle
                               # thread: IDLE_SLEEP while the CPU sleeps

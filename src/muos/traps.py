@@ -17,7 +17,7 @@ from .compat import MICROPYTHON, lazy_fields, native
 _C = native("_trap")
 
 __all__ = [
-    "Trap", "TimedTrap", "new_trap", "consumed", "call_name", "SLEEP",
+    "Trap", "TimedTrap", "new_trap", "reuse", "consumed", "call_name", "SLEEP",
     "YIELD", "BUSY", "WAIT",
     "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
     "SPINNING", "BLOCK", "NEVER",
@@ -52,6 +52,11 @@ class _Sentinel:
 
 BLOCK = _Sentinel("BLOCK")   # returned by _try(): the operation must wait
 NEVER = _Sentinel("NEVER")   # no timeout
+
+
+# MicroPython: the ends of awaits, made once (see Trap.send)
+_STOP_NONE = StopIteration(None)
+_STOP_TRUE = StopIteration(True)
 
 
 class Trap:
@@ -90,15 +95,58 @@ class Trap:
             if q is not None:
                 self.q = q
 
-    def __iter__(self):
-        # a generator is the fastest one-shot iterator in Python on both
-        # interpreters (its return value reaches the await without an
-        # exception object); a trap that is its own iterator in Python
-        # costs more an await on both (BENCHMARKS.md). The C trap is its
-        # own iterator: cheaper than both, 200 bytes less per waiter.
-        return (yield self)
+    if not MICROPYTHON:
+        def __iter__(self):
+            # on CPython a generator is the fastest one-shot iterator in
+            # Python (its return value reaches the await without an
+            # exception object); a trap that is its own iterator costs
+            # more an await (BENCHMARKS.md). The C trap is its own
+            # iterator: cheaper than both, 200 bytes less per waiter.
+            return (yield self)
 
-    __await__ = __iter__
+        __await__ = __iter__
+    else:
+        # MicroPython: its own iterator, so that an await allocates
+        # nothing (a generator per await is heap; issue 16 #4). `await`
+        # calls __await__, then __next__ yields the trap to the kernel;
+        # the kernel resumes with send(value) (or send(None): __next__
+        # again), which ends the await by raising a StopIteration made
+        # once (the VM takes the await's value from it: no exception is
+        # made per resume). A throw needs no method: MicroPython raises
+        # it at the await; __await__ resets the state for the next one.
+        _up = 0                 # yielded to the kernel, not resumed yet
+        _stop = None            # the StopIteration send() made last
+
+        def __await__(self):
+            self._up = 0
+            return self
+
+        __iter__ = __await__
+
+        def __next__(self):
+            if self._up:
+                self._up = 0
+                s = _STOP_NONE
+                s.__traceback__ = None
+                raise s
+            self._up = 1
+            return self
+
+        def send(self, value):
+            self._up = 0
+            if value is True:
+                s = _STOP_TRUE
+            elif value is None:
+                s = _STOP_NONE
+            else:
+                # the last one this trap made, if for the same value (a
+                # thread's periodic Job is one object): a recycled trap
+                # (calls.py) allocates only when its value changes
+                s = self._stop
+                if s is None or s.value is not value:
+                    s = self._stop = StopIteration(value)
+            s.__traceback__ = None
+            raise s
 
     def close(self):
         """Drop it unawaited, as ``coroutine.close()`` (the C trap and
@@ -200,6 +248,26 @@ else:
 
     def consumed(trap):
         return None
+
+
+def reuse(th, kind, obj=None, arg=None, q=None):
+    """A trap for running thread ``th``'s next await: the one it awaited
+    last when it has one (that await ended: the thread runs), else a new
+    one. Its awaits then allocate nothing (issue 16 #4): the kernel's
+    loop keeps each plain trap a thread awaits as its ``_spare``; taking
+    it clears it, so that traps made before an await (wait_any's
+    operations) are distinct. A trap is awaited once: keeping one to
+    await again later is not supported (as a coroutine is not)."""
+    t = th._spare
+    if t is None:
+        t = new_trap(Trap)
+    else:
+        th._spare = None
+    t.kind = kind
+    t.obj = obj
+    t.arg = arg
+    t.q = q
+    return t
 
 
 class TimedTrap(Trap):  # type: ignore[misc,valid-type]
