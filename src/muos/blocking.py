@@ -133,12 +133,17 @@ class Blocking(KernelBase):
         x = t._x
         d = None if x is None else x.deadline_ns
         for m in t._held:
-            b = m._boost(d)
-            if b is not None:
-                bp = b[0]
-                if bp > p or (bp == p and earlier(b[1], d)):
-                    p = bp
-                    d = b[1]
+            s = m._boost()
+            if s is None:
+                continue
+            if s is m:                 # a ceiling, with the own deadline
+                if m.ceiling > p:
+                    p = m.ceiling
+                continue
+            bp = s.priority            # the head waiter's key
+            if bp > p or (bp == p and earlier(s._dl, d)):
+                p = bp
+                d = s._dl
         old = t.priority
         od = t._dl
         if p == old and d == od:
@@ -245,18 +250,18 @@ class Blocking(KernelBase):
             t._tentry = None
         if trap is None:
             return None
-        if trap.kind == ANY:
-            ops = trap.arg
-        elif trap.kind == WAIT:
-            ops = (trap,)
-        else:
-            if trap.kind == SPIN:      # a spinner killed: it stops asking
-                trap.obj._unspin(t)
-            return trap
-        for op in ops:
-            if op is not keep and op.q.remove(op):
-                if op.q.on_change is not None:
-                    op.q.on_change()
+        if trap.kind == WAIT:
+            # (not a tuple of one: a wake allocates nothing)
+            if trap is not keep and trap.q.remove(trap):
+                if trap.q.on_change is not None:
+                    trap.q.on_change()
+        elif trap.kind == ANY:
+            for op in trap.arg:
+                if op is not keep and op.q.remove(op):
+                    if op.q.on_change is not None:
+                        op.q.on_change()
+        elif trap.kind == SPIN:      # a spinner killed: it stops asking
+            trap.obj._unspin(t)
         return trap
 
     def _make_ready(self, t, why):

@@ -26,6 +26,7 @@ class InversionTracker:
         self._inversions = []   # ended windows, see inversion_windows
         self._inv_by = {}       # mutex name -> ns of inversion on it
         self._plain = set()     # types waited on that are not mutexes
+        self._mw_free = None    # records of ended waits, chained by [1]
 
     # -- called by Stats's hooks --
     def _inv_block(self, t, what, tp, now):
@@ -36,19 +37,33 @@ class InversionTracker:
         if not hasattr(what, "_boost"):
             self._plain.add(tp)
         else:
-            # [waiter, mutex, inversion since, mutex name, owner]
+            # [waiter, mutex, inversion since, mutex name, owner]: an
+            # ended wait's record again when there is one (a lock that
+            # waits allocates nothing: issue 16 #4)
             o = what.owner
             inv = o is not None and o.priority < t.priority
-            self._mwaits.append([t, what, now if inv else None,
-                                 self.name_of(what),
-                                 o.name if inv else None])
+            e = self._mw_free
+            if e is None:
+                e = [None, None, None, None, None]
+            else:
+                self._mw_free = e[1]
+            e[0] = t
+            e[1] = what
+            e[2] = now if inv else None
+            e[3] = self.name_of(what)
+            e[4] = o.name if inv else None
+            self._mwaits.append(e)
 
     def _inv_unblock(self, t, now):
         """``t``'s wait ends (called while ``_mwaits`` is not empty)."""
         mw = self._mwaits
         for i in range(len(mw)):
             if mw[i][0] is t:
-                self._inv_end(mw.pop(i), now)
+                e = mw.pop(i)
+                self._inv_end(e, now)
+                e[0] = None
+                e[1] = self._mw_free
+                self._mw_free = e
                 # t may own the mutex now: the others' owner changed
                 for e in mw:
                     self._inv_check(e, now)

@@ -126,6 +126,8 @@ class Interrupt:
         self._t_trigger = 0
         self._seq = 0
         self._every = None
+        self._frame = [self, 0]   # its frame on the handler stack (reused:
+        #                           a line is never on it twice)
         self.stats = IsrStats(name, kernel.tick_hz)
 
     def __repr__(self):
@@ -337,7 +339,9 @@ class Interrupts:
                                             k.now))
         best.stats._record(k._now - best._t_trigger)
         best.stats._started(k._now, best._cost_ns + self.entry_ns)
-        self.stack.append([best, best._cost_ns + self.entry_ns])
+        frame = best._frame       # [irq, remaining ns]
+        frame[1] = best._cost_ns + self.entry_ns
+        self.stack.append(frame)
         k._isr += 1
         if k._trace is not None:
             k._trace.on_isr_enter(k, best)

@@ -13,7 +13,7 @@ cdef class Kernel(Blocking):
                    levels=list, heads=list, listed=list, irqs=Interrupts,
                    idle=Thread, timed=bint, traced=bint, cur=Thread,
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
-                   items=list, lv=int, b=list, entry=list, w=CTrap,
+                   items=list, lv=int, b=list, entry=list, e=list, en=list, w=CTrap,
                    nxt=Link,
                    port=object)
     cpdef _loop(self, until_ns)

@@ -187,23 +187,31 @@ class Kernel(Blocking):
             else:
                 # 1. everything due at `now` happens, in scheduling order
                 while heap and heap[0] <= now:
-                    for e in tq.pop_earliest():   # in scheduling order
+                    # the instant's entries, in scheduling order
+                    e = buckets.pop(heappop(heap))   # tq.pop_earliest()
+                    while e is not None:
                         p = e[1]
-                        if p is None:
-                            continue
+                        en = e[2]
                         e[1] = None
+                        if p is None:
+                            e = en
+                            continue
                         if type(p) is not Thread:
                             p.fire(self)
-                            continue
-                        th = p
-                        w = th._trap
-                        if (w is not None and w.kind == SLEEP
-                                and not traced and not self._mwaits):
-                            # a sleep ends (the common case of _timeout)
-                            th._tentry = None
-                            self.wake(w, w.obj)
                         else:
-                            self._timeout(th)
+                            th = p
+                            w = th._trap
+                            if (w is not None and w.kind == SLEEP
+                                    and not traced and not self._mwaits):
+                                # a sleep ends (the common case of
+                                # _timeout)
+                                th._tentry = None
+                                self.wake(w, w.obj)
+                            else:
+                                self._timeout(th)
+                        e[2] = tq._free        # tq.recycle(e)
+                        tq._free = e
+                        e = en
                 # 2. interrupt handlers come before any thread
                 if irqs.pending or irqs.foreign or irqs.stack:
                     if (irqs.pending or irqs.foreign) and irqs.dispatch():
@@ -308,13 +316,22 @@ class Kernel(Blocking):
                 trap.thread = cur
                 cur._trap = trap
                 when = trap.arg
-                entry = [when, cur]                 # tq.push inline
+                entry = tq._free                    # tq.push inline
+                if entry is None:
+                    entry = [when, cur, None, None]
+                else:
+                    tq._free = entry[2]
+                    entry[0] = when
+                    entry[1] = cur
+                    entry[2] = None
                 b = buckets.get(when)
                 if b is None:
-                    buckets[when] = [entry]
+                    buckets[when] = entry
+                    entry[3] = entry
                     heappush(heap, when)
                 else:
-                    b.append(entry)
+                    b[3][2] = entry
+                    b[3] = entry
                 cur._tentry = entry
                 cur.state = SUSPENDED
                 self._current = None

@@ -84,18 +84,18 @@ class Mutex:
         return self.owner is not None
 
     # -- priority --
-    def _boost(self, deadline):
-        """The key (priority, deadline) this mutex gives its owner, whose
-        own deadline is ``deadline``, or None: the ceiling with the
-        owner's deadline, or the head waiter's key (API.md: an INHERIT
-        mutex's owner inherits its most urgent waiter's key)."""
+    def _boost(self):
+        """What gives this mutex's owner a key, or None: the mutex itself
+        (its ceiling, with the owner's own deadline), or the head waiter
+        (its priority and deadline: API.md, an INHERIT mutex's owner
+        inherits its most urgent waiter's key). Not a (priority,
+        deadline) tuple: a lock that waits allocates nothing."""
         if self.protocol == "protect":
-            return (self.ceiling, deadline)
+            return self
         if self.protocol == "inherit":
             h = self._q.head()
             if h is not None:
-                t = h.thread
-                return (t.priority, t._dl)
+                return h.thread
         return None
 
     def _waiters_changed(self):
@@ -239,7 +239,9 @@ class Mutex:
     def unlock(self):
         """Unlock; only the owner may. Thread context."""
         k = current_kernel("Mutex.unlock")
-        t = k._thread_context("%s.unlock" % self._label())
+        t = k._current
+        if k._isr or t is None:     # (the label made only to raise)
+            k._thread_context("%s.unlock" % self._label())
         if self.owner is not t:
             raise NotOwnerError("%s: thread %r cannot unlock it, %s" % (
                 self._label(), t.name,
@@ -276,11 +278,12 @@ class Mutex:
     def __aenter__(self):
         return self.lock()
 
-    def __aexit__(self, *exc):
+    def __aexit__(self, exc_type, exc, tb):
         # the exit of ``async with`` is an await: a preemption point
         # returning False. A thread killed in cv.wait(m) while another
         # held m runs its cleanup without m: it does not unlock it then
-        if exc and exc[0] is Killed and self.owner is not \
+        # (named arguments, not *exc: a tuple per exit is heap)
+        if exc_type is Killed and self.owner is not \
                 current_kernel("Mutex")._current:
             return Trap(PASS, None, False)
         self.unlock()

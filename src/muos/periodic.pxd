@@ -16,3 +16,4 @@ cdef class periodic:
     cdef public object period
     cdef public object _cpu0
     cdef public object _model
+    cdef public object _job

@@ -19,7 +19,9 @@ _new = object.__new__
 class Job:
     """One release of a periodic thread: ``index``, ``release`` and
     ``deadline`` (absolute ticks, converted from ns when read); a missed
-    job (``stats.threads[name].misses``) also has its ``finish``."""
+    job (``stats.threads[name].misses``) also has its ``finish``. The
+    iterator yields one Job object, updated at each release (so that a
+    job allocates nothing on a board): keep its values, not the object."""
 
     __slots__ = ("index", "release_ns", "deadline_ns", "_hz", "finish_ns")
 
@@ -77,6 +79,7 @@ class periodic:
         self.period = period
         self._cpu0 = 0             # its thread's CPU time when a job began
         self._model = None         # its entry in stats.periodics
+        self._job = None           # the Job it yields, updated per release
 
     def __aiter__(self):
         return self
@@ -124,12 +127,16 @@ class periodic:
         rel = self._start + self._offset + self._index * self._period
         self._release = rel
         # a preemption point even when the release is already due
-        j = _new(Job)            # Job(...) without the __init__ call
+        # the iterator's one Job, updated (a job allocates nothing: issue
+        # 16 #4); a miss is recorded as a Job of its own
+        j = self._job
+        if j is None:
+            j = self._job = _new(Job)   # Job(...) without the __init__
+            j._hz = k.tick_hz
+            j.finish_ns = None
         j.index = self._index
         j.release_ns = rel
         j.deadline_ns = rel + self._deadline
-        j._hz = k.tick_hz
-        j.finish_ns = None
         # traps.reuse, inline (a periodic job's release)
         c = k._current
         t = c._spare

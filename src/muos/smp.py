@@ -174,15 +174,18 @@ def _fire_due(k, tq, now):
         nt = tq.next_time()
         if nt is None or nt > now:
             return
-        for e in tq.pop_earliest():
+        e = tq.pop_earliest()
+        while e is not None:
             p = e[1]
-            if p is None:
-                continue
-            e[1] = None
-            if type(p) is Thread:
-                k._timeout(p)
-            else:
-                p.fire(k)
+            en = e[2]
+            if p is not None:
+                e[1] = None
+                if type(p) is Thread:
+                    k._timeout(p)
+                else:
+                    p.fire(k)
+                tq.recycle(e)
+            e = en
 
 
 def place(k):

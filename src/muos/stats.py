@@ -12,7 +12,7 @@ inversion) is computed from those calls, so it is the same with tracing
 on or off.
 """
 
-from .compat import init_fields, lazy_fields
+from .compat import MICROPYTHON, init_fields, lazy_fields
 from .inversion import InversionTracker
 from .observe import Observer
 from .ready import Link
@@ -24,7 +24,8 @@ __all__ = ["Stats", "ThreadStats", "ThreadCounters", "ThreadTable",
 
 # response times kept per thread (the last ones; the count, shortest,
 # longest and mean cover every job): statistics stay bounded on long runs
-RESPONSES_KEPT = 10000
+# (MicroPython: 64, a list of at most 128 on a board's heap)
+RESPONSES_KEPT = 64 if MICROPYTHON else 10000
 # different objects a thread's waits are kept for one by one, before they
 # are grouped (Stats._fold_waits)
 WAITS_KEPT = 64
@@ -123,17 +124,32 @@ def _fold(x, rt):
     """Drop all but the last RESPONSES_KEPT response times, keeping the
     count, shortest, longest and sum of the dropped ones (amortized O(1)
     per job: it runs once every RESPONSES_KEPT jobs)."""
+    # in place, without a slice: the list keeps its room, so that a
+    # periodic thread allocates nothing in steady state (issue 16 #4)
     n = len(rt) - RESPONSES_KEPT
-    old = rt[:n]
-    del rt[:n]
+    lo = hi = rt[0]
+    total = 0
+    for i in range(n):
+        v = rt[i]
+        if v < lo:
+            lo = v
+        if v > hi:
+            hi = v
+        total += v
+    for i in range(RESPONSES_KEPT):
+        rt[i] = rt[i + n]
+    for _ in range(n):
+        rt.pop()           # (never shrinks it: half of it stays used)
     o = x.rt_old
     if o is None:
-        x.rt_old = [n, min(old), max(old), sum(old)]
+        x.rt_old = [n, lo, hi, total]
     else:
         o[0] += n
-        o[1] = min(o[1], min(old))
-        o[2] = max(o[2], max(old))
-        o[3] += sum(old)
+        if lo < o[1]:
+            o[1] = lo
+        if hi > o[2]:
+            o[2] = hi
+        o[3] += total
 
 
 def _summary(x):

@@ -5,9 +5,11 @@ cimport cython
 cdef class TimeQueue:
     cdef public list _heap
     cdef public dict _buckets
+    cdef public object _free
 
-    @cython.locals(entry=list, b=list)
+    @cython.locals(e=list, h=list)
     cpdef push(self, when_ns, payload)
+    cpdef recycle(self, list entry)
     @cython.locals(heap=list, buckets=dict)
     cpdef next_time(self)
     cpdef pop_earliest(self)

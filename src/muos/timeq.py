@@ -1,14 +1,24 @@
 """The time queue: every future event of the kernel, by time.
 
-Owns: ``TimeQueue``, a calendar: one bucket (a list, in the order of
-scheduling) per instant that has events, and a heap of those instants.
-Many threads wake at the same instants (ticks), so a heap of distinct
-times (plain ints) is smaller and cheaper than a heap of every event
-(measured: a push and a pop on a heap of 10,000 ``[when, seq, payload]``
-lists cost about 6,600 instructions). Equal times fire in the order they
-were scheduled. Cancellation is lazy and O(1): an entry is
-``[when_ns, payload]`` and cancelling clears the payload; the entry is
-skipped when its instant comes. Imports only ``heapq``.
+Owns: ``TimeQueue``, a calendar: one bucket (a chain of entries, in the
+order of scheduling) per instant that has events, and a heap of those
+instants. Many threads wake at the same instants (ticks), so a heap of
+distinct times (plain ints) is smaller and cheaper than a heap of every
+event (measured: a push and a pop on a heap of 10,000 ``[when, seq,
+payload]`` lists cost about 6,600 instructions). Equal times fire in the
+order they were scheduled. Cancellation is lazy and O(1): cancelling
+clears an entry's payload; the entry is skipped when its instant comes.
+Imports only ``heapq``.
+
+An entry is a list ``[when_ns, payload, next, tail]``: ``next`` chains
+the entries of one instant, and the first one's ``tail`` is the last
+(appending needs no list per instant). An entry that fired is handed
+back (``recycle``) and the next ``push`` takes it: a sleep, a timer or a
+periodic interrupt allocates nothing in steady state (issue 16 #4:
+threads switch under MicroPython's ``heap_lock``). Nothing refers to an
+entry once it fired (a thread's ``_tentry`` and a Timer's ``_entry`` are
+cleared then); a cancelled one is not handed back, who cancelled it may
+still hold it.
 
 The kernel's loop looks at ``_heap[0]`` to see whether an instant is due,
 and writes a sleep's entry into ``_buckets`` itself (``push`` inline).
@@ -20,26 +30,42 @@ __all__ = ["TimeQueue"]
 
 
 class TimeQueue:
-    __slots__ = ("_heap", "_buckets")
+    __slots__ = ("_heap", "_buckets", "_free")
 
     def __init__(self):
         self._heap = []          # the distinct instants that have a bucket
-        self._buckets = {}       # instant -> [entry, ...] in push order
+        self._buckets = {}       # instant -> its first entry
+        self._free = None        # entries to reuse, chained by `next`
 
     def push(self, when_ns, payload):
         """Schedule ``payload`` at ``when_ns``; returns the entry to cancel."""
-        entry = [when_ns, payload]
-        b = self._buckets.get(when_ns)
-        if b is None:
-            self._buckets[when_ns] = [entry]
+        e = self._free
+        if e is None:
+            e = [when_ns, payload, None, None]
+        else:
+            self._free = e[2]
+            e[0] = when_ns
+            e[1] = payload
+            e[2] = None
+        h = self._buckets.get(when_ns)
+        if h is None:
+            self._buckets[when_ns] = e
+            e[3] = e
             heappush(self._heap, when_ns)
         else:
-            b.append(entry)
-        return entry
+            h[3][2] = e
+            h[3] = e
+        return e
 
     @staticmethod
     def cancel(entry):
         entry[1] = None
+
+    def recycle(self, entry):
+        """``entry`` fired (nothing refers to it now): the next push may
+        reuse it."""
+        entry[2] = self._free
+        self._free = entry
 
     def next_time(self):
         """Time of the earliest live entry, or None."""
@@ -47,23 +73,28 @@ class TimeQueue:
         buckets = self._buckets
         while heap:
             t = heap[0]
-            for e in buckets[t]:
+            e = buckets[t]
+            while e is not None:
                 if e[1] is not None:
                     return t
+                e = e[2]
             heappop(heap)            # every entry there was cancelled
             del buckets[t]
         return None
 
     def pop_earliest(self):
         """Remove the earliest instant (there must be one) and return its
-        entries in scheduling order; a cancelled one has no payload. What
-        is scheduled at that instant afterwards goes to a new bucket."""
+        first entry (the others follow through ``entry[2]``), in
+        scheduling order; a cancelled one has no payload. What is
+        scheduled at that instant afterwards goes to a new bucket."""
         return self._buckets.pop(heappop(self._heap))
 
     def __len__(self):
         n = 0
         for t in self._buckets:
-            for e in self._buckets[t]:
+            e = self._buckets[t]
+            while e is not None:
                 if e[1] is not None:
                     n += 1
+                e = e[2]
         return n

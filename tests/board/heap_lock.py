@@ -1,0 +1,131 @@
+"""After a warm-up, threads switch with the heap locked (issue 16 #4):
+each case runs its switching loop a few rounds, then again under
+``micropython.heap_lock()``, on SimPort and on MachinePort; it prints
+"<case> on <port>: ok" or what failed. MicroPython only (run by
+tests/test_heap_lock.py on the WebAssembly, unix and Cortex-M3 builds)."""
+
+import sys
+
+import micropython
+import muos
+from muos.ports.micropython import MachinePort
+
+WARM = 8         # rounds before the heap is locked
+LOCKED = 24      # rounds with the heap locked
+_result = []
+
+
+def locked(body):
+    """Run ``body(i)`` (an awaitable per round) WARM + LOCKED times, the
+    heap locked for the last LOCKED; the outcome goes to _result."""
+    async def run():
+        for i in range(WARM + LOCKED):
+            if i == WARM:
+                micropython.heap_lock()
+            try:
+                await body(i)
+            except MemoryError:
+                micropython.heap_unlock()
+                _result.append("allocates in round %d" % (i - WARM))
+                return
+        micropython.heap_unlock()
+        _result.append("ok")
+    return run
+
+
+def case(name, port, main):
+    del _result[:]
+    try:
+        muos.run(main, port=port())
+    except MemoryError:
+        micropython.heap_unlock()
+        _result.append("the kernel allocates")
+    print("%s on %s: %s" % (name, port.__name__,
+                            _result[0] if _result else "no result"))
+
+
+async def sleeps():
+    await locked(lambda i: muos.sleep_for(1))()
+
+
+async def yields():
+    await locked(lambda i: muos.yield_now())()
+
+
+async def semaphores():
+    a = muos.Semaphore(0)
+    b = muos.Semaphore(0)
+
+    async def pong():
+        while True:
+            await b.wait()
+            a.post()
+
+    p = muos.spawn(pong, priority=100)
+
+    def round_(i):
+        b.post()
+        return a.wait()
+    await locked(round_)()
+    p.kill()
+
+
+async def mutexes():
+    m = muos.Mutex()
+    stop = [False]
+
+    async def other():
+        while not stop[0]:
+            async with m:
+                await muos.yield_now()
+
+    o = muos.spawn(other)
+    # (the rounds written out: a coroutine per round would allocate)
+    for i in range(WARM + LOCKED):
+        if i == WARM:
+            micropython.heap_lock()
+        try:
+            async with m:
+                await muos.yield_now()
+        except MemoryError:
+            micropython.heap_unlock()
+            _result.append("allocates in round %d" % (i - WARM))
+            break
+    else:
+        micropython.heap_unlock()
+        _result.append("ok")
+    stop[0] = True
+    await o.join()
+
+
+async def periodic_jobs():
+    n = 0
+    # 150 jobs first: the response times kept reach their full room
+    # (RESPONSES_KEPT, doubled) before the heap is locked
+    async for _job in muos.periodic(2):
+        n += 1
+        if n == 150:
+            micropython.heap_lock()
+        if n == 150 + LOCKED:
+            break
+    micropython.heap_unlock()
+    _result.append("ok")
+
+
+async def interrupts():
+    k = muos.current_kernel()
+    s = muos.Semaphore(0)
+    irq = k.interrupt("tick", s.post)
+    irq.trigger_every(2)
+    await locked(lambda i: s.wait())()
+    irq.cancel()
+
+
+for port in (muos.SimPort, MachinePort):
+    for name, main in (("sleep_for", sleeps), ("yield_now", yields),
+                       ("semaphore ping-pong", semaphores),
+                       ("mutex with a waiter", mutexes),
+                       ("periodic", periodic_jobs),
+                       ("interrupt waking a thread", interrupts)):
+        case(name, port, main)
+sys.stdout.write("done\n")
