@@ -519,3 +519,53 @@ def test_binary_semaphore_as_a_signal():
     play(("W", 20, w), ("P", 30, p))
     assert log == [(1, "posts", True, True, False, 1), (1, "W got"),
                    (1, "W got")]
+
+
+def test_a_post_is_all_or_nothing_at_the_recursion_limit():
+    # issue 14 #8: a post reached at every depth up to the recursion
+    # limit either hands its unit over or raises RecursionError having
+    # changed nothing: the waiter's units plus the count always equal
+    # the posts that returned, and the waiter is never lost (a last post
+    # at a safe depth still reaches it). (Compiled, post and wake are C
+    # calls and never raise it.)
+    import sys
+
+    def deep(n, s):
+        if n:
+            return deep(n - 1, s)
+        return s.post()
+
+    async def main():
+        s = muos.Semaphore(0)
+        got = []
+
+        async def waiter():
+            while True:
+                await s.wait()
+                got.append(1)
+
+        muos.spawn(waiter, priority=muos.Priority.HIGH)
+        await muos.yield_now()              # it waits now
+        ok = refused = 0
+        old = sys.getrecursionlimit()
+        sys.setrecursionlimit(250)
+        try:
+            for depth in range(250):
+                try:
+                    deep(depth, s)
+                    ok += 1
+                except RecursionError:
+                    refused += 1
+                await muos.yield_now()       # the waiter takes its unit
+                # every unit posted reached the waiter, which waits again
+                assert (len(got), s.value, len(s._q.items)) == (ok, 0, 1)
+        finally:
+            sys.setrecursionlimit(old)
+        s.post()
+        await muos.yield_now()
+        return ok, refused, len(got)
+
+    ok, refused, units = muos.run(main).value
+    assert ok > 0 and units == ok + 1
+    if muos.build() == "plain":
+        assert refused > 0             # the limit was reached

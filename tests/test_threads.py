@@ -1047,3 +1047,36 @@ def test_a_killed_threads_cleanup_can_take_a_free_mutex(log):
 
     muos.run(main)
     assert log == [(1, "cleanup holds m: True"), (1, "cleanup done")]
+
+
+def test_one_trap_awaited_by_two_threads_is_refused():
+    # issue 14 #8: a trap is one await. `first` waits on it from tick 0;
+    # `second` awaits the same trap at tick 1: RuntimeError there, as a
+    # coroutine awaited twice (both builds); first's wait is untouched:
+    # the post at tick 2 completes it (True at tick 2)
+    s = muos.Semaphore(0)
+    shared = []
+
+    async def first():
+        t = s.wait()
+        shared.append(t)
+        got = await t
+        return ("first", got, muos.now())
+
+    async def second():
+        await muos.sleep_for(1)
+        try:
+            await shared[0]
+        except RuntimeError as e:
+            return ("refused", "awaited already" in str(e), muos.now())
+        return ("not refused",)
+
+    async def main():
+        a = muos.spawn(first)
+        b = muos.spawn(second)
+        await muos.sleep_for(2)
+        s.post()
+        return [await b.join(), await a.join()]
+
+    assert muos.run(main).value == [("refused", True, 1),
+                                    ("first", True, 2)]

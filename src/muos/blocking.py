@@ -190,8 +190,14 @@ class Blocking(KernelBase):
         t = trap.thread
         if (t._trap is trap and t._tentry is None and self._trace is None
                 and not self._mwaits):
-            # the common case: one plain wait without a timeout ends
-            t._trap = None
+            # the common case: one plain wait without a timeout ends.
+            # Its calls come before it changes anything: a RecursionError
+            # (or MemoryError) there leaves the wait as it was, so that a
+            # post is all or nothing (issue 14 #8)
+            r = self._ready
+            p = t.priority
+            if t._dl is None and not r._listed[p]:
+                r.top_level(p)      # (a listed level left empty is skipped)
             w = t.waits
             on = t.blk_on
             was = None if w is None else w.get(on)
@@ -200,25 +206,26 @@ class Blocking(KernelBase):
                 t.blk_on = None
             else:                       # the first wait on that object
                 self.stats.on_unblock(self, t)
+            if t._dl is not None:        # ordered by its deadline
+                r.push_tail(t)
+                t._trap = None
+                t._wake_value = value
+                t._wake_exc = exc
+                t.state = READY
+                return
+            t._trap = None
             t._wake_value = value
             t._wake_exc = exc
             t.state = READY
             # ReadyList.push_tail, inline: measured (instructions.py), a
             # hand-over costs 5,600 so and 6,350 through the call
             # (plain build 13,550 and 14,420)
-            r = self._ready
-            if t._dl is not None:        # ordered by its deadline
-                r.push_tail(t)
-                return
-            p = t.priority
             h = r._heads[p]
             prv = h._rprev
             t._rnext = h
             t._rprev = prv
             prv._rnext = t
             h._rprev = t
-            if not r._listed[p]:
-                r.top_level(p)
             return
         blocked = t._trap
         self._withdraw(t, trap)

@@ -149,8 +149,8 @@ class ReadyList:
 
     def top_level(self, p):
         """Level ``p`` has a ready thread now (a new one was linked)."""
-        self._listed[p] = True
-        heappush(self._levels, -p)
+        heappush(self._levels, -p)     # (a call, before the flag: a
+        self._listed[p] = True         # RecursionError leaves neither)
 
     def level(self, p):
         """The threads ready at priority ``p``, most urgent first."""

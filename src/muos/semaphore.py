@@ -53,8 +53,13 @@ class Semaphore:
         # instructions so and 14,000 through the call; compiled, the same
         items = self._q.items
         if items:
-            trap = items.pop(0)
+            # woken, then taken off the queue by a statement, not a call:
+            # a wake that cannot start (RecursionError at the limit) has
+            # changed nothing, and nothing after it can fail (a post is
+            # all or nothing: issue 14 #8)
+            trap = items[0]
             trap.thread._kernel.wake(trap, True)
+            del items[0]
             return True
         if self.max is not None and self._value >= self.max:
             return False

@@ -69,13 +69,14 @@ class Trap:
     stores (kind, obj, arg, q): a class call with an ``__init__`` costs
     more an await (BENCHMARKS.md)."""
 
-    __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index")
+    __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index", "_up")
 
     timeout = None    # relative ns, or None for none (TimedTrap: a slot)
     fail = None       # value on timeout, or an exception (TimedTrap)
 
     if not MICROPYTHON:
         def __init__(self, kind, obj=None, arg=None, q=None):
+            self._up = 0            # awaited, not resumed yet (__iter__)
             self.kind = kind
             self.obj = obj          # the sync object (WAIT), else None
             self.arg = arg          # operation argument (message, mask)
@@ -95,6 +96,10 @@ class Trap:
             if q is not None:
                 self.q = q
 
+    # A trap is one await at a time: a second await while the first has
+    # not ended (another thread awaiting the same trap) raises
+    # RuntimeError, as a coroutine awaited twice does (issue 14 #8; the
+    # C trap checks the same)
     if not MICROPYTHON:
         def __iter__(self):
             # on CPython a generator is the fastest one-shot iterator in
@@ -102,26 +107,37 @@ class Trap:
             # exception object); a trap that is its own iterator costs
             # more an await (BENCHMARKS.md). The C trap is its own
             # iterator: cheaper than both, 200 bytes less per waiter.
-            return (yield self)
+            if self._up:
+                raise RuntimeError("%r is being awaited already" % (self,))
+            self._up = 1
+            try:
+                return (yield self)
+            finally:
+                self._up = 0
 
         __await__ = __iter__
     else:
         # MicroPython: its own iterator, so that an await allocates
         # nothing (a generator per await is heap; issue 16 #4). `await`
-        # calls __await__, then __next__ yields the trap to the kernel;
-        # the kernel resumes with send(value) (or send(None): __next__
-        # again), which ends the await by raising a StopIteration made
-        # once (the VM takes the await's value from it: no exception is
-        # made per resume). A throw needs no method: MicroPython raises
-        # it at the await; __await__ resets the state for the next one.
+        # is `yield from`: __iter__, then __next__ yields the trap to
+        # the kernel; the kernel resumes with send(value) (or send(None):
+        # __next__ again), which ends the await by raising a
+        # StopIteration made once (the VM takes the await's value from
+        # it: no exception is made per resume). A throw or a close ends
+        # it too (throw, close).
         _up = 0                 # yielded to the kernel, not resumed yet
         _stop = None            # the StopIteration send() made last
 
-        def __await__(self):
-            self._up = 0
+        def __iter__(self):
+            if self._up:
+                raise RuntimeError("%r is being awaited already" % (self,))
             return self
 
-        __iter__ = __await__
+        __await__ = __iter__
+
+        def throw(self, exc, *rest):
+            self._up = 0
+            raise exc
 
         def __next__(self):
             if self._up:
@@ -151,6 +167,8 @@ class Trap:
     def close(self):
         """Drop it unawaited, as ``coroutine.close()`` (the C trap and
         the -X dev one then do not report it)."""
+        if MICROPYTHON:
+            self._up = 0         # (the await of a killed thread ends)
 
     def __repr__(self):
         return "<Trap %d %r>" % (self.kind, self.obj)
@@ -207,6 +225,14 @@ def _dev_mode():
     return bool(getattr(sys.flags, "dev_mode", False))
 
 
+def _new_plain(cls):
+    """An empty Python Trap (no __init__ call: its fields are set by the
+    caller), not being awaited."""
+    t = object.__new__(cls)
+    t._up = 0
+    return t
+
+
 if _C is not None:
     Trap = _C.Trap  # type: ignore[misc]  # noqa: F811
     # new_trap(Trap): an empty Trap, no __init__ (its fields set by the
@@ -226,7 +252,13 @@ elif _dev_mode():
 
         def __iter__(self):
             self.used = 1
-            return (yield self)
+            if self._up:
+                raise RuntimeError("%r is being awaited already" % (self,))
+            self._up = 1
+            try:
+                return (yield self)
+            finally:
+                self._up = 0
 
         __await__ = __iter__
 
@@ -239,12 +271,13 @@ elif _dev_mode():
                 _never_awaited(self, 3)
 
     Trap = _CheckedTrap  # type: ignore[misc]  # noqa: F811
-    new_trap = object.__new__
+    new_trap = _new_plain
 
     def consumed(trap):
         trap.used = 1
 else:
-    new_trap = object.__new__
+    # (MicroPython: _up is a class attribute until the first await)
+    new_trap = object.__new__ if MICROPYTHON else _new_plain
 
     def consumed(trap):
         return None

@@ -80,9 +80,12 @@ class WaitQueue:
         items = self.items
         if not items:
             return None
-        trap = items.pop(0)
+        # woken, then taken off by a statement (all or nothing, as
+        # Semaphore.post: a RecursionError can only come before)
+        trap = items[0]
         t = trap.thread
         t._kernel.wake(trap, value)
+        del items[0]
         return t
 
     def fail_one(self, exc):
@@ -91,9 +94,10 @@ class WaitQueue:
         items = self.items
         if not items:
             return None
-        trap = items.pop(0)
+        trap = items[0]
         t = trap.thread
         t._kernel.wake(trap, None, exc)
+        del items[0]
         return t
 
     def wake_all(self, value):

@@ -157,3 +157,34 @@ async def any_main():
 
 muos.run(any_main)
 show("wait_any")
+
+
+# -- one trap awaited by two threads: the second await is refused -------------
+# (issue 14 #8) first waits on the trap from tick 0; second awaits the same
+# trap at tick 1 and gets RuntimeError; the post at 2 completes first's wait
+gate = muos.Semaphore(0, name="gate")
+shared = []
+
+
+async def twice_main():
+    async def first():
+        t = gate.wait()
+        shared.append(t)
+        say("first got", await t)
+
+    async def second():
+        await muos.sleep_for(1)
+        try:
+            await shared[0]
+        except RuntimeError:
+            say("second refused")
+
+    muos.spawn(first)
+    muos.spawn(second)
+    await muos.sleep_for(2)
+    gate.post()
+    await muos.sleep_for(1)
+
+
+muos.run(twice_main)
+show("awaited twice")
