@@ -171,6 +171,36 @@ def test_an_ended_thread_keeps_its_waits_by_name_not_the_objects():
     assert st._names == {}
 
 
+def test_ended_threads_records_are_the_last_ended_kept():
+    # issue 14 #9: threads s0..s19 end in turn (each computes 1 tick),
+    # then main; ended_kept=5 keeps the records of the last five to end
+    # (s16..s19, main); the 16 before are summed in stats.ended (16
+    # ticks of CPU, one switch in each), and the run's totals (context
+    # switches) are those of the full run
+    async def short():
+        await muos.busy(1)
+
+    def run(kept):
+        async def main():
+            muos.current_kernel().stats.ended_kept = kept
+            for i in range(20):
+                await muos.spawn(short, name="s%d" % i).join()
+        return muos.run(main).stats
+
+    every = run(100)
+    st = run(5)
+    assert list(st.threads) == ["idle", "main", "s16", "s17", "s18", "s19"]
+    assert (st.ended.count, st.ended.cpu_ns, st.ended.switches) == (
+        16, 16 * 10**6, 16)
+    assert st.context_switches == every.context_switches
+    assert len(every.threads) == 22 and every.ended.count == 0
+    none = run(0)
+    assert list(none.threads) == ["idle"]
+    assert none.ended.count == 21
+    with pytest.raises(muos.ThreadError, match="ended_kept"):
+        run(-1)
+
+
 def _serve(requests):
     """A server thread answering ``requests`` requests, each from a new
     client thread, over a MessageQueue, with a new Semaphore per reply:
@@ -215,8 +245,9 @@ def test_request_reply_memory_stays_constant():
     n = int(os.environ.get("MUOS_LONG_REQUESTS", "200000"))
     small = _serve(n // 10)
     big = _serve(n)
-    # the records of the clients: one per client thread name ("client",
-    # "client#2", ...), about 200 bytes each (test_an_ended_threads_
-    # record_is_small): the rest must not grow with n
-    per_client = (big - small) / (n - n // 10)
-    assert per_client < 400, per_client
+    # the records of the clients, about 200 bytes each (test_an_ended_
+    # threads_record_is_small), are the last ENDED_KEPT (10,000) in both
+    # runs: nothing grows with n (measured: 16.6 KB apart, the 10,000
+    # kept names one digit longer, "client#199999"; 36 MB before)
+    assert muos.stats.ENDED_KEPT <= n // 10
+    assert big - small < 64 * 1024, big - small

@@ -87,6 +87,7 @@ class KernelBase:
             x.exception = exc
         t._work = 0
         t._coro = None     # (whoever keeps the thread: not its coroutine)
+        t._spare = None    # (its trap refers to it: no cycle left behind)
         if self._current is t:
             self._current = None
         if self._last is t:

@@ -29,6 +29,10 @@ RESPONSES_KEPT = 64 if MICROPYTHON else 10000
 # different objects a thread's waits are kept for one by one, before they
 # are grouped (Stats._fold_waits)
 WAITS_KEPT = 64
+# records of ended threads kept (the last ones; the others are summed in
+# ``Stats.ended``): a program that spawns threads for months runs in
+# constant memory (issue 14 #9); a board keeps few (Stats.ended_kept)
+ENDED_KEPT = 16 if MICROPYTHON else 10000
 
 
 class ThreadExtra:
@@ -192,6 +196,23 @@ class Retired:
 
     def add_response(self, ns):
         record_response(self, ns)
+
+
+class EndedThreads:
+    """What the ended threads whose records were dropped (beyond
+    ``Stats.ended_kept``, the oldest first) leave in the statistics:
+    how many, and the sums of their CPU time and switches."""
+
+    __slots__ = ("count", "cpu_ns", "switches")
+
+    def __init__(self):
+        self.count = 0
+        self.cpu_ns = 0
+        self.switches = 0
+
+    def __repr__(self):
+        return "<EndedThreads count=%d cpu_ns=%d switches=%d>" % (
+            self.count, self.cpu_ns, self.switches)
 
 
 def _restore_counters(state):
@@ -541,6 +562,12 @@ class Stats(InversionTracker, Observer):
         # mutex name -> {thread name -> [ns, protocol]} (``holds``: by
         # name, no key made per release)
         self._holds = {}
+        # the ended threads' records kept: their names, oldest first (a
+        # ring of at most ended_kept); the ones forgotten, summed
+        self._kept = ENDED_KEPT       # see ended_kept
+        self._ring = []
+        self._ring_at = 0
+        self.ended = EndedThreads()
         InversionTracker.__init__(self)     # _mwaits, _plain ...
 
     @property
@@ -548,7 +575,7 @@ class Stats(InversionTracker, Observer):
         """Switches of the CPU from one thread to another (the idle thread
         included): the sum of every thread's ``switches``, so the kernel
         counts each switch once."""
-        n = 0
+        n = self.ended.switches      # (threads whose record was dropped)
         for c in self._counters.values():
             n += c.switches
         return n
@@ -689,6 +716,8 @@ class Stats(InversionTracker, Observer):
         key = name
         if key in self._counters:
             # name#2, name#3, ...: O(1) per thread however many share it
+            # (a name whose record is gone may be given again: see
+            # ended_kept)
             dup = self._dups
             n = dup.get(name, 1)
             while key in self._counters:
@@ -753,6 +782,51 @@ class Stats(InversionTracker, Observer):
             y.migrations = x.migrations
         if self._counters.get(t.name) is t:
             self._counters[t.name] = c
+            self._keep_ended(t.name)
+
+    @property
+    def ended_kept(self):
+        """How many ended threads keep their record in ``threads`` (the
+        last ones to end; 10,000, 16 on MicroPython): the others are
+        summed in ``ended``, so that statistics stay bounded however
+        many threads a program spawns."""
+        return self._kept
+
+    @ended_kept.setter
+    def ended_kept(self, n):
+        if type(n) is not int or n < 0:
+            raise ValueError("Stats.ended_kept must be an int >= 0, not %r"
+                             % (n,))
+        self._kept = n
+
+    def _keep_ended(self, name):
+        """Record ``name`` among the ended threads kept; the oldest beyond
+        ``ended_kept`` leave ``threads`` for the sums of ``ended``."""
+        ring = self._ring
+        kept = self._kept
+        while len(ring) > kept:           # (lowered since)
+            i = self._ring_at % len(ring)
+            self._forget(ring.pop(i))
+            self._ring_at = i
+        if kept == 0:
+            self._forget(name)
+        elif len(ring) < kept:
+            ring.append(name)
+        else:
+            i = self._ring_at % kept
+            self._forget(ring[i])
+            ring[i] = name
+            self._ring_at = i + 1
+
+    def _forget(self, name):
+        c = self._counters.get(name)
+        if c is None or type(c) is not Retired:
+            return
+        del self._counters[name]
+        e = self.ended
+        e.count += 1
+        e.cpu_ns += c.cpu_ns
+        e.switches += c.switches
 
     # -- several cores --
     def set_cores(self, n):
