@@ -1080,3 +1080,35 @@ def test_one_trap_awaited_by_two_threads_is_refused():
 
     assert muos.run(main).value == [("refused", True, 1),
                                     ("first", True, 2)]
+
+
+def test_a_unit_handed_to_a_thread_killed_before_it_runs_ends_with_it():
+    # issue 14 (decision, docs/concepts.md): w (LOW) waits on s; main
+    # (NORMAL) posts at tick 1, handing w the unit (w READY, not run),
+    # then kills w: the unit ends with w (s.value stays 0, as µOS++);
+    # with throw() instead, w keeps its unit and raises at its next await
+    async def main():
+        s = muos.Semaphore(0)
+        got = []
+
+        async def w():
+            try:
+                got.append(await s.wait())
+                await muos.sleep_for(5)
+            except ValueError:
+                got.append("raised at the next await")
+
+        t = muos.spawn(w, priority=muos.Priority.LOW)
+        await muos.sleep_for(1)
+        s.post()
+        t.kill()
+        killed = (t.state, s.value, list(got))
+        t2 = muos.spawn(w, priority=muos.Priority.LOW)
+        await muos.sleep_for(1)
+        s.post()
+        t2.throw(ValueError)
+        await t2.join()
+        return killed, s.value, got
+
+    assert muos.run(main).value == (
+        (muos.TERMINATED, 0, []), 0, [True, "raised at the next await"])
