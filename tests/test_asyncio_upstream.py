@@ -56,15 +56,9 @@ sys.modules["asyncio"] = muos.asyncio
 sys.modules["uasyncio"] = muos.asyncio
 """
 
-# expected to fail under MicroPython until the issue named is done
-MPY_XFAIL = {
-    "asyncio_heaplock.py": "a task's first steps allocate (its first "
-                           "trap, its first wait's statistics, fields "
-                           "set for the first time): the script locks "
-                           "the heap before its tasks ever ran (issue "
-                           "16 #4; switching after a warm-up is "
-                           "allocation-free: tests/test_heap_lock.py)",
-}
+# expected to fail under MicroPython until the issue named is done (none
+# since asyncio_heaplock passes: tasks are primed, Kernel.prime)
+MPY_XFAIL: dict[str, str] = {}
 
 _IMPORTS_MICROPYTHON = re.compile(r"^\s*import\s+(?:.*\b)?micropython\b",
                                   re.M)

@@ -122,6 +122,7 @@ class Kernel(Blocking):
             return
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
+        self.prime(self.idle)        # (a board's first idle allocates not)
 
     # -- the run loop --
     def run(self, until=None, *, stop_on=None, forever=False):

@@ -13,7 +13,9 @@ from .diag import describe, report, waiting_for
 from .errors import ContextError
 from .irq import Interrupt
 from .units import ns_to_ticks, ticks_to_ns
-from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread,
+from .compat import MICROPYTHON
+from .traps import Trap, new_trap
+from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread, prime,
                      check_affinity, make_coroutine)
 
 __all__ = ["KernelBase"]
@@ -56,6 +58,20 @@ class KernelBase:
             t._extra().affinity = affinity
         return t
 
+    def prime(self, t):
+        """Make thread ``t``'s first steps allocate nothing: its first
+        trap, its fields (thread.prime), an entry and room for its first
+        sleep in the time queue (released when it ends). MicroPython's
+        asyncio tasks switch under ``micropython.heap_lock()`` before
+        they ever ran (muos.asyncio primes its tasks there); about 110
+        bytes per thread, so plain threads are not primed (their first
+        steps allocate, then nothing: tests/test_heap_lock.py)."""
+        if not t._primed and t.state != TERMINATED:
+            t._primed = True
+            if MICROPYTHON:
+                prime(t, new_trap(Trap))
+            self._tq.reserve()
+
     def _reclaim(self):
         # amortised O(1): sweep when a quarter of the list has ended
         if self._dead and self._dead * 4 >= len(self._threads):
@@ -88,6 +104,8 @@ class KernelBase:
         t._work = 0
         t._coro = None     # (whoever keeps the thread: not its coroutine)
         t._spare = None    # (its trap refers to it: no cycle left behind)
+        if t._primed:
+            self._tq.release()
         if self._current is t:
             self._current = None
         if self._last is t:

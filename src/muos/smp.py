@@ -70,6 +70,7 @@ def setup(k, n, idle_body):
         irqs = k._irqs if i == 0 else Interrupts(k)
         idle = k._new_thread(idle_body(k), "idle%d" % i, 0)
         idle._coro.send(None)            # started (see Kernel.__init__)
+        k.prime(idle)
         k._ready.remove(idle)            # a core's own, never placed
         idle._core = i
         cores.append(Core(i, irqs, idle))

@@ -657,9 +657,10 @@ class Stats(InversionTracker, Observer):
         w = t.waits
         if w is None:
             w = t.waits = {}    # most threads never wait: made on demand
-        try:
-            w[on] += now - t.blk_at
-        except KeyError:
+        was = w.get(on)         # (not a KeyError: no exception object)
+        if was is not None:
+            w[on] = was + (now - t.blk_at)
+        else:
             if len(w) >= WAITS_KEPT:
                 self._fold_waits(w)
             self.name_of(on)    # numbered in a deterministic order

@@ -8,6 +8,7 @@ cdef class Thread(ThreadCounters):
     cdef public int _core
     cdef public object state
     cdef public bint interrupted
+    cdef public bint _primed
     cdef public object _kernel
     cdef public object _coro
     cdef public object _wake_value

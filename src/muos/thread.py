@@ -127,6 +127,7 @@ class Thread(ThreadCounters):
         "base_priority", "priority", "state",
         "interrupted", "_kernel", "_coro",
         "_wake_value", "_wake_exc", "_trap", "_spare", "_tentry", "_work",
+        "_primed",
         "_held", "_dl", "_core",
     )
 
@@ -415,10 +416,38 @@ class Thread(ThreadCounters):
         return e
 
 
+def prime(t, trap):
+    """MicroPython: give the new thread ``t`` now every field a switch
+    writes (its instance map sized once) and ``trap``, its first trap
+    with every field set, and a waits table with room for a first
+    object: its first steps then allocate nothing (issue 16 #4:
+    asyncio's heaplock test locks the heap before its tasks ran). A
+    thread that waits has all of these anyway."""
+    for name in _PRIMED:
+        setattr(t, name, getattr(t, name))
+    trap.kind = 0
+    trap.obj = None
+    trap.arg = None
+    trap.q = None
+    trap.thread = t
+    trap.seq = 0
+    trap.index = 0
+    trap._up = 0
+    t._spare = trap
+    w = {None: 0}
+    del w[None]      # (a free slot: the first key goes in without growing)
+    t.waits = w
+
+
+_PRIMED = ("_trap", "_tentry", "_wake_value", "_wake_exc", "_work",
+           "_rnext", "_rprev", "blk_at", "blk_on", "switches", "cpu_ns")
+
+
 # the fields most threads never change (see compat.py)
 _THREAD_FIELDS = {
     "interrupted": False,
     "_wake_value": None, "_wake_exc": None,
+    "_primed": False,         # Kernel.prime made its first steps ready
     "_trap": None,            # the trap this thread is blocked in
     "_spare": None,           # the plain trap it awaited last (traps.reuse)
     "_tentry": None,          # its timeout entry in the time queue

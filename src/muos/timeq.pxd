@@ -6,6 +6,9 @@ cdef class TimeQueue:
     cdef public list _heap
     cdef public dict _buckets
     cdef public object _free
+    cdef public object _debt
+    cdef public object _nres
+    cdef public object _room
 
     @cython.locals(e=list, h=list)
     cpdef push(self, when_ns, payload)

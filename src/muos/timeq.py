@@ -30,12 +30,15 @@ __all__ = ["TimeQueue"]
 
 
 class TimeQueue:
-    __slots__ = ("_heap", "_buckets", "_free")
+    __slots__ = ("_heap", "_buckets", "_free", "_debt", "_nres", "_room")
 
     def __init__(self):
         self._heap = []          # the distinct instants that have a bucket
         self._buckets = {}       # instant -> its first entry
         self._free = None        # entries to reuse, chained by `next`
+        self._debt = 0           # releases not done yet (see release)
+        self._nres = 0           # reserve()s not released
+        self._room = 0           # instants the heap and buckets hold
 
     def push(self, when_ns, payload):
         """Schedule ``payload`` at ``when_ns``; returns the entry to cancel."""
@@ -66,6 +69,39 @@ class TimeQueue:
         reuse it."""
         entry[2] = self._free
         self._free = entry
+
+    def reserve(self):
+        """One more entry ready for a push, and room for one more instant
+        in the heap and the buckets (MicroPython: a new thread's first
+        sleep allocates nothing); ``release`` when it ends."""
+        e = [0, None, self._free, None]
+        self._free = e
+        self._nres += 1
+        if self._nres > self._room:
+            # grown for twice as many (amortised O(1) per thread): the
+            # heap's list keeps its room when shortened by a slice, the
+            # buckets' table when keys are deleted (negative instants:
+            # never real ones)
+            n = 2 * self._nres
+            heap = self._heap
+            k = len(heap)
+            heap.extend([0] * n)
+            del heap[k:]
+            b = self._buckets
+            for i in range(1, n + 1):
+                b[-i] = None
+            for i in range(1, n + 1):
+                del b[-i]
+            self._room = n
+
+    def release(self):
+        """Drop a reserved entry, if one is free now (else the next
+        ``release`` may drop two: entries do not outgrow the threads)."""
+        self._nres -= 1
+        self._debt += 1
+        while self._debt and self._free is not None:
+            self._free = self._free[2]
+            self._debt -= 1
 
     def next_time(self):
         """Time of the earliest live entry, or None."""

@@ -78,8 +78,12 @@ class Task:
         else:
             if priority is None:
                 priority = muos.Priority.NORMAL
-            self.thread = loop._kernel().spawn(
+            k = loop._kernel()
+            self.thread = k.spawn(
                 _runner, self, name=name or "task", priority=priority)
+            # as MicroPython's asyncio: a task switches with the heap
+            # locked (heap_lock) before it ever ran
+            k.prime(self.thread)
         _tasks[self.thread] = self
 
     def __repr__(self):

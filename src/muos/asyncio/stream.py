@@ -114,6 +114,9 @@ class Stream:
         self.e = {} if e is None else e
         self._in = b""
         self.out_buf = b""
+        # MicroPython's streams (a socket, a UART) write(); CPython's
+        # sockets send(): the one the stream has, found once
+        self._send = getattr(s, "write", None) or s.send
 
     def get_extra_info(self, v):
         return self.e[v]
@@ -190,22 +193,25 @@ class Stream:
         """Send what the socket takes now, buffer the rest for
         ``drain()`` (MicroPython's rule: a write is not lost without a
         drain)."""
-        buf = bytes(buf)
         if not self.out_buf:
             try:
-                n = self.s.send(buf)
+                n = self._send(buf)
             except OSError as e:
                 if not _again(e):
                     raise
                 n = None
+            if n == len(buf):
+                return            # all taken: nothing kept, nothing made
             if n:
                 buf = buf[n:]
-        self.out_buf += buf
+        # (bytes: a bytearray the caller reuses is copied; b"" + bytes
+        # is the bytes itself, no copy, on MicroPython)
+        self.out_buf += buf if type(buf) is bytes else bytes(buf)
 
     async def drain(self):
         while self.out_buf:
             try:
-                n = self.s.send(self.out_buf)
+                n = self._send(self.out_buf)
             except OSError as e:
                 if not _again(e):
                     raise
