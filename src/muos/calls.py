@@ -61,7 +61,7 @@ def sleep_for(ticks):
     else:        # (checked before the trap exists: a refused call
         #          leaves no trap never awaited behind)
         arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
-    # traps.reuse, inline (the measured hand-over)
+    # traps.reuse, inline (the measured wake-up: sleepers.py)
     c = k._current
     t = c._spare
     if t is None:
@@ -105,7 +105,7 @@ def busy(ticks):
         arg = int(round(ticks * k._tick))
     else:
         arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
-    # traps.reuse, inline (the measured hand-over)
+    # traps.reuse, inline (a job's work: simtime.py)
     c = k._current
     t = c._spare
     if t is None:

@@ -13,8 +13,7 @@ from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Killed, check_priority
-from .traps import (BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, new_trap,
-                    reuse)
+from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, reuse
 from .waitq import WaitQueue
 
 __all__ = ["Mutex"]
@@ -205,18 +204,7 @@ class Mutex:
             if k._isr or k._current is None:
                 k._thread_context("%s.lock" % self._label())
             k._check_block("lock", self)
-        # traps.reuse, inline (the measured hand-over)
-        c = k._current
-        t = c._spare
-        if t is None:
-            t = new_trap(Trap)
-        else:
-            c._spare = None
-        t.kind = WAIT
-        t.obj = self
-        t.arg = None
-        t.q = self._q
-        return t
+        return reuse(k._current, WAIT, self, None, self._q)
 
     def try_lock(self):
         """Lock if free (or owned, for RECURSIVE). Thread context."""

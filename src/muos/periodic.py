@@ -137,7 +137,7 @@ class periodic:
         j.index = self._index
         j.release_ns = rel
         j.deadline_ns = rel + self._deadline
-        # traps.reuse, inline (a periodic job's release)
+        # traps.reuse, inline (a periodic job's release: simtime.py)
         c = k._current
         t = c._spare
         if t is None:

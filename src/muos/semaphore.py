@@ -80,7 +80,8 @@ class Semaphore:
         if (k is None or k._isr or k._lock or k._irqs.mask
                 or k._current is None):
             can_block("Semaphore.wait", "wait", self)
-        # traps.reuse, inline (the measured hand-over)
+        # traps.reuse, inline (the measured hand-over: instructions.py's
+        # ping-pong)
         c = k._current
         t = c._spare
         if t is None:

@@ -252,13 +252,7 @@ elif _dev_mode():
 
         def __iter__(self):
             self.used = 1
-            if self._up:
-                raise RuntimeError("%r is being awaited already" % (self,))
-            self._up = 1
-            try:
-                return (yield self)
-            finally:
-                self._up = 0
+            return (yield from super().__iter__())
 
         __await__ = __iter__
 

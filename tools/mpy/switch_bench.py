@@ -9,7 +9,9 @@ instructions):
 - wake-up: ten threads sleeping 1..10 ms each in a loop, per wake-up
   (muos.sleep_for on SimPort and MachinePort, asyncio.sleep_ms).
 
-Portable: also runs under CPython (time.perf_counter)."""
+Portable: also runs under CPython (time.perf_counter). Self-contained:
+the board has no file system, a script sent to it cannot import its
+neighbours, so the Event ping-pong here repeats asyncio_pingpong.py's."""
 
 import time
 
