@@ -229,7 +229,25 @@ class Kernel(Blocking):
                 cur = self._current
                 if cur is not None and levels:
                     lv = -levels[0]      # may be a level emptied since
-                    if cur is idle or lv > cur.priority or (
+                    if (cur is idle and not traced and not self._lock
+                            and not irqs.mask):
+                        # the idle thread leaves the CPU (_preempt and
+                        # push_head, inline: the measured wake-up of a
+                        # sleeper on a board, benchmarks/mpy_switch.py);
+                        # if no thread is ready after all (a level
+                        # emptied since) the pick takes it again
+                        cur.state = READY
+                        h = heads[0]
+                        nxt = h._rnext
+                        cur._rnext = nxt
+                        cur._rprev = h
+                        h._rnext = cur
+                        nxt._rprev = cur
+                        if not listed[0]:
+                            heappush(levels, 0)
+                            listed[0] = True
+                        cur = None
+                    elif cur is idle or lv > cur.priority or (
                             lv == cur.priority and (
                                 heads[lv]._rnext is not heads[lv]
                                 or ready._ndl)):
