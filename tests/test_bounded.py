@@ -251,3 +251,28 @@ def test_request_reply_memory_stays_constant():
     # kept names one digit longer, "client#199999"; 36 MB before)
     assert muos.stats.ENDED_KEPT <= n // 10
     assert big - small < 64 * 1024, big - small
+
+
+def test_deadline_misses_keep_the_last_ones_and_count_all(monkeypatch):
+    # a job of 3 ticks every 2 ticks (deadline 2): job k is released at
+    # 2k, starts when job k-1 ends (3k) and ends at 3k+3, so every job
+    # misses (3k+3 > 2k+2). 8 jobs: 8 misses counted, the last 3 kept
+    # (MISSES_KEPT=3), in order, each with its own values (Job objects
+    # reused from the oldest ones)
+    monkeypatch.setattr(muos.stats, "MISSES_KEPT", 3)
+
+    async def late():
+        n = 0
+        async for _job in muos.periodic(2):
+            await muos.busy(3)
+            n += 1
+            if n == 9:
+                break
+
+    async def main():
+        await muos.spawn(late, name="late").join()
+
+    st = muos.run(main).stats.threads["late"]
+    assert st.deadline_misses == 8
+    got = [(j.index, j.release, j.deadline, j.finish) for j in st.misses]
+    assert got == [(k, 2 * k, 2 * k + 2, 3 * k + 3) for k in (5, 6, 7)]

@@ -7,6 +7,7 @@ iteration and is recorded, with deadline misses, in the thread's stats.
 """
 
 from .running import current_kernel
+from . import stats
 from .stats import record_response
 from .units import ns_to_ticks
 from .traps import RELEASE, SLEEP, Trap, new_trap
@@ -105,12 +106,24 @@ class periodic:
             if now > self._release + self._deadline:
                 x = st._extra()
                 x.deadline_misses += 1
-                miss = Job(self._index, self._release,
-                           self._release + self._deadline, k.tick_hz, now)
-                if x.misses is None:
-                    x.misses = [miss]
+                ms = x.misses
+                if ms is None or len(ms) < stats.MISSES_KEPT:
+                    miss = Job(self._index, self._release,
+                               self._release + self._deadline, k.tick_hz,
+                               now)
+                    if ms is None:
+                        x.misses = [miss]
+                    else:
+                        ms.append(miss)
                 else:
-                    x.misses.append(miss)
+                    # the last MISSES_KEPT are kept: the oldest one's Job
+                    # becomes this one's (a miss allocates nothing then)
+                    miss = ms.pop(0)
+                    miss.index = self._index
+                    miss.release_ns = self._release
+                    miss.deadline_ns = self._release + self._deadline
+                    miss.finish_ns = now
+                    ms.append(miss)
             if edf:
                 k.set_deadline_ns(st, None)     # no job: no deadline
         else:

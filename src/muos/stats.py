@@ -29,6 +29,9 @@ RESPONSES_KEPT = 64 if MICROPYTHON else 10000
 # different objects a thread's waits are kept for one by one, before they
 # are grouped (Stats._fold_waits)
 WAITS_KEPT = 64
+# deadline misses kept per thread as Jobs (the last ones; deadline_misses
+# counts every one): a thread overrunning for months keeps a bounded list
+MISSES_KEPT = 16 if MICROPYTHON else 10000
 # records of ended threads kept (the last ones; the others are summed in
 # ``Stats.ended``): a program that spawns threads for months runs in
 # constant memory (issue 14 #9); a board keeps few (Stats.ended_kept)
@@ -298,7 +301,8 @@ class ThreadStats:
     @property
     def misses(self):
         """Each deadline miss as a ``Job`` (index, release, deadline,
-        finish), in order."""
+        finish), in order: the last ``MISSES_KEPT`` (10,000; 16 on
+        MicroPython); ``deadline_misses`` counts every one."""
         x = self._c._x
         return [] if x is None or x.misses is None else list(x.misses)
 
