@@ -276,3 +276,39 @@ def test_deadline_misses_keep_the_last_ones_and_count_all(monkeypatch):
     assert st.deadline_misses == 8
     got = [(j.index, j.release, j.deadline, j.finish) for j in st.misses]
     assert got == [(k, 2 * k, 2 * k + 2, 3 * k + 3) for k in (5, 6, 7)]
+
+
+def test_inversion_windows_keep_the_last_ones_and_count_all(monkeypatch):
+    # round k (k = 0..5, 10 ticks each from 10k): L (LOW) locks M (no
+    # inheritance) and computes 3 ticks; H (HIGH) asks for M 1 tick in
+    # and waits 2 ticks while L runs below it: a 2-tick inversion window
+    # (10k+1, 10k+3). 6 windows; WINDOWS_KEPT=2 lists the last two,
+    # inversion_time counts the 12 ticks of all six
+    from muos import inversion
+    monkeypatch.setattr(inversion, "WINDOWS_KEPT", 2)
+    MS = 10**6
+
+    async def main():
+        m = muos.Mutex("M", protocol=muos.Mutex.NONE)
+
+        async def low():
+            for k in range(6):
+                await muos.sleep_until(10 * k)
+                async with m:
+                    await muos.busy(3)
+
+        async def high():
+            for k in range(6):
+                await muos.sleep_until(10 * k + 1)
+                async with m:
+                    pass
+
+        muos.spawn(low, name="L", priority=muos.Priority.LOW)
+        muos.spawn(high, name="H", priority=muos.Priority.HIGH)
+        await muos.sleep_for(70)
+
+    st = muos.run(main).stats
+    assert st.inversion_time == 12
+    assert st.inversion_windows == [
+        ((10 * k + 1) * MS, (10 * k + 3) * MS, "H", "M", "L")
+        for k in (4, 5)]

@@ -12,9 +12,14 @@ Imports ``units``. ``Stats``'s hooks ``on_block`` / ``on_unblock`` /
 the definition.
 """
 
+from .compat import MICROPYTHON
 from .units import ns_to_ticks, units_per_ns, units_to_ns
 
 __all__ = ["InversionTracker"]
+
+# ended inversion windows listed (the last ones; inversion_time and
+# inversion_by_object count every one)
+WINDOWS_KEPT = 16 if MICROPYTHON else 10000
 
 
 class InversionTracker:
@@ -95,7 +100,12 @@ class InversionTracker:
             return
         e[0]._extra().inversion_ns += dt
         self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
-        self._inversions.append((since, now, e[0].name, e[3], e[4]))
+        w = self._inversions
+        w.append((since, now, e[0].name, e[3], e[4]))
+        if len(w) >= 2 * WINDOWS_KEPT:
+            # the last WINDOWS_KEPT (amortised O(1); the totals above
+            # count every window): bounded on a run of months
+            del w[:len(w) - WINDOWS_KEPT]
 
     def _inv_open_ns(self, t):
         """Ns of the inversion ``t`` suffers in its wait in progress,
@@ -111,7 +121,9 @@ class InversionTracker:
     def inversion_windows(self):
         """Every priority-inversion window, in the order they ended (those
         still open at the end of the run last, cut there): tuples
-        ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds."""
+        ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds. On a
+        long run the ended ones are the last ``WINDOWS_KEPT`` at least
+        (10,000; 16 on MicroPython); ``inversion_time`` counts all."""
         out = self._inversion_windows()
         if units_per_ns(self.tick_hz) == 1:
             return out
@@ -121,7 +133,7 @@ class InversionTracker:
 
     def _inversion_windows(self):
         # the same, in kernel time units (units.py)
-        out = list(self._inversions)
+        out = self._inversions[-WINDOWS_KEPT:]
         end = self.elapsed_ns
         for e in self._mwaits:
             if e[2] is not None and end > e[2]:
