@@ -312,3 +312,34 @@ def test_inversion_windows_keep_the_last_ones_and_count_all(monkeypatch):
     assert st.inversion_windows == [
         ((10 * k + 1) * MS, (10 * k + 3) * MS, "H", "M", "L")
         for k in (4, 5)]
+
+
+def _three_workers(kept):
+    # workers w0, w1, w2 each lock M for 1 tick and run one periodic job,
+    # in turn; then main ends
+    async def worker(m):
+        async for _job in muos.periodic(5):
+            async with m:
+                await muos.busy(1)
+            break
+
+    async def main():
+        muos.current_kernel().stats.ended_kept = kept
+        m = muos.Mutex("M")
+        for i in range(3):
+            await muos.spawn(worker, m, name="w%d" % i).join()
+    return muos.run(main).stats
+
+
+def test_a_dropped_record_takes_its_task_model_entries_along():
+    # the records kept are the last ended_kept to end (w2 then main end
+    # last): the holds of M and the periodic entries of the dropped ones
+    # go with them (the task model of muos analyze does not grow with the
+    # threads a program spawns)
+    st = _three_workers(1)                   # main's record only
+    assert st.holds == {} and st.periodics == {}
+    st = _three_workers(2)                   # w2's and main's
+    assert list(st.holds) == [("w2", "M")]
+    assert list(st.periodics) == ["w2"]
+    st = _three_workers(100)                 # every one
+    assert sorted(st.periodics) == ["w0", "w1", "w2"]

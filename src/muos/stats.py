@@ -832,6 +832,11 @@ class Stats(InversionTracker, Observer):
         e.count += 1
         e.cpu_ns += c.cpu_ns
         e.switches += c.switches
+        # its part of the run's task model goes with its record (a server
+        # spawning a worker per request would grow it otherwise)
+        self.periodics.pop(name, None)
+        for mn in self._holds:
+            self._holds[mn].pop(name, None)
 
     # -- several cores --
     def set_cores(self, n):
