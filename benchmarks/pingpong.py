@@ -17,6 +17,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "tools",
 
 import muos  # noqa: E402
 from asyncio_pingpong import pingpong as _event_pingpong  # noqa: E402
+from switch_bench import sem_pingpong as _sem_pingpong  # noqa: E402
 from common import (  # noqa: E402
     median_rates, quick, report)
 
@@ -47,26 +48,9 @@ def raw(n):
 
 
 def muos_pp(n, cores=1):
-    a = muos.Semaphore(0)
-    b = muos.Semaphore(0)
-
-    async def ping():
-        for _ in range(n):
-            b.post()
-            await a.wait()
-
-    async def pong():
-        for _ in range(n):
-            await b.wait()
-            a.post()
-
-    async def main():
-        t1 = muos.spawn(ping, priority=100)
-        t2 = muos.spawn(pong, priority=100)
-        await t1.join()
-        await t2.join()
-
-    muos.run(main, cores=cores)
+    """muos's Semaphore ping-pong: tools/mpy/switch_bench.py's program
+    (the one the MicroPython rows run), on SimPort."""
+    _sem_pingpong(muos, n, muos.SimPort, cores=cores)
 
 
 def asyncio_pp(n):

@@ -29,7 +29,9 @@ N = 2000
 SLEEPERS = 10
 
 
-def sem_pingpong(muos, n, port):
+def sem_pingpong(muos, n, port, **options):
+    """muos's Semaphore ping-pong (benchmarks/pingpong.py's too): two
+    threads, ``n`` round trips; ``options`` go to the kernel (cores=)."""
     a = muos.Semaphore(0)
     b = muos.Semaphore(0)
 
@@ -50,7 +52,7 @@ def sem_pingpong(muos, n, port):
         await t2.join()
 
     t0 = ticks_us()
-    muos.run(main, port=port())
+    muos.run(main, port=port(), **options)
     return ticks_diff(ticks_us(), t0) / (2 * n)
 
 
