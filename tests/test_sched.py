@@ -561,3 +561,31 @@ def test_scheduler_locked_outside_a_thread_raises_context_error():
     with pytest.raises(muos.ContextError):
         with muos.scheduler_locked():
             pass
+
+
+def test_a_level_first_reached_while_running_then_joined(log, switches):
+    # A raises itself to 150, a level no thread has been in (its ready
+    # list is made only when a thread joins it): its slice ends at 1 with
+    # no peer there, then B joins that level and they rotate.
+    async def b():
+        await muos.busy(2)
+        log("B end")
+
+    async def a():
+        muos.this_thread().set_priority(150)
+        await muos.busy(1)           # 0..1, alone at 150: no rotation
+        muos.spawn(b, name="B", priority=150)   # equal: no preemption...
+        await muos.busy(2)           # ...but A's slice ended at 1: B runs
+        log("A end")
+
+    async def main():
+        t = muos.spawn(a, name="A")
+        await t.join()               # main blocks at 0
+        log("main end")
+
+    r = muos.run(main, trace=True)
+    # one-tick slices at 150 from 1: B 1..2, A 2..3, B 3..4 (B's two
+    # ticks done), A 4..5 (its two done), then main
+    assert switches(r.trace) == [(0, "main"), (0, "A"), (1, "B"), (2, "A"),
+                                 (3, "B"), (4, "A"), (5, "main")]
+    assert log == [(4, "B end"), (5, "A end"), (5, "main end")]

@@ -245,7 +245,7 @@ class Kernel(Blocking):
                         nxt._rprev = cur
                         if not listed[0]:
                             heappush(levels, 0)
-                            listed[0] = True
+                            listed[0] = 1
                         cur = None
                     elif cur is idle or lv > cur.priority or (
                             lv == cur.priority and (
@@ -266,7 +266,7 @@ class Kernel(Blocking):
                             if first is not h:
                                 break
                             heappop(levels)      # a level emptied since
-                            listed[lv] = False
+                            listed[lv] = 0
                         cur = first
                         nxt = cur._rnext
                         h._rnext = nxt
@@ -451,8 +451,8 @@ class Kernel(Blocking):
             target = nt
         # another thread of its key is ready (round-robin): written out
         # for a thread without a deadline (has_equal is a call)
-        h = self._ready._heads[cur.priority]
-        same = (h._rnext is not h if cur._dl is None
+        h = self._ready._heads[cur.priority]   # (None: a level never used)
+        same = (h is not None and h._rnext is not h if cur._dl is None
                 else self._ready.has_equal(cur.priority, cur._dl))
         if (same and self._preemptive
                 and self._slice is not None

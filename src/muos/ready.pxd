@@ -14,7 +14,7 @@ cdef class ReadyList:
     cdef public list _heads
     cdef public list _listed
     cdef public list _levels
-    cdef public list _dheaps
+    cdef public dict _dheaps
     cdef public Py_ssize_t _ndl
     cdef public object _tail_seq
     cdef public object _head_seq

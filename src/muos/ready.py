@@ -51,10 +51,13 @@ class ReadyList:
                  "_tail_seq", "_head_seq")
 
     def __init__(self):
-        self._heads = [_Head() for _ in range(LEVELS)]
-        self._listed = [False] * LEVELS   # level is in the _levels heap
+        # a level's head is made when a thread first joins it (256 heads
+        # up front were 12 KB of a board's heap per kernel): a listed
+        # level has one; the others may be None
+        self._heads = [None] * LEVELS
+        self._listed = [0] * LEVELS       # 1: level is in the _levels heap
         self._levels = []                 # heap of -priority
-        self._dheaps = [None] * LEVELS    # per level: heap of deadlines
+        self._dheaps = {}                 # level -> heap of deadlines
         self._ndl = 0                     # threads in all the heaps
         self._tail_seq = 0
         self._head_seq = 0
@@ -69,7 +72,7 @@ class ReadyList:
             else:
                 self._head_seq -= 1
                 e = [d, self._head_seq, t]
-            dh = self._dheaps[p]
+            dh = self._dheaps.get(p)
             if dh is None:
                 dh = self._dheaps[p] = []
             heappush(dh, e)
@@ -78,6 +81,8 @@ class ReadyList:
         else:
             tl = t                  # (a Link: plain fields when compiled)
             h = self._heads[p]
+            if h is None:
+                h = self._heads[p] = _Head()
             nxt = h if before else h._rnext
             prv = nxt._rprev
             tl._rnext = nxt
@@ -123,7 +128,7 @@ class ReadyList:
         heads = self._heads
         while levels:
             p = -levels[0]
-            dh = self._dheaps[p]
+            dh = self._dheaps.get(p) if self._ndl else None
             if dh:
                 return dh[0][2]
             h = heads[p]
@@ -131,7 +136,7 @@ class ReadyList:
             if t is not h:
                 return t
             heappop(levels)
-            self._listed[p] = False
+            self._listed[p] = 0
         return None
 
     def pop_top(self):
@@ -148,15 +153,20 @@ class ReadyList:
         return t
 
     def top_level(self, p):
-        """Level ``p`` has a ready thread now (a new one was linked)."""
+        """Level ``p`` has a ready thread now (a new one was linked, or
+        is about to be: it gets its head)."""
+        if self._heads[p] is None:
+            self._heads[p] = _Head()
         heappush(self._levels, -p)     # (a call, before the flag: a
-        self._listed[p] = True         # RecursionError leaves neither)
+        self._listed[p] = 1            # RecursionError leaves neither)
 
     def level(self, p):
         """The threads ready at priority ``p``, most urgent first."""
-        dh = self._dheaps[p]
+        dh = self._dheaps.get(p)
         out = [e[2] for e in sorted(dh)] if dh else []
         h = self._heads[p]
+        if h is None:
+            return out
         t = h._rnext
         while t is not h:
             out.append(t)
@@ -168,7 +178,7 @@ class ReadyList:
         must not change while it runs)."""
         for lv in sorted(self._levels):
             p = -lv
-            dh = self._dheaps[p]
+            dh = self._dheaps.get(p)
             if dh:
                 for e in sorted(dh):
                     yield e[2]
@@ -183,7 +193,7 @@ class ReadyList:
         priority ``tp``) is ready."""
         for lv in self._levels:
             p = -lv
-            dh = self._dheaps[p]
+            dh = self._dheaps.get(p)
             n = len(dh) if dh else 0
             h = self._heads[p]
             f = h._rnext
@@ -200,6 +210,6 @@ class ReadyList:
         ``d``) is ready: one that round-robin rotates with."""
         if d is None:
             h = self._heads[p]
-            return h._rnext is not h
-        dh = self._dheaps[p]
+            return h is not None and h._rnext is not h
+        dh = self._dheaps.get(p)
         return bool(dh) and dh[0][0] == d
