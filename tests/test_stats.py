@@ -7,7 +7,7 @@ import pytest
 import muos
 from muos import Priority
 from muos.demos import pathfinder
-from muos.stats import Stats, ThreadStats
+from muos import Stats, ThreadStats
 
 MS = 1000000        # ns per tick at the default 1000 Hz
 

@@ -17,10 +17,12 @@ from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
 from .kernel import Kernel, current_kernel
+# (not loaded on first use: importing the module muos.periodic would make
+# muos.periodic that module rather than the function)
 from .periodic import Job, periodic
 from .ports.sim import SimPort
 from .power import PowerModel
-from .stats import Stats, ThreadStats
+from .stats import Stats
 from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
                      Thread)
 if not MICROPYTHON:
@@ -32,6 +34,7 @@ if not MICROPYTHON:
     from .mutex import Mutex
     from .semaphore import BinarySemaphore, Semaphore
     from .spinlock import Spinlock
+    from .threadstats import ThreadStats
     from .timer import Timer
     from .trace import Trace
     from .waitany import wait_any
@@ -68,6 +71,7 @@ _LAZY = {"Watchdog": "watchdog", "ConditionVariable": "condvar",
          "MemoryPool": "mempool", "MessageQueue": "mqueue",
          "Mutex": "mutex", "BinarySemaphore": "semaphore",
          "Semaphore": "semaphore", "Spinlock": "spinlock",
+         "ThreadStats": "threadstats",
          "Timer": "timer", "Trace": "trace", "wait_any": "waitany"}
 TYPE_CHECKING = False
 if TYPE_CHECKING:                 # mypy: the real names

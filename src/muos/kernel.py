@@ -20,7 +20,6 @@ MicroPython and under ``MUOS_PURE=1``.
 
 from heapq import heappop, heappush
 
-from .clocks import Clock, RealTimeClock
 from .irq import Interrupts
 from .blocking import Blocking, throw_in
 from .power import idle_sleep
@@ -31,7 +30,7 @@ from .stats import Stats
 from .thread import (READY, RUNNING, SUSPENDED, Priority,
                      Thread)
 from .timeq import TimeQueue
-from .units import tick_units, units_per_ns
+from .units import tick_units
 from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 
 __all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
@@ -111,9 +110,7 @@ class Kernel(Blocking):
         self._irqs = Interrupts(self)
         self.interrupts = []
         self._tick = tick_units(tick_hz)     # time units per tick
-        self.sysclock = Clock(self, "sysclock", self._tick)
-        self.rtclock = RealTimeClock(self)
-        self.hrclock = Clock(self, "hrclock", units_per_ns(tick_hz))
+        self._clocks = None          # sysclock, rtclock, hrclock: when read
         self._cores = None           # several cores: their smp.Core
         self._cpu = 0                # the core the fields below act on
         if cores > 1:

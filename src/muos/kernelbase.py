@@ -5,14 +5,14 @@ call makes.
 Owns: ``KernelBase``, the base of the kernel's layers: blocking.py
 (waiting and waking) builds on it, kernel.py (the run loop) on that.
 Imports ``diag``, ``errors``, ``irq``, ``running``, ``thread``,
-``units``.
+``units`` (and ``clocks`` when a clock is first read).
 """
 
 from . import running
 from .diag import describe, report, waiting_for
 from .errors import ContextError
 from .irq import Interrupt
-from .units import ns_to_ticks, ticks_to_ns
+from .units import ns_to_ticks, ticks_to_ns, units_per_ns
 from .compat import MICROPYTHON
 from .traps import Trap, new_trap
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread, prime,
@@ -209,6 +209,32 @@ class KernelBase:
     @property
     def threads(self):
         return [t for t in self._threads if t.state != TERMINATED]
+
+    # -- the clocks of µOS++, made when first read (MicroPython: clocks.py
+    # is loaded only by a program that uses one) --
+    @property
+    def sysclock(self):
+        """Ticks (``Clock``)."""
+        return self._clock(0)
+
+    @property
+    def rtclock(self):
+        """Whole seconds, settable (``RealTimeClock``)."""
+        return self._clock(1)
+
+    @property
+    def hrclock(self):
+        """Nanoseconds (``Clock``)."""
+        return self._clock(2)
+
+    def _clock(self, i):
+        c = self._clocks
+        if c is None:
+            from .clocks import Clock, RealTimeClock
+            c = self._clocks = (
+                Clock(self, "sysclock", self._tick), RealTimeClock(self),
+                Clock(self, "hrclock", units_per_ns(self.tick_hz)))
+        return c[i]
 
     @property
     def current(self):

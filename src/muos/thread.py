@@ -13,7 +13,7 @@ Scheduling decisions are the kernel's: the control methods here
 from .compat import init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import ContextError, DeadlockError, Interrupted, ThreadError
-from .stats import ThreadCounters, ThreadStats
+from .stats import ThreadCounters
 from .units import ns_to_ticks
 from .traps import BLOCK, PASS, SPINNING, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
@@ -354,6 +354,7 @@ class Thread(ThreadCounters):
     def stats(self):
         """Its statistics (a ThreadStats, made when read; always
         current): CPU time, waits, periodic jobs and response times."""
+        from .threadstats import ThreadStats   # (loaded when first read)
         return ThreadStats(of=self)
 
     @property
