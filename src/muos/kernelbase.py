@@ -4,14 +4,13 @@ call makes.
 
 Owns: ``KernelBase``, the base of the kernel's layers: blocking.py
 (waiting and waking) builds on it, kernel.py (the run loop) on that.
-Imports ``diag``, ``errors``, ``irq``, ``running``, ``thread``,
+Imports ``diag``, ``errors``, ``irqline``, ``running``, ``thread``,
 ``units`` (and ``clocks`` when a clock is first read).
 """
 
 from . import running
 from .diag import describe, report, waiting_for
 from .errors import ContextError
-from .irq import Interrupt
 from .units import ns_to_ticks, ticks_to_ns, units_per_ns
 from .compat import MICROPYTHON
 from .traps import Trap, new_trap
@@ -87,6 +86,7 @@ class KernelBase:
         if type(core) is not int or not 0 <= core < n:
             raise ValueError("Kernel.interrupt %r: core %r out of range "
                              "0..%d" % (name, core, n - 1))
+        from .irqline import Interrupt    # (MicroPython: loaded now)
         irq = Interrupt(self, name, handler, priority, cost,
                         self._irqs if n == 1 else self._cores[core]._irqs)
         irq.stats.core = core
