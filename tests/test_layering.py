@@ -191,3 +191,27 @@ def test_the_patch_check_can_fail():
            "x = 1\n")
     assert patches(ast.parse(src)) == ["ANY_HANDLER[0]", "thread.FLAGS",
                                        "Kernel.wake"]
+
+
+def stats_events_called(sources):
+    """The ``on_*`` events called on a kernel's statistics in ``sources``
+    (``stats.on_x(...)``, ``self.stats.on_x(...)``, ``st.on_x(...)``)."""
+    found = set()
+    for src in sources:
+        for m in re.finditer(r"\b(?:stats|st)\.(on_\w+)\(", src):
+            found.add(m.group(1))
+    return found
+
+
+def test_stats_defines_every_event_the_kernel_calls_on_it():
+    # Stats is not an observe.Observer (whose defaults would cost a board
+    # its heap): every event called on it must be its own method
+    from muos.stats import Stats
+    called = stats_events_called(open(p).read() for _, p in modules())
+    assert "on_block" in called and "on_idle" in called
+    assert sorted(e for e in called if not hasattr(Stats, e)) == []
+
+
+def test_the_stats_event_check_can_fail():
+    assert stats_events_called(["k.stats.on_nothing(k, t)\n"]) == {
+        "on_nothing"}

@@ -376,7 +376,7 @@ def test_the_check_can_fail():
         ("cpu_time", "Thread", "Thread.cpu_time"),
         ("timeline", "Trace", "Trace.timeline"),
         ("max_response", "ThreadStats", "ThreadStats.max_response"),
-        ("on_switch", "Stats", "Stats.on_switch"),
+        ("on_block", "Stats", "Stats.on_block"),
         ("take_ready", "HostPort", "HostPort.take_ready"),
         ("Spinlock", None, "muos.Spinlock"),
         ("edf_test", "analysis", "muos.analysis.edf_test"),

@@ -4,7 +4,9 @@ Owns: ``Observer``, the one interface through which the kernel reports
 what happens at its choke points: one method per event, given the kernel
 (its clock is ``k._now``) and the thread or object concerned. A kernel
 has two observers: its ``Stats`` (always) and its ``Trace`` (when
-tracing); each implements the events it records, the others do nothing.
+tracing); each implements the events it records. ``Trace`` is an
+``Observer`` (the others do nothing); ``Stats`` defines only its own
+events, which are all the kernel calls on it.
 Sync objects report nothing: what they do reaches the observers as the
 kernel's events (a wait that starts, a wake-up, a priority change).
 Imports nothing.

@@ -5,18 +5,18 @@ Owns: ``Stats`` (the whole system) and the counters of each thread
 (``Stats``'s base class, the priority-inversion tracking), at the first
 view (MicroPython) ``threadstats`` (``ThreadStats`` and the tables a
 program reads) and at the first ``str(stats)`` ``statreport`` (the text
-report). Times are kept as integer nanoseconds
-and shown in ticks. ``Stats`` is one of the kernel's observers
-(observe.py): the kernel calls ``on_block`` / ``on_unblock`` when a
-thread starts and ends a wait and ``on_priority`` when an effective
-priority changes; everything here (blocked time per object, priority
-inversion) is computed from those calls, so it is the same with tracing
-on or off.
+report). Times are kept as integer nanoseconds and shown in ticks.
+``Stats`` is one of the kernel's observers (observe.py's events): it
+defines the events it records, which are all the kernel calls on it, so
+it does not load observe.py's defaults (about 850 bytes of a board's
+heap). The kernel calls ``on_block`` / ``on_unblock`` when a thread
+starts and ends a wait and ``on_priority`` when an effective priority
+changes; everything here (blocked time per object, priority inversion)
+is computed from those calls, so it is the same with tracing on or off.
 """
 
 from .compat import MICROPYTHON, init_fields, lazy_fields
 from .inversion import InversionTracker
-from .observe import Observer
 from .ready import Link
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
@@ -229,7 +229,7 @@ _THREAD_STATS_FIELDS = {
 lazy_fields(ThreadCounters, _THREAD_STATS_FIELDS)
 
 
-class Stats(InversionTracker, Observer):
+class Stats(InversionTracker):
     """System statistics: ``cpu_load``, ``context_switches``, ``threads``;
     priority inversion (``inversion_time`` ...) from ``InversionTracker``."""
 
