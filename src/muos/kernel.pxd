@@ -10,7 +10,7 @@ from muos.waitq cimport WaitQueue
 
 cdef class Kernel(Blocking):
     @cython.locals(tq=TimeQueue, heap=list, buckets=dict, ready=ReadyList,
-                   levels=list, heads=list, listed=list, irqs=Interrupts,
+                   levels=list, heads=list, listed=bytearray, irqs=Interrupts,
                    idle=Thread, timed=bint, traced=bint, cur=Thread,
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
                    items=list, lv=int, b=list, entry=list, e=list, en=list, w=CTrap,

@@ -448,7 +448,7 @@ class Kernel(Blocking):
             target = nt
         # another thread of its key is ready (round-robin): written out
         # for a thread without a deadline (has_equal is a call)
-        h = self._ready._heads[cur.priority]   # (None: a level never used)
+        h = self._ready._heads[cur.priority]   # (None: never joined)
         same = (h is not None and h._rnext is not h if cur._dl is None
                 else self._ready.has_equal(cur.priority, cur._dl))
         if (same and self._preemptive

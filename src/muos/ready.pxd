@@ -12,7 +12,7 @@ cdef class _Head(Link):
 @cython.final
 cdef class ReadyList:
     cdef public list _heads
-    cdef public list _listed
+    cdef public bytearray _listed
     cdef public list _levels
     cdef public dict _dheaps
     cdef public Py_ssize_t _ndl

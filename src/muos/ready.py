@@ -52,10 +52,12 @@ class ReadyList:
 
     def __init__(self):
         # a level's head is made when a thread first joins it (256 heads
-        # up front were 12 KB of a board's heap per kernel): a listed
-        # level has one; the others may be None
+        # up front were 9.5 KB of a board's heap per kernel): a listed
+        # level has one; the others may be None (a dict of the levels
+        # used would spare a board 1 KB more, but costs CPython 9 % per
+        # hand-over: instructions.py)
         self._heads = [None] * LEVELS
-        self._listed = [0] * LEVELS       # 1: level is in the _levels heap
+        self._listed = bytearray(LEVELS)  # 1: level is in the _levels heap
         self._levels = []                 # heap of -priority
         self._dheaps = {}                 # level -> heap of deadlines
         self._ndl = 0                     # threads in all the heaps
