@@ -67,6 +67,9 @@ class ReadyList:
     def _insert(self, t, before):
         p = t.priority
         d = t._dl
+        if not self._listed[p]:
+            self.top_level(p)       # (makes the level's head; a listed
+            #                         level left empty is skipped)
         if d is not None:
             if before:
                 self._tail_seq += 1
@@ -83,16 +86,12 @@ class ReadyList:
         else:
             tl = t                  # (a Link: plain fields when compiled)
             h = self._heads[p]
-            if h is None:
-                h = self._heads[p] = _Head()
             nxt = h if before else h._rnext
             prv = nxt._rprev
             tl._rnext = nxt
             tl._rprev = prv
             prv._rnext = tl
             nxt._rprev = tl
-        if not self._listed[p]:
-            self.top_level(p)
 
     def push_tail(self, t):
         self._insert(t, True)
@@ -155,8 +154,8 @@ class ReadyList:
         return t
 
     def top_level(self, p):
-        """Level ``p`` has a ready thread now (a new one was linked, or
-        is about to be: it gets its head)."""
+        """Level ``p`` is about to have a ready thread (one is linked
+        next): it gets its head, the only place one is made."""
         if self._heads[p] is None:
             self._heads[p] = _Head()
         heappush(self._levels, -p)     # (a call, before the flag: a
