@@ -3,9 +3,13 @@
 import os
 import subprocess
 import sys
+import textwrap
+
+from hypothesis import given
+from hypothesis import strategies as st
 
 import muos
-from muos.demos import dual_core, edf, pathfinder
+from muos.demos import dual_core, edf, fill, pathfinder
 
 ROOT = os.path.join(os.path.dirname(__file__), "..")
 
@@ -403,3 +407,18 @@ def test_asyncio_latency_demo():
     assert "  handler at priority=Priority.HIGH:                49, 10 ms" \
         in lines
     assert max(len(x) for x in lines) <= 78
+
+
+WORDS = st.lists(st.text("abcxyz.,()0123456789", min_size=1, max_size=12),
+                 max_size=40)
+
+
+@given(WORDS, st.integers(12, 80))
+def test_demo_fill_wraps_as_textwrap_does(words, width):
+    """The demos' fill (boards have no textwrap) wraps words separated by
+    one space as textwrap.fill does, for words that fit a line and have
+    no hyphen (the demos' texts: their output is unchanged)."""
+    text = " ".join(words)
+    assert fill(text, width) == textwrap.fill(text, width)
+    for line in fill(text, width).split("\n"):
+        assert len(line) <= width

@@ -13,3 +13,21 @@ DEMOS = {
     "dual-core": "muos.demos.dual_core",
     "asyncio-latency": "muos.demos.asyncio_latency",
 }
+
+
+def fill(text, width=76):
+    """``text`` wrapped in lines of at most ``width`` characters, broken
+    at spaces only, a run of spaces made one (``textwrap.fill`` for the
+    demos' texts: MicroPython has no textwrap, and they run on boards)."""
+    lines = []
+    line = ""
+    for word in text.split():
+        if line and len(line) + 1 + len(word) > width:
+            lines.append(line)
+            line = word
+        else:
+            line = line + " " + word if line else word
+    if line:
+        lines.append(line)
+    return "\n".join(lines)
+

@@ -8,11 +8,11 @@ for it on its core, and while it spins or holds it, its core's interrupts
 are masked and it cannot be preempted.
 """
 
-import textwrap
 
 import muos
 import muos.analysis as rta
 from muos import Priority
+from muos.demos import fill
 
 __all__ = ["RADIO", "APPS", "HORIZON", "main", "run", "demo"]
 
@@ -135,7 +135,7 @@ def demo(out=print):
     tasks = [rta.Task(w + h, t, name=n) for n, _, t, w, h in APPS]
     radio = p.stats.threads[RADIO[0]]
     out("")
-    out(textwrap.fill(
+    out(fill(
         "Pinned, core 1 carries %s = %.0f %% of work while core 0 idles "
         "%.0f %% of the time; response-time analysis of core 1 alone gives "
         "%s: the logger misses (its work is over at 44, but releasing the bus "

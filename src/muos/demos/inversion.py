@@ -12,10 +12,10 @@ so HIGH cannot even start until the resource is free. Either way HIGH
 waits for one critical section at most.
 """
 
-import textwrap
 
 import muos
 from muos import Priority
+from muos.demos import fill
 
 # the docstring's first line, for `muos demo --list` and the demo's
 # header (docstrings are compiled out by python -OO and on boards)
@@ -84,8 +84,10 @@ async def main(protocol=muos.Mutex.NONE):
                muos.spawn(medium, name="MEDIUM", priority=Priority.NORMAL)]
     for t in threads:
         await t.join()
-    log.sort(key=lambda e: e[0])       # stable: same-tick order is kept
-    return log
+    # by tick, same-tick entries in the order they were logged (the index
+    # in the key: MicroPython's sort is not stable)
+    order = sorted(range(len(log)), key=lambda i: (log[i][0], i))
+    return [log[i] for i in order]
 
 
 def run(protocol):
@@ -105,7 +107,7 @@ def demo(out=print):
     """Print the three runs and what they show."""
     out(TITLE)
     out("")
-    out(textwrap.fill(
+    out(fill(
         "LOW locks the resource at 0 for %d ticks; HIGH arrives at %d, "
         "computes %d and needs it for %d; MEDIUM arrives at %d and "
         "computes %d." % (LOW_HOLD, HIGH_AT, HIGH_WORK, HIGH_HOLD,
@@ -128,7 +130,7 @@ def demo(out=print):
             "work" % (done["HIGH"], response, HIGH_WORK + HIGH_HOLD))
     out("")
     none, inh = (finished(results[p])["HIGH"] for p in PROTOCOLS[:2])
-    out(textwrap.fill(
+    out(fill(
         "Without a protocol HIGH waited for MEDIUM's %d ticks of work as "
         "well (done at %d): the inversion grows with whatever runs at a "
         "middle priority. Inheritance and the ceiling bound it by LOW's "

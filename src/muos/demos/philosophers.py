@@ -11,9 +11,9 @@ everyone picks up the lower-numbered fork first. Philosopher 4 then
 reaches for fork 0 before fork 4, no cycle can form, and all eat.
 """
 
-import textwrap
 
 import muos
+from muos.demos import fill
 
 # the docstring's first line, for `muos demo --list` and the demo's
 # header (docstrings are compiled out by python -OO and on boards)
@@ -88,7 +88,7 @@ def demo(out=print):
     """Print both dinners."""
     out(TITLE)
     out("")
-    out(textwrap.fill(
+    out(fill(
         "Each philosopher picks up one fork, thinks %d tick, picks up the "
         "other, eats for %d ticks and puts both down, %d times." % (
             THINK, EAT, MEALS), 76))
@@ -108,7 +108,7 @@ def demo(out=print):
             "P%d %d" % (i, len(eaten.get("P%d" % i, [])))
             for i in range(N)) + "; dinner over at tick %s" % r.now)
     out("")
-    out(textwrap.fill(
+    out(fill(
         "In dinner 1 the cycle was caught at the fifth lock() and the "
         "philosopher who would have closed it gave up, which let the "
         "others eat. In dinner 2 no cycle could form at all: lock "

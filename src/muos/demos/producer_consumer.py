@@ -8,10 +8,10 @@ queued; when both consumers wait, the more urgent thread is served first;
 and every message is received exactly once, by one consumer.
 """
 
-import textwrap
 
 import muos
 from muos import Priority
+from muos.demos import fill
 
 # the docstring's first line, for `muos demo --list` and the demo's
 # header (docstrings are compiled out by python -OO and on boards)
@@ -123,7 +123,7 @@ def demo(out=print):
     out("")
     for name in [c[0] for c in CONSUMERS]:
         out("  %s received %s" % (name, " ".join(got.get(name, []))))
-    out(textwrap.fill(
+    out(fill(
         "%d messages sent, %d received, %s; all done at tick %s." % (
             len(sent), len(every), "each exactly once" if every == sent
             else "NOT each exactly once", r.now), 76))

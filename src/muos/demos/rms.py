@@ -13,11 +13,10 @@ first deadline. (Above the bound is not always fatal: the bound is
 sufficient only. Response-time analysis is exact.)
 """
 
-import textwrap
-
 import muos
 import muos.analysis as rta
 from muos.analysis import Task
+from muos.demos import fill
 
 # the docstring's first line, for `muos demo --list` and the demo's
 # header (docstrings are compiled out by python -OO and on boards)
@@ -123,14 +122,14 @@ def demo(out=print):
     """Print both sets: bounds, analysis, simulation."""
     out(TITLE)
     out("")
-    out(textwrap.fill(INTRO, 76))
+    out(fill(INTRO, 76))
     a, b, by_hand = run()
     out("")
     _describe("Set A", SET_A, a, out)
     out("")
     _describe("Set B", SET_B, b, out)
     out("")
-    out(textwrap.fill(
+    out(fill(
         "t3 is released with t1 and t2 at tick 0 (the critical instant) "
         "and must wait for them; in set B, t1's second job (tick 100) and "
         "t2's second job (126) also come before t3 is done, so its 42 "
@@ -138,7 +137,7 @@ def demo(out=print):
         " Only that first job misses: later releases never line up so "
         "badly again within the hyperperiod.", 76))
     out("")
-    out(textwrap.fill(
+    out(fill(
         "The same set written by hand as three muos threads (main()) "
         "stops at its first miss: %s's job %d, deadline %s, response %s."
         % (by_hand[1], by_hand[2], by_hand[0], by_hand[3]), 76))
