@@ -215,3 +215,94 @@ def test_stats_defines_every_event_the_kernel_calls_on_it():
 def test_the_stats_event_check_can_fail():
     assert stats_events_called(["k.stats.on_nothing(k, t)\n"]) == {
         "on_nothing"}
+
+
+# views made on each read, never stored to while threads switch: their
+# properties cost a board nothing (compat.py)
+PROPERTIES_ALLOWED = ("threadstats",)
+
+
+def property_problems(src):
+    """What breaks compat.computed's rule in a module's source: a
+    ``property`` in a class body, or a class with ``computed`` attributes
+    whose ``computed_attrs(Class)`` call is missing."""
+    tree = ast.parse(src)
+    finished = {node.value.args[0].id for node in tree.body
+                if isinstance(node, ast.Expr)
+                and isinstance(node.value, ast.Call)
+                and getattr(node.value.func, "id", None) == "computed_attrs"
+                and node.value.args
+                and isinstance(node.value.args[0], ast.Name)}
+    out = []
+    for cls in [n for n in ast.walk(tree) if isinstance(n, ast.ClassDef)]:
+        names = {n.id for n in ast.walk(cls) if isinstance(n, ast.Name)}
+        names |= {a.attr for a in ast.walk(cls)
+                  if isinstance(a, ast.Attribute) and a.attr == "setter"}
+        if "property" in names or "setter" in names:
+            out.append("%s uses property" % cls.name)
+        if "computed" in names and cls.name not in finished:
+            out.append("%s: no computed_attrs(%s)" % (cls.name, cls.name))
+    return out
+
+
+def test_portable_classes_use_computed_not_property():
+    # on MicroPython a property makes every attribute store on the
+    # class's objects slow (compat.py): portable classes use computed
+    bad = []
+    for mod, path in modules():
+        if mod in PROPERTIES_ALLOWED or any(
+                mod == p or mod.startswith(p + ".") for p in NOT_PORTABLE):
+            continue
+        bad += ["%s: %s" % (mod, p)
+                for p in property_problems(open(path).read())]
+    assert bad == []
+
+
+def test_the_computed_check_can_fail():
+    src = ("class A:\n    @property\n    def x(self):\n        return 1\n"
+           "class B:\n    @computed\n    def y(self):\n        return 2\n"
+           "class C:\n    @computed\n    def z(self):\n        return 3\n"
+           "computed_attrs(C)\n")
+    assert property_problems(src) == ["A uses property",
+                                      "B: no computed_attrs(B)"]
+
+
+def shadowed(classes):
+    """``Class.name`` for each computed attribute (a property on CPython)
+    that a base class also has as a plain attribute: on MicroPython,
+    where the computed one leaves its class, the base's would be read."""
+    out = []
+    for cls in classes:
+        for name, v in vars(cls).items():
+            if isinstance(v, property):
+                for base in cls.__mro__[1:-1]:
+                    b = vars(base).get(name, v)
+                    if not isinstance(b, property):
+                        out.append("%s.%s" % (cls.__name__, name))
+    return out
+
+
+def test_computed_attributes_shadow_no_base_attribute():
+    import importlib
+    import inspect
+    bad = []
+    for mod, _ in modules():
+        if mod in PROPERTIES_ALLOWED or any(
+                mod == p or mod.startswith(p + ".") for p in NOT_PORTABLE):
+            continue
+        m = importlib.import_module("muos." + mod if mod else "muos")
+        bad += shadowed(c for _, c in inspect.getmembers(m, inspect.isclass)
+                        if c.__module__ == m.__name__)
+    assert bad == []
+
+
+def test_the_shadow_check_can_fail():
+    class Base:
+        external = False
+
+    class Port(Base):
+        @property
+        def external(self):
+            return True
+
+    assert shadowed([Port]) == ["Port.external"]

@@ -6,6 +6,7 @@ wait queue and traps: ``set()`` completes, in queue order, every waiter
 its new flags satisfy, clearing what each one consumed.
 """
 
+from .compat import computed, computed_attrs
 from .errors import ContextError
 from .diag import check_name, describe
 from .running import current_kernel, wait_trap
@@ -39,7 +40,7 @@ class EventFlags:
         return "<%s value=0x%x waiting=%d>" % (describe(self), self._value,
                                                len(self._q))
 
-    @property
+    @computed
     def value(self):
         return self._value
 
@@ -127,6 +128,9 @@ class EventFlags:
 
     def _check_waiter(self, what):
         pass
+
+
+computed_attrs(EventFlags)
 
 
 class ThreadFlags(EventFlags):

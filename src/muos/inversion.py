@@ -12,7 +12,7 @@ Imports ``units``. ``Stats``'s hooks ``on_block`` / ``on_unblock`` /
 the definition.
 """
 
-from .compat import MICROPYTHON
+from .compat import MICROPYTHON, computed, computed_attrs
 from .units import ns_to_ticks, units_per_ns, units_to_ns
 
 __all__ = ["InversionTracker"]
@@ -117,7 +117,7 @@ class InversionTracker:
         return ns
 
     # -- the views --
-    @property
+    @computed
     def inversion_windows(self):
         """Every priority-inversion window, in the order they ended (those
         still open at the end of the run last, cut there): tuples
@@ -140,7 +140,7 @@ class InversionTracker:
                 out.append((e[2], end, e[0].name, e[3], e[4]))
         return out
 
-    @property
+    @computed
     def inversion_time(self):
         """Total priority-inversion time, ticks.
 
@@ -166,7 +166,7 @@ class InversionTracker:
                 ns += max(0, self.elapsed_ns - e[2])
         return ns_to_ticks(ns, self.tick_hz)
 
-    @property
+    @computed
     def inversion_by_object(self):
         """{mutex name: ticks of inversion suffered by its waiters}."""
         ns = dict(self._inv_by)
@@ -175,3 +175,6 @@ class InversionTracker:
                 ns[e[3]] = ns.get(e[3], 0) + self.elapsed_ns - e[2]
         hz = self.tick_hz
         return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
+
+
+computed_attrs(InversionTracker)

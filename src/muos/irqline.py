@@ -8,6 +8,7 @@ without interrupts does not pay for it: about 1 KB of heap). Imports
 ``irq``, ``units``.
 """
 
+from .compat import computed, computed_attrs
 from .irq import check_irq_priority
 from .units import ns_to_ticks
 
@@ -54,29 +55,32 @@ class IsrStats:
         if ns > self.max_ns:
             self.max_ns = ns
 
-    @property
+    @computed
     def min(self):
         return None if self.min_ns is None else ns_to_ticks(self.min_ns,
                                                             self.tick_hz)
 
-    @property
+    @computed
     def max(self):
         return None if not self.count else ns_to_ticks(self.max_ns,
                                                        self.tick_hz)
 
-    @property
+    @computed
     def mean(self):
         if not self.count:
             return None
         return ns_to_ticks(self.sum_ns, self.tick_hz) / self.count
 
-    @property
+    @computed
     def cpu_time(self):
         return ns_to_ticks(self.cpu_ns, self.tick_hz)
 
     def __repr__(self):
         return "<IsrStats %s n=%d min=%s max=%s mean=%s>" % (
             self.name, self.count, self.min, self.max, self.mean)
+
+
+computed_attrs(IsrStats)
 
 
 class Interrupt:
@@ -108,7 +112,7 @@ class Interrupt:
         return "<Interrupt %s prio=%d%s>" % (
             self.name, self.priority, " pending" if self._pending else "")
 
-    @property
+    @computed
     def pending(self):
         return self._pending
 
@@ -151,6 +155,9 @@ class Interrupt:
         if self._every is not None:
             self._every.irq = None
             self._every = None
+
+
+computed_attrs(Interrupt)
 
 
 class _At:

@@ -21,6 +21,7 @@ MicroPython and under ``MUOS_PURE=1``.
 from heapq import heappop, heappush
 
 from .irq import Interrupts
+from .kernelbase import valid_slice
 from .blocking import Blocking, throw_in
 from .power import idle_sleep
 from . import running
@@ -62,10 +63,10 @@ class Kernel(Blocking):
             port = SimPort()
         self.tick_hz = tick_hz
         self.port = port
-        self._preemptive = bool(preemptive)
+        self.preemptive = bool(preemptive)   # (properties on CPython)
         # periodic jobs set their thread's deadline (API.md, "Deadlines")
         self._edf = bool(edf)
-        self.time_slice = time_slice
+        self.time_slice = valid_slice(time_slice)
         self._now = 0
         self._ready = ReadyList()
         self._tq = TimeQueue()
@@ -404,12 +405,12 @@ class Kernel(Blocking):
         top = ready.top()
         if top is None or self._lock or self._irqs.mask:
             return cur
-        if cur is self.idle or (self._preemptive and (
+        if cur is self.idle or (self.preemptive and (
                 top.priority > cur.priority or (
                     top.priority == cur.priority
                     and earlier(top._dl, cur._dl)))):
             cur.state = READY
-            if (self._slice is not None and cur is not self.idle
+            if (self.time_slice is not None and cur is not self.idle
                     and ready.has_equal(cur.priority, cur._dl)
                     and now >= self._slice_end()):
                 # its slice expired at this same instant: that sends it
@@ -422,7 +423,7 @@ class Kernel(Blocking):
                 self._trace.on_preempt(self, cur, top)
             return None
         if (top.priority == cur.priority and top._dl == cur._dl
-                and self._preemptive and self._slice is not None
+                and self.preemptive and self.time_slice is not None
                 and now >= self._slice_end()):
             cur.state = READY
             ready.push_tail(cur)
@@ -436,7 +437,7 @@ class Kernel(Blocking):
         ``time_slice`` tick boundaries after it was switched in (a thread
         switched in again starts a fresh slice)."""
         tick = self._tick
-        return (self._slice_from // tick + self._slice) * tick
+        return (self._slice_from // tick + self.time_slice) * tick
 
     def _advance(self, cur, until_ns):
         now = self._now
@@ -451,8 +452,8 @@ class Kernel(Blocking):
         h = self._ready._heads[cur.priority]   # (None: never joined)
         same = (h is not None and h._rnext is not h if cur._dl is None
                 else self._ready.has_equal(cur.priority, cur._dl))
-        if (same and self._preemptive
-                and self._slice is not None
+        if (same and self.preemptive
+                and self.time_slice is not None
                 and self._lock == 0 and not self._irqs.mask):
             se = self._slice_end()
             if se <= now:

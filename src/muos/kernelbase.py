@@ -12,12 +12,21 @@ from . import running
 from .diag import describe, report, waiting_for
 from .errors import ContextError
 from .units import ns_to_ticks, ticks_to_ns, units_per_ns
-from .compat import MICROPYTHON
+from .compat import MICROPYTHON, computed, computed_attrs
 from .traps import Trap, new_trap
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread, prime,
                      check_affinity, make_coroutine)
 
-__all__ = ["KernelBase"]
+__all__ = ["KernelBase", "valid_slice"]
+
+
+def valid_slice(v):
+    """``v`` as a time slice (a positive int of ticks, or None), or a
+    ValueError naming it."""
+    if v is not None and (type(v) is not int or v <= 0):
+        raise ValueError("Kernel: time_slice must be a positive int of "
+                         "ticks or None, not %r" % (v,))
+    return v
 
 
 class KernelBase:
@@ -169,29 +178,29 @@ class KernelBase:
         if wake is not None:
             wake()
 
-    @property
-    def preemptive(self):
+    # read/write, and read by the kernel under their public names: on
+    # MicroPython they are plain attributes (no setter: compat.py)
+    def _get_preemptive(self):
         """False: cooperative, a thread keeps the CPU until it blocks,
         yields or ends (read/write; stored as a bool)."""
         return self._preemptive
 
-    @preemptive.setter
-    def preemptive(self, v):
+    def _set_preemptive(self, v):
         self._preemptive = bool(v)
 
+    preemptive = computed(_get_preemptive, _set_preemptive)
+
     # -- time --
-    @property
-    def time_slice(self):
+    def _get_slice(self):
+        """Ticks of a round-robin slice, or None (read/write)."""
         return self._slice
 
-    @time_slice.setter
-    def time_slice(self, v):
-        if v is not None and (type(v) is not int or v <= 0):
-            raise ValueError("Kernel: time_slice must be a positive int of "
-                             "ticks or None, not %r" % (v,))
-        self._slice = v
+    def _set_slice(self, v):
+        self._slice = valid_slice(v)
 
-    @property
+    time_slice = computed(_get_slice, _set_slice)
+
+    @computed
     def now(self):
         return ns_to_ticks(self._now, self.tick_hz)
 
@@ -206,23 +215,23 @@ class KernelBase:
         return self.to_ns(tick, what)
 
     # -- threads --
-    @property
+    @computed
     def threads(self):
         return [t for t in self._threads if t.state != TERMINATED]
 
     # -- the clocks of µOS++, made when first read (MicroPython: clocks.py
     # is loaded only by a program that uses one) --
-    @property
+    @computed
     def sysclock(self):
         """Ticks (``Clock``)."""
         return self._clock(0)
 
-    @property
+    @computed
     def rtclock(self):
         """Whole seconds, settable (``RealTimeClock``)."""
         return self._clock(1)
 
-    @property
+    @computed
     def hrclock(self):
         """Nanoseconds (``Clock``)."""
         return self._clock(2)
@@ -236,7 +245,7 @@ class KernelBase:
                 Clock(self, "hrclock", units_per_ns(self.tick_hz)))
         return c[i]
 
-    @property
+    @computed
     def current(self):
         return self._current
 
@@ -276,3 +285,6 @@ class KernelBase:
             if t.state == SUSPENDED:
                 out[t.name] = waiting_for(t._trap)
         return out
+
+
+computed_attrs(KernelBase)

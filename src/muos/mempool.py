@@ -7,6 +7,7 @@ queue and traps: ``free()`` hands the block straight to the most urgent
 waiter.
 """
 
+from .compat import computed, computed_attrs
 from .diag import check_name, describe
 from .running import wait_trap
 from .traps import BLOCK
@@ -44,16 +45,16 @@ class MemoryPool:
         return "<%s %d/%d used>" % (describe(self), self.count,
                                     self.capacity)
 
-    @property
+    @computed
     def capacity(self):
         return len(self._views)
 
-    @property
+    @computed
     def count(self):
         """Blocks allocated now."""
         return len(self._views) - len(self._free)
 
-    @property
+    @computed
     def block_size(self):
         return self._block_size
 
@@ -95,3 +96,6 @@ class MemoryPool:
             return
         self._used[i] = False
         self._free.append(i)
+
+
+computed_attrs(MemoryPool)

@@ -10,6 +10,7 @@ sender's message into the queue and completing that sender.
 
 from heapq import heappop, heappush
 
+from .compat import computed, computed_attrs
 from .errors import Empty, Full
 from .diag import check_name, describe
 from .running import wait_trap
@@ -45,7 +46,7 @@ class MessageQueue:
     def __len__(self):
         return len(self._heap)
 
-    @property
+    @computed
     def capacity(self):
         return self._capacity
 
@@ -129,3 +130,6 @@ class MessageQueue:
         context; may block."""
         return wait_trap(self, "timed_receive", self._receivers, None,
                          ticks, Empty)
+
+
+computed_attrs(MessageQueue)

@@ -8,6 +8,7 @@ departure or move, through the queue's ``on_change``). ``unlock()`` makes
 the most urgent waiter the owner: the woken thread never retries.
 """
 
+from .compat import computed, computed_attrs
 from .diag import check_name
 from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
@@ -78,7 +79,7 @@ class Mutex:
     def _label(self):
         return "Mutex %r" % self.name if self.name is not None else "Mutex"
 
-    @property
+    @computed
     def locked(self):
         return self.owner is not None
 
@@ -277,6 +278,9 @@ class Mutex:
         self.unlock()
         return reuse(current_kernel("Mutex")._current, PASS, None, False)
 
-    @property
+    @computed
     def waiters(self):
         return self._q.threads()
+
+
+computed_attrs(Mutex)

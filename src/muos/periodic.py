@@ -6,6 +6,7 @@ job's response time runs from its release to the start of the next
 iteration and is recorded, with deadline misses, in the thread's stats.
 """
 
+from .compat import computed, computed_attrs
 from .running import current_kernel
 from . import stats
 from .stats import record_response
@@ -34,15 +35,15 @@ class Job:
         self._hz = tick_hz
         self.finish_ns = finish_ns
 
-    @property
+    @computed
     def release(self):
         return ns_to_ticks(self.release_ns, self._hz)
 
-    @property
+    @computed
     def deadline(self):
         return ns_to_ticks(self.deadline_ns, self._hz)
 
-    @property
+    @computed
     def finish(self):
         """When the job completed (ticks), or None: it has not (or it
         is not a recorded miss)."""
@@ -55,6 +56,9 @@ class Job:
                 self.index, self.release, self.deadline, self.finish)
         return "<Job %d release=%s deadline=%s>" % (
             self.index, self.release, self.deadline)
+
+
+computed_attrs(Job)
 
 
 class periodic:

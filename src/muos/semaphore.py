@@ -5,6 +5,7 @@ traps: ``post()`` hands its unit straight to the most urgent waiter, which
 never retries (no barging, no lost wake-up).
 """
 
+from .compat import computed, computed_attrs
 from .diag import check_name, describe
 from .running import RUNNING, can_block, wait_trap
 from .traps import BLOCK, WAIT, Trap, new_trap
@@ -41,7 +42,7 @@ class Semaphore:
         return "<%s value=%d waiting=%d>" % (describe(self), self._value,
                                              len(self._q))
 
-    @property
+    @computed
     def value(self):
         return self._value
 
@@ -105,6 +106,9 @@ class Semaphore:
         """Like ``wait`` but False after ``ticks``. Thread context; may
         block."""
         return wait_trap(self, "timed_wait", self._q, None, ticks, False)
+
+
+computed_attrs(Semaphore)
 
 
 class BinarySemaphore(Semaphore):

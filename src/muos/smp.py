@@ -196,7 +196,7 @@ def place(k):
     k._on = None
     cores = k._cores
     ready = k._ready
-    preemptive = k._preemptive
+    preemptive = k.preemptive
     nfree = 0            # cores whose thread may change
     nrun = 0             # of those, how many run a thread (not idle)
     least = None         # the least urgent of those threads
@@ -251,7 +251,7 @@ def place(k):
 def _rotates(k, c, cur, ready):
     """True when ``cur``'s round-robin slice on ``c`` ended with a thread
     of its key ready: it goes to the tail of its key."""
-    if (k._slice is None or cur._work < 0
+    if (k.time_slice is None or cur._work < 0
             or not ready.has_equal(cur.priority, cur._dl)
             or k._now < _slice_end(k, c)):
         return False
@@ -373,7 +373,7 @@ def _placed(t, cores):
 
 def _slice_end(k, c):
     tick = k._tick
-    return (c._slice_from // tick + k._slice) * tick
+    return (c._slice_from // tick + k.time_slice) * tick
 
 
 def _advance(k, cores, until_ns):
@@ -398,7 +398,7 @@ def _advance(k, cores, until_ns):
             if cur is None or cur._work <= 0:
                 continue                   # idle, or spinning
             end = now + cur._work
-            if (k._slice is not None and k._preemptive and not c._lock
+            if (k.time_slice is not None and k.preemptive and not c._lock
                     and not c._irqs.mask
                     and ready.has_equal(cur.priority, cur._dl)):
                 se = _slice_end(k, c)

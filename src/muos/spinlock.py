@@ -10,6 +10,7 @@ cannot block (``ContextError``), so a holder is never switched out: on
 one core the lock is always free when asked for.
 """
 
+from .compat import computed, computed_attrs
 from .diag import check_name
 from .errors import DeadlockError, NotOwnerError
 from .irq import MASK_ALL
@@ -42,7 +43,7 @@ class Spinlock:
         return "Spinlock %r" % self.name if self.name is not None \
             else "Spinlock"
 
-    @property
+    @computed
     def locked(self):
         return self.owner is not None
 
@@ -112,3 +113,6 @@ class Spinlock:
     def __aexit__(self, *exc):
         self.release()
         return Trap(PASS, None, False)
+
+
+computed_attrs(Spinlock)

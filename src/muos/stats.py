@@ -15,7 +15,8 @@ changes; everything here (blocked time per object, priority inversion)
 is computed from those calls, so it is the same with tracing on or off.
 """
 
-from .compat import MICROPYTHON, init_fields, lazy_fields
+from .compat import (MICROPYTHON, computed, computed_attrs, init_fields,
+                     lazy_fields)
 from .inversion import InversionTracker
 from .ready import Link
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
@@ -160,6 +161,13 @@ def _fold(x, rt):
         o[3] += total
 
 
+def _valid_kept(n):
+    if type(n) is not int or n < 0:
+        raise ValueError("Stats.ended_kept must be an int >= 0, not %r"
+                         % (n,))
+    return n
+
+
 class Retired:
     """The counters an ended thread leaves in the statistics (what a
     ThreadStats view reads): no links, no thread, no objects (its waits
@@ -178,7 +186,7 @@ class Retired:
         self._system = system
         self._x = None
 
-    @property
+    @computed
     def tick_hz(self):
         return self._system.tick_hz
 
@@ -190,6 +198,9 @@ class Retired:
 
     def add_response(self, ns):
         record_response(self, ns)
+
+
+computed_attrs(Retired)
 
 
 class EndedThreads:
@@ -260,13 +271,13 @@ class Stats(InversionTracker):
         self._holds = {}
         # the ended threads' records kept: their names, oldest first (a
         # ring of at most ended_kept); the ones forgotten, summed
-        self._kept = ENDED_KEPT       # see ended_kept
+        self.ended_kept = ENDED_KEPT   # (CPython: stored in _kept)
         self._ring = []
         self._ring_at = 0
         self.ended = EndedThreads()
         InversionTracker.__init__(self)     # _mwaits, _plain ...
 
-    @property
+    @computed
     def context_switches(self):
         """Switches of the CPU from one thread to another (the idle thread
         included): the sum of every thread's ``switches``, so the kernel
@@ -276,7 +287,7 @@ class Stats(InversionTracker):
             n += c.switches
         return n
 
-    @property
+    @computed
     def threads(self):
         """{name: ThreadStats} of every thread, in creation order (ended
         ones included): views of their counters, always current."""
@@ -323,7 +334,7 @@ class Stats(InversionTracker):
         elif ns > h[0]:
             h[0] = ns
 
-    @property
+    @computed
     def holds(self):
         """{(thread name, mutex name): [longest CPU ns computed holding
         it, the mutex's protocol]} (muos analyze APP.py's critical
@@ -375,7 +386,7 @@ class Stats(InversionTracker):
         if deep:
             self.deep_sleep_ns += dt
 
-    @property
+    @computed
     def blocked(self):
         """{object name: ticks threads waited on it}, summed over threads
         (sleeping excluded; see ``ThreadStats.blocked``)."""
@@ -402,7 +413,7 @@ class Stats(InversionTracker):
             self.masked_ns = ns
             self.masked_by = None if t is None else t.name
 
-    @property
+    @computed
     def longest_masked(self):
         """The longest interrupts-masked section of the run, ticks."""
         return ns_to_ticks(self.masked_ns, self.tick_hz)
@@ -483,26 +494,24 @@ class Stats(InversionTracker):
             self._counters[t.name] = c
             self._keep_ended(t.name)
 
-    @property
-    def ended_kept(self):
+    def _get_kept(self):
         """How many ended threads keep their record in ``threads`` (the
         last ones to end; 10,000, 16 on MicroPython): the others are
         summed in ``ended``, so that statistics stay bounded however
-        many threads a program spawns."""
+        many threads a program spawns. (On MicroPython a plain
+        attribute: compat.py.)"""
         return self._kept
 
-    @ended_kept.setter
-    def ended_kept(self, n):
-        if type(n) is not int or n < 0:
-            raise ValueError("Stats.ended_kept must be an int >= 0, not %r"
-                             % (n,))
-        self._kept = n
+    def _set_kept(self, n):
+        self._kept = _valid_kept(n)
+
+    ended_kept = computed(_get_kept, _set_kept)
 
     def _keep_ended(self, name):
         """Record ``name`` among the ended threads kept; the oldest beyond
         ``ended_kept`` leave ``threads`` for the sums of ``ended``."""
         ring = self._ring
-        kept = self._kept
+        kept = self.ended_kept     # (a plain attribute on MicroPython)
         while len(ring) > kept:           # (lowered since)
             i = self._ring_at % len(ring)
             self._forget(ring.pop(i))
@@ -542,7 +551,7 @@ class Stats(InversionTracker):
         self.idle_ns += dt
         self.core_idle_ns[i] += dt
 
-    @property
+    @computed
     def cores(self):
         """Per core (``stats.cores[i]``): its ``cpu_load`` and
         ``idle_time``."""
@@ -551,7 +560,7 @@ class Stats(InversionTracker):
         return [CoreStats(i, idle[i], self.elapsed_ns, self.tick_hz)
                 for i in range(len(idle))]
 
-    @property
+    @computed
     def cpu_load(self):
         """The share of CPU time used, 0..1 (averaged over the cores)."""
         total = self.elapsed_ns * self.ncores
@@ -559,7 +568,7 @@ class Stats(InversionTracker):
             return 0.0
         return (total - self.idle_ns) / total
 
-    @property
+    @computed
     def power_states(self):
         """Ticks spent running (threads, handlers, kernel work), sleeping
         and in deep sleep."""
@@ -569,7 +578,7 @@ class Stats(InversionTracker):
                 "sleep": ns_to_ticks(self.idle_ns - self.deep_sleep_ns, hz),
                 "deep_sleep": ns_to_ticks(self.deep_sleep_ns, hz)}
 
-    @property
+    @computed
     def energy(self):
         """Millijoules drawn under the power model (None without one):
         the sum of milliwatts x seconds over the power states."""
@@ -583,7 +592,7 @@ class Stats(InversionTracker):
                            + (pm.deep_sleep or 0) * deep,
                            self.tick_hz) / 1e9
 
-    @property
+    @computed
     def elapsed(self):
         return ns_to_ticks(self.elapsed_ns, self.tick_hz)
 
@@ -594,6 +603,9 @@ class Stats(InversionTracker):
         # less for a program that never prints one)
         from .statreport import text
         return text(self)
+
+
+computed_attrs(Stats)
 
 
 if not MICROPYTHON:

@@ -10,7 +10,7 @@ Scheduling decisions are the kernel's: the control methods here
 ``self._kernel``.
 """
 
-from .compat import init_fields, lazy_fields
+from .compat import computed, computed_attrs, init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import ContextError, DeadlockError, Interrupted, ThreadError
 from .stats import ThreadCounters
@@ -157,7 +157,7 @@ class Thread(ThreadCounters):
             self.base_priority = priority
             self._kernel.recompute_priority(self)
 
-    @property
+    @computed
     def deadline(self):
         """Its own absolute deadline in ticks, or None (API.md,
         "Deadlines"); the scheduler orders by the effective one, which an
@@ -181,7 +181,7 @@ class Thread(ThreadCounters):
             k.set_deadline_ns(self, d)
 
     # -- cores (API.md, "Several cores") --
-    @property
+    @computed
     def core(self):
         """The core it runs on, or last ran on; None before it first
         ran (on one core: 0 once it ran)."""
@@ -191,7 +191,7 @@ class Thread(ThreadCounters):
                 else None
         return c
 
-    @property
+    @computed
     def affinity(self):
         """None (any core) or the tuple of core indices it may run on."""
         x = self._x
@@ -206,7 +206,7 @@ class Thread(ThreadCounters):
         if aff is not None or self._x is not None:
             self._extra().affinity = aff
 
-    @property
+    @computed
     def migrations(self):
         """Times it resumed on another core than the one it last ran on."""
         x = self._x
@@ -350,19 +350,19 @@ class Thread(ThreadCounters):
         elif self.state != TERMINATED:
             self._extra().resume_pending = True
 
-    @property
+    @computed
     def stats(self):
         """Its statistics (a ThreadStats, made when read; always
         current): CPU time, waits, periodic jobs and response times."""
         from .threadstats import ThreadStats   # (loaded when first read)
         return ThreadStats(of=self)
 
-    @property
+    @computed
     def cpu_time(self):
         """Ticks of CPU it used."""
         return ns_to_ticks(self.cpu_ns, self.tick_hz)
 
-    @property
+    @computed
     def flags(self):
         """The thread's own EventFlags: anyone sets, only it waits."""
         x = self._extra()
@@ -374,25 +374,25 @@ class Thread(ThreadCounters):
             f = x.flags = ThreadFlags(self)
         return f
 
-    @property
+    @computed
     def result(self):
         """What its function returned (None until it ends)."""
         x = self._x
         return None if x is None else x.result
 
-    @property
+    @computed
     def exception(self):
         """The exception it ended with, or None."""
         x = self._x
         return None if x is None else x.exception
 
-    @property
+    @computed
     def waiting_on(self):
         """The wait queue this thread is blocked on, or None."""
         trap = self._trap
         return None if trap is None else trap.q
 
-    @property
+    @computed
     def alive(self):
         return self.state != TERMINATED
 
@@ -415,6 +415,9 @@ class Thread(ThreadCounters):
         except (AttributeError, TypeError):
             pass            # MicroPython has no __cause__
         return e
+
+
+computed_attrs(Thread)
 
 
 def prime(t, trap):

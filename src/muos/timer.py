@@ -7,6 +7,7 @@ from their own deadline, never from when the callback ran, so they do not
 drift.
 """
 
+from .compat import computed, computed_attrs
 from .diag import check_name
 from .running import current_kernel
 from .timeq import TimeQueue
@@ -35,7 +36,7 @@ class Timer:
         return "<Timer %s %s>" % (self.name,
                                   "active" if self.active else "stopped")
 
-    @property
+    @computed
     def active(self):
         return self._entry is not None
 
@@ -72,3 +73,6 @@ class Timer:
 
     def _run(self):
         self.callback(*self.args)
+
+
+computed_attrs(Timer)

@@ -10,6 +10,7 @@ program compare equal. Exporters (Perfetto, VCD, HTML) live in
 
 from collections import deque
 
+from .compat import computed, computed_attrs
 from .observe import Observer
 from .stats import Stats
 from .units import ns_to_ticks, tick_units, units_per_ns, units_to_ns
@@ -76,7 +77,7 @@ class Trace(Observer):
         muos.export.html)."""
         return _exporter("html").write(self, path, title)
 
-    @property
+    @computed
     def events(self):
         """Every event, in order: ``(t_ns, kind, thread, obj, details)``,
         times in nanoseconds (API.md). At a tick rate that does not divide
@@ -249,6 +250,9 @@ class Trace(Observer):
                 row.append(_cell(changes, a, b))
             lines.append(name + " " * (w - len(name) + 2) + "".join(row))
         return "\n".join(lines)
+
+
+computed_attrs(Trace)
 
 
 _STATE_OF = {"spawn": "ready", "ready": "ready", "preempt": "ready",

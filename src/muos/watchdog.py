@@ -31,6 +31,7 @@ stay in the queue until their instant), at the price of an expiry that
 finds nothing late when every thread fed.
 """
 
+from .compat import computed, computed_attrs
 from .diag import check_name, describe, report
 from .running import current_kernel
 from .thread import TERMINATED, Thread
@@ -65,25 +66,28 @@ class Watch:
     def _ticks(self, t):
         return ns_to_ticks(t, self._k.tick_hz)
 
-    @property
+    @computed
     def last_feed(self):
         """The tick of its last feed (or of its registration)."""
         return self._ticks(self._fed)
 
-    @property
+    @computed
     def deadline(self):
         """The tick before which it must feed: last feed + timeout."""
         return self._ticks(self._due)
 
-    @property
+    @computed
     def late(self):
         """True from its deadline until it feeds again."""
         return self._late or self._due <= self._k._now
 
-    @property
+    @computed
     def last_miss(self):
         """The deadline (tick) it missed last, or None."""
         return None if self._missed is None else self._ticks(self._missed)
+
+
+computed_attrs(Watch)
 
 
 class Watchdog:
@@ -130,18 +134,18 @@ class Watchdog:
             len(self.expired))
 
     # -- what it knows --
-    @property
+    @computed
     def threads(self):
         """The registered threads, in registration order."""
         return [w.thread for w in self._watches]
 
-    @property
+    @computed
     def expired(self):
         """The registered threads that are late now (past their deadline
         without a feed), in registration order."""
         return [w.thread for w in self._watches if w.late]
 
-    @property
+    @computed
     def log(self):
         """The last ``Watchdog.LOG`` misses, oldest first: ``(tick, thread
         name)``, the tick being the deadline missed."""
@@ -308,3 +312,6 @@ class Watchdog:
             if w._late or w._due <= now:
                 return
         hw.feed()
+
+
+computed_attrs(Watchdog)

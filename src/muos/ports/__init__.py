@@ -24,7 +24,9 @@ Capabilities, with their defaults here:
 * ``power``: a ``PowerModel`` for energy statistics, or None;
 * ``external``: True when interrupts may come from outside the kernel (OS
   threads, files, signals, pins): an idle kernel with nothing timed then
-  waits instead of ending its run;
+  waits instead of ending its run (absent: False; no default here, so
+  that a port may compute it: compat.computed cannot shadow a base
+  class's attribute on MicroPython);
 * ``waits``: True when ``advance(None, False)`` sleeps until woken (a
   real port): ``run(forever=True)`` then keeps an idle kernel waiting;
 * ``foreign()``: whether the caller is another OS thread than the
@@ -47,7 +49,6 @@ class Port:
     """The port contract (see the module doc), with its defaults."""
 
     power = None
-    external = False
     waits = False
     foreign = None
     timed_steps = False

@@ -30,6 +30,7 @@ the real time), and ``charge`` after it (charged to the thread).
 
 import time
 
+from ..compat import computed, computed_attrs
 from ..units import units_per_ns
 from . import Port
 
@@ -163,7 +164,7 @@ class MachinePort(Port):
         """Cut an ``advance`` short (from a scheduled callback)."""
         self._woken = True
 
-    @property
+    @computed
     def external(self):
         """True when a line other than the software-timer one exists: an
         idle kernel with nothing timed then sleeps until an interrupt."""
@@ -332,3 +333,6 @@ class MachinePort(Port):
             k._now = now
         if self._state[1]:
             self._collect()
+
+
+computed_attrs(MachinePort)
