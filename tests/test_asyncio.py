@@ -159,6 +159,38 @@ def test_cancel_is_forwarded_to_the_awaited_task():
     assert log == ["inner cancelled", "outer cancelled"]
 
 
+def test_event_wait_returns_true_and_a_cancel_after_set_raises_there():
+    # asyncio's semantics: set() wakes the waiter, but nothing is handed
+    # to it, so a cancel before it runs raises CancelledError at its wait
+    # (not at its next await, as for a semaphore unit it would keep)
+    log = []
+
+    async def waiter(ev, name):
+        try:
+            got = await ev.wait()
+            log.append((name, "got", got))
+            await asyncio.sleep(0)
+            log.append((name, "went on"))
+        except asyncio.CancelledError:
+            log.append((name, "cancelled"))
+
+    async def main():
+        ev = asyncio.Event()
+        a = asyncio.create_task(waiter(ev, "a"))
+        b = asyncio.create_task(waiter(ev, "b"))
+        await asyncio.sleep(0)               # both wait
+        ev.set()                             # both woken, neither ran
+        b.cancel()
+        await asyncio.gather(a, b, return_exceptions=True)
+        # set already: returns True at once, without leaving the CPU
+        switches = muos.current_kernel().stats.context_switches
+        assert await ev.wait() is True
+        assert muos.current_kernel().stats.context_switches == switches
+
+    run(main())
+    assert log == [("a", "got", True), ("b", "cancelled"), ("a", "went on")]
+
+
 def test_exceptions_and_the_handler():
     seen = []
 

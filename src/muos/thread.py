@@ -243,8 +243,10 @@ class Thread(ThreadCounters):
         thread raises it where it resumes (asyncio's ``Task.cancel``).
         If its current await has already completed with something handed
         to it (a result that is not None: a semaphore unit, a mutex, a
-        message), it keeps it and ``exc`` is raised at its next await
-        (POSIX deferred cancellation: nothing handed over is lost). Not
+        message; not the True of an object that declares
+        ``hands_over = False``), it keeps it and ``exc`` is raised at its
+        next await (POSIX deferred cancellation: nothing handed over is
+        lost). Not
         seen as handed over: a ``MessageQueue`` message that is None,
         and a blocked ``send`` whose message entered the queue (its
         sender then raises though the message was sent). A second throw
@@ -275,12 +277,22 @@ class Thread(ThreadCounters):
             self._work = 0
             self._wake_value = None
             self._wake_exc = exc
-        elif (self._wake_value is not None
+        elif ((self._wake_value is not None and not self._given_nothing())
               or type(self._wake_exc) is Deferred):
             self._wake_exc = Deferred(exc)
         else:
+            self._wake_value = None
             self._wake_exc = exc
         return True
+
+    def _given_nothing(self):
+        """Whether the await that completed (the thread's last trap) was a
+        wait on an object whose waits hand nothing over, though they end
+        with a value (``hands_over = False`` on its class: muos.asyncio's
+        Event, whose wait returns True)."""
+        t = self._spare
+        return (t is not None and t.kind == WAIT
+                and getattr(t.obj, "hands_over", True) is False)
 
     def interrupt(self):
         """Set ``interrupted``; a blocked thread's wait raises

@@ -17,8 +17,8 @@ from .compat import MICROPYTHON, lazy_fields, native
 _C = native("_trap")
 
 __all__ = [
-    "Trap", "TimedTrap", "new_trap", "reuse", "consumed", "call_name", "SLEEP",
-    "YIELD", "BUSY", "WAIT",
+    "TRUE_NOW", "Trap", "TimedTrap", "new_trap", "reuse", "consumed",
+    "call_name", "SLEEP", "YIELD", "BUSY", "WAIT",
     "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
     "SPINNING", "BLOCK", "NEVER",
 ]
@@ -175,6 +175,31 @@ class Trap:
 
 
 lazy_fields(Trap, {"obj": None, "arg": None, "q": None})
+
+
+class _TrueNow:
+    """An awaitable that returns True without leaving the CPU (a wait
+    that need not wait: muos.asyncio's Event when set). Stateless, so
+    one object serves every await; on MicroPython it allocates nothing
+    (the StopIteration made once, as Trap.send's)."""
+
+    if MICROPYTHON:
+        def __iter__(self):
+            return self
+
+        __await__ = __iter__
+
+        def __next__(self):
+            s = _STOP_TRUE
+            s.__traceback__ = None
+            raise s
+    else:
+        def __await__(self):
+            return True
+            yield           # (a generator: it returns at once)
+
+
+TRUE_NOW = _TrueNow()
 
 
 # -- a muos call never awaited (API.md, "Observability") ----------------

@@ -10,7 +10,7 @@ shares (MachinePort has a few hard-IRQ slots only).
 
 import muos
 from ..running import is_running, wait_trap
-from ..traps import BLOCK
+from ..traps import BLOCK, TRUE_NOW
 from ..waitq import WaitQueue
 
 __all__ = ["Event", "ThreadSafeFlag"]
@@ -24,6 +24,7 @@ class Event:
     raises ``CancelledError`` at its wait, as in asyncio."""
 
     name = None
+    hands_over = False    # a wait ends with True, nothing handed over
 
     def __init__(self):
         self._set = False
@@ -38,7 +39,7 @@ class Event:
         self._set = True
         q = self._q
         if q.items:
-            q.wake_all(None)
+            q.wake_all(True)
 
     def clear(self):
         self._set = False
@@ -46,10 +47,14 @@ class Event:
     def _try(self, trap):
         return True if self._set else BLOCK
 
-    async def wait(self):
-        if not self._set:
-            await wait_trap(self, "wait", self._q)
-        return True
+    def wait(self):
+        """Wait until it is set; returns True (at once when it is). Not
+        a coroutine: a trap, so that a wait allocates nothing and a
+        hand-over takes the kernel's inline path (a task cancelled after
+        ``set`` woke it raises CancelledError here: ``hands_over``)."""
+        if self._set:
+            return TRUE_NOW
+        return wait_trap(self, "wait", self._q)
 
 
 class ThreadSafeFlag:
