@@ -222,6 +222,15 @@ def test_the_stats_event_check_can_fail():
 PROPERTIES_ALLOWED = ("threadstats",)
 
 
+def computed_modules():
+    """(module, path) of the portable modules whose classes follow
+    compat.computed's rule."""
+    for mod, path in modules():
+        if mod not in PROPERTIES_ALLOWED and not any(
+                mod == p or mod.startswith(p + ".") for p in NOT_PORTABLE):
+            yield mod, path
+
+
 def property_problems(src):
     """What breaks compat.computed's rule in a module's source: a
     ``property`` in a class body, or a class with ``computed`` attributes
@@ -249,10 +258,7 @@ def test_portable_classes_use_computed_not_property():
     # on MicroPython a property makes every attribute store on the
     # class's objects slow (compat.py): portable classes use computed
     bad = []
-    for mod, path in modules():
-        if mod in PROPERTIES_ALLOWED or any(
-                mod == p or mod.startswith(p + ".") for p in NOT_PORTABLE):
-            continue
+    for mod, path in computed_modules():
         bad += ["%s: %s" % (mod, p)
                 for p in property_problems(open(path).read())]
     assert bad == []
@@ -286,10 +292,7 @@ def test_computed_attributes_shadow_no_base_attribute():
     import importlib
     import inspect
     bad = []
-    for mod, _ in modules():
-        if mod in PROPERTIES_ALLOWED or any(
-                mod == p or mod.startswith(p + ".") for p in NOT_PORTABLE):
-            continue
+    for mod, _ in computed_modules():
         m = importlib.import_module("muos." + mod if mod else "muos")
         bad += shadowed(c for _, c in inspect.getmembers(m, inspect.isclass)
                         if c.__module__ == m.__name__)
