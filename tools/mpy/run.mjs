@@ -106,7 +106,7 @@ function listPy(dir, rel = "") {
     if (e.name.startsWith(".") || e.name === "__pycache__") continue;
     const r = rel ? `${rel}/${e.name}` : e.name;
     if (e.isDirectory()) out.push(...listPy(dir, r));
-    else if (e.isFile() && e.name.endsWith(".py")) out.push(r);
+    else if (e.isFile() && (e.name.endsWith(".py") || e.name.endsWith(".mpy"))) out.push(r);
   }
   return out;
 }
