@@ -246,12 +246,11 @@ class Thread(ThreadCounters):
         message; not the True of an object that declares
         ``hands_over = False``), it keeps it and ``exc`` is raised at its
         next await (POSIX deferred cancellation: nothing handed over is
-        lost). Not
-        seen as handed over: a ``MessageQueue`` message that is None,
-        and a blocked ``send`` whose message entered the queue (its
-        sender then raises though the message was sent). A second throw
-        before the first is raised replaces it. From the thread itself
-        the call raises ``exc``. False if the thread had ended.
+        lost). Not seen as handed over: a ``MessageQueue`` message that
+        is None, and a blocked ``send`` whose message entered the queue
+        (its sender then raises though the message was sent). A second
+        throw before the first is raised replaces it. From the thread
+        itself the call raises ``exc``. False if the thread had ended.
         ISR-safe."""
         if isinstance(exc, type) and issubclass(exc, BaseException):
             exc = exc()
