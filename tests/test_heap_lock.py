@@ -1,7 +1,8 @@
 """Issue 16 #4: after a warm-up, threads switch under MicroPython's
 ``micropython.heap_lock()``: a Semaphore ping-pong, sleep_for, yield_now,
-a Mutex lock/unlock with a waiter, periodic jobs and an interrupt waking
-a thread, each on SimPort and on MachinePort (tests/board/heap_lock.py),
+a Mutex lock/unlock with a waiter, timed waits (one that ends before its
+timeout, one that times out), periodic jobs and an interrupt waking a
+thread, each on SimPort and on MachinePort (tests/board/heap_lock.py),
 on the WebAssembly build (node) and on the unix and Cortex-M3 firmware
 builds (tools/firmware). A case that allocates raises MemoryError with
 the heap locked, which the script reports by name.
@@ -21,7 +22,8 @@ from test_firmware import builds  # noqa: F401  (the session's firmware)
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "board" / "heap_lock.py"
 CASES = ["sleep_for", "yield_now", "semaphore ping-pong",
-         "mutex with a waiter", "periodic", "interrupt waking a thread"]
+         "mutex with a waiter", "timed waits", "periodic",
+         "interrupt waking a thread"]
 EXPECTED = "".join("%s on %s: ok\n" % (c, p)
                    for p in ("SimPort", "MachinePort") for c in CASES
                    ) + "done\n"
@@ -32,7 +34,7 @@ def test_expected_output_names_every_case() -> None:
     text = SCRIPT.read_text()
     for c in CASES:
         assert '("%s", ' % c in text
-    assert EXPECTED.count(": ok") == 12
+    assert EXPECTED.count(": ok") == 14
 
 
 def test_heap_lock_under_webassembly() -> None:

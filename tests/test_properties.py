@@ -441,8 +441,12 @@ def test_time_queue_matches_sorted_model(ops):
             model.append([when, n, True, tq.push(when, n)])
         elif op == "cancel" and model:
             m = model[k % len(model)]
-            m[2] = False
-            TimeQueue.cancel(m[3])
+            if m[2]:
+                # as the kernel does: who cancels drops the entry (it may
+                # be handed back at once, and reused by a later push)
+                m[2] = False
+                tq.cancel(m[3])
+                m[3] = None
         elif op == "next":
             live = [m[0] for m in model if m[2]]
             assert tq.next_time() == (min(live) if live else None)
@@ -458,12 +462,44 @@ def test_time_queue_matches_sorted_model(ops):
                 if e[1] is not None:
                     got.append(e[1])
                     e[1] = None
-                    if k % 2:
-                        # as the kernel does with a thread's timeout that
-                        # fired: a later push reuses the entry
-                        tq.recycle(e)
+                if k % 2:
+                    # as the kernel does with what fired or was cancelled:
+                    # a later push reuses the entry
+                    tq.recycle(e)
                 e = nxt
             assert got == [m[1] for m in model if m[0] == first and m[2]]
             assert not [m for m in model if m[0] < first and m[2]]
             model = [m for m in model if m[0] > first]
         assert len(tq) == sum(1 for m in model if m[2])
+
+
+def test_a_cancelled_timeout_is_handed_back_at_once():
+    # a wait that ends before its timeout: its entry leaves the instant's
+    # chain (not the head: the bucket keeps one) and the next push reuses
+    # it, so that a timed wait allocates nothing (issue 16 #4); the chain
+    # stays intact, its tail too
+    from muos.timeq import UNLINK_SCAN, TimeQueue
+    tq = TimeQueue()
+    tq.push(5, "head")
+    a = tq.push(5, "a")
+    b = tq.push(5, "b")                  # the tail
+    tq.cancel(b)
+    assert tq._free is b                 # handed back
+    assert tq.push(5, "c") is b          # reused, appended after a
+    tq.cancel(a)
+    assert tq.push(7, "d") is a
+    e = tq.pop_earliest()
+    got = []
+    while e is not None:
+        got.append(e[1])
+        e = e[2]
+    assert got == ["head", "c"]
+    # the head, and an entry past the bounded scan, are left cancelled
+    tq = TimeQueue()
+    first = tq.push(1, 0)
+    rest = [tq.push(1, i) for i in range(1, UNLINK_SCAN + 3)]
+    tq.cancel(first)
+    tq.cancel(rest[-1])
+    assert tq._free is None
+    assert first[1] is None and rest[-1][1] is None
+    assert len(tq) == UNLINK_SCAN + 1

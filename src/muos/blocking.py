@@ -15,14 +15,15 @@ raises. Imports ``diag``, ``errors``, ``kernelbase``, ``thread``,
 ``ready``, ``timeq``, ``traps``.
 """
 
+from .compat import MICROPYTHON
 from .diag import describe
 from .errors import Interrupted
 from .kernelbase import KernelBase
 from .ready import earlier
 from .thread import READY, SUSPENDED, Deferred, Killed
-from .timeq import TimeQueue
 from .traps import (ANY, BLOCK, BUSY, IDLE_SLEEP, IDLE_WAIT, PASS, RELEASE,
-                    SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, Trap)
+                    SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, TimedTrap,
+                    Trap)
 
 __all__ = ["Blocking", "throw_in"]
 
@@ -253,7 +254,7 @@ class Blocking(KernelBase):
         t._trap = None
         e = t._tentry
         if e is not None:
-            TimeQueue.cancel(e)
+            self._tq.cancel(e)
             t._tentry = None
         if trap is None:
             return None
@@ -325,6 +326,8 @@ class Blocking(KernelBase):
                 "(asyncio objects do not work in muos threads)"
                 % (t.name, trap))
             return
+        if MICROPYTHON and type(trap) is TimedTrap:
+            t._tspare = trap      # its next timed wait's (traps.timed)
         kind = trap.kind
         if kind == WAIT:
             self._wait(t, trap)

@@ -193,9 +193,8 @@ class Kernel(Blocking):
                         en = e[2]
                         e[1] = None
                         if p is None:
-                            e = en
-                            continue
-                        if type(p) is not Thread:
+                            pass                 # cancelled
+                        elif type(p) is not Thread:
                             p.fire(self)
                         else:
                             th = p

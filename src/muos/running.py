@@ -21,7 +21,7 @@ from .compat import allocate_lock, get_ident
 from .diag import describe
 from .errors import ContextError
 from .kernelbase import KernelBase
-from .traps import NEVER, WAIT, TimedTrap, reuse
+from .traps import NEVER, WAIT, reuse, timed
 
 __all__ = ["RUNNING", "running_kernel", "kernel_here", "current_kernel",
            "can_block",
@@ -149,5 +149,8 @@ def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
         k = current_kernel(label)._check_block(label)
     if ticks is NEVER:
         return reuse(k._current, WAIT, obj, arg, q)
-    return TimedTrap(WAIT, obj, arg, q, k.to_ns(
-        ticks, "%s.%s: ticks" % (describe(obj), what)), fail)
+    if type(ticks) is int and ticks >= 0:
+        ns = ticks * k._tick     # (no message made: nothing allocated)
+    else:
+        ns = k.to_ns(ticks, "%s.%s: ticks" % (describe(obj), what))
+    return timed(k._current, WAIT, obj, arg, q, ns, fail)

@@ -185,7 +185,7 @@ def _fire_due(k, tq, now):
                     k._timeout(p)
                 else:
                     p.fire(k)
-                tq.recycle(e)
+            tq.recycle(e)            # fired or cancelled
             e = en
 
 

@@ -474,6 +474,9 @@ _THREAD_FIELDS = {
     "_core": -1,              # the core it runs or last ran on (-1: none)
 }
 lazy_fields(Thread, _THREAD_FIELDS)
+# MicroPython only (no slot on CPython): the TimedTrap it awaited last,
+# for its next timed wait (traps.timed)
+lazy_fields(Thread, {"_tspare": None})
 
 
 def _close(coro, t):

@@ -12,6 +12,8 @@ cdef class TimeQueue:
 
     @cython.locals(e=list, h=list)
     cpdef push(self, when_ns, payload)
+    @cython.locals(h=list, prev=list, nxt=list)
+    cpdef cancel(self, list entry)
     cpdef recycle(self, list entry)
     @cython.locals(heap=list, buckets=dict)
     cpdef next_time(self)

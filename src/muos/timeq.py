@@ -6,19 +6,22 @@ instants. Many threads wake at the same instants (ticks), so a heap of
 distinct times (plain ints) is smaller and cheaper than a heap of every
 event (measured: a push and a pop on a heap of 10,000 ``[when, seq,
 payload]`` lists cost about 6,600 instructions). Equal times fire in the
-order they were scheduled. Cancellation is lazy and O(1): cancelling
-clears an entry's payload; the entry is skipped when its instant comes.
-Imports only ``heapq``.
+order they were scheduled. Cancelling takes an entry out of its
+instant's chain when it is among the first ``UNLINK_SCAN`` there and
+not the first (the usual case: a wait that ends before its timeout),
+and hands it back at once; else (lazily, O(1)) it clears the entry's
+payload and the entry is skipped, and handed back, when its instant
+comes. Imports only ``heapq``.
 
 An entry is a list ``[when_ns, payload, next, tail]``: ``next`` chains
 the entries of one instant, and the first one's ``tail`` is the last
-(appending needs no list per instant). An entry that fired is handed
-back (``recycle``) and the next ``push`` takes it: a sleep, a timer or a
-periodic interrupt allocates nothing in steady state (issue 16 #4:
-threads switch under MicroPython's ``heap_lock``). Nothing refers to an
-entry once it fired (a thread's ``_tentry`` and a Timer's ``_entry`` are
-cleared then); a cancelled one is not handed back, who cancelled it may
-still hold it.
+(appending needs no list per instant). An entry that fired or was
+cancelled is handed back (``recycle``) and the next ``push`` takes it: a
+sleep, a timer, a periodic interrupt or a timed wait allocates nothing
+in steady state (issue 16 #4: threads switch under MicroPython's
+``heap_lock``). Nothing refers to an entry once it fired or was
+cancelled: a thread's ``_tentry`` and a Timer's ``_entry`` are cleared
+then, the only references kept.
 
 The kernel's loop looks at ``_heap[0]`` to see whether an instant is due,
 and writes a sleep's entry into ``_buckets`` itself (``push`` inline).
@@ -26,7 +29,12 @@ and writes a sleep's entry into ``_buckets`` itself (``push`` inline).
 
 from heapq import heappop, heappush
 
-__all__ = ["TimeQueue"]
+__all__ = ["TimeQueue", "UNLINK_SCAN"]
+
+# how far into an instant's chain a cancel looks for the entry before it
+# leaves it there, cancelled (bounded: many waits on one instant that
+# end early cost O(1) each)
+UNLINK_SCAN = 8
 
 
 class TimeQueue:
@@ -60,9 +68,28 @@ class TimeQueue:
             h[3] = e
         return e
 
-    @staticmethod
-    def cancel(entry):
+    def cancel(self, entry):
+        """``entry`` will not fire; the caller drops it. Taken out of its
+        chain and handed back when found there soon enough (not the
+        first: its instant's bucket keeps a head, so that the heap holds
+        each instant once), else left, its payload cleared."""
         entry[1] = None
+        h = self._buckets.get(entry[0])
+        if h is None or h is entry:
+            return                    # fired instant, or the chain's head
+        prev = h
+        for _ in range(UNLINK_SCAN):
+            nxt = prev[2]
+            if nxt is entry:
+                prev[2] = entry[2]
+                if h[3] is entry:
+                    h[3] = prev       # it was the tail
+                entry[2] = self._free
+                self._free = entry
+                return
+            if nxt is None:
+                return
+            prev = nxt
 
     def recycle(self, entry):
         """``entry`` fired (nothing refers to it now): the next push may
@@ -115,7 +142,11 @@ class TimeQueue:
                     return t
                 e = e[2]
             heappop(heap)            # every entry there was cancelled
-            del buckets[t]
+            e = buckets.pop(t)
+            while e is not None:     # handed back
+                en = e[2]
+                self.recycle(e)
+                e = en
         return None
 
     def pop_earliest(self):

@@ -10,7 +10,6 @@ drift.
 from .compat import computed, computed_attrs
 from .diag import check_name
 from .running import current_kernel
-from .timeq import TimeQueue
 
 __all__ = ["Timer"]
 
@@ -58,7 +57,7 @@ class Timer:
         """Stop it; a stopped timer's callback will not run. ISR-safe."""
         e = self._entry
         if e is not None:
-            TimeQueue.cancel(e)
+            self._k._tq.cancel(e)
             self._entry = None
         if self._k is not None:       # an expiry may wait for its line
             self._k._irqs.cancel_timer(self)

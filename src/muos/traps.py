@@ -17,7 +17,8 @@ from .compat import MICROPYTHON, lazy_fields, native
 _C = native("_trap")
 
 __all__ = [
-    "TRUE_NOW", "Trap", "TimedTrap", "new_trap", "reuse", "consumed",
+    "TRUE_NOW", "Trap", "TimedTrap", "new_trap", "reuse", "timed",
+    "consumed",
     "call_name", "SLEEP", "YIELD", "BUSY", "WAIT",
     "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
     "SPINNING", "BLOCK", "NEVER",
@@ -333,4 +334,25 @@ class TimedTrap(Trap):  # type: ignore[misc,valid-type]
         Trap.__init__(self, kind, obj, arg, q)
         self.timeout = timeout
         self.fail = fail
+
+
+def timed(th, kind, obj, arg, q, timeout, fail):
+    """A TimedTrap for running thread ``th``'s next await. On MicroPython
+    the one it awaited last, when it has one (the kernel keeps it as the
+    thread's ``_tspare``; that await ended: the thread runs), so that a
+    timed wait allocates nothing there (issue 16 #4); a new one on
+    CPython, where a thread has no field to spare (its 600-byte budget)
+    and allocating is no harm."""
+    if MICROPYTHON:
+        t = th._tspare
+        if t is not None:
+            th._tspare = None
+            t.kind = kind
+            t.obj = obj
+            t.arg = arg
+            t.q = q
+            t.timeout = timeout
+            t.fail = fail
+            return t
+    return TimedTrap(kind, obj, arg, q, timeout, fail)
 

@@ -15,18 +15,18 @@ LOCKED = 24      # rounds with the heap locked
 _result = []
 
 
-def locked(body):
-    """Run ``body(i)`` (an awaitable per round) WARM + LOCKED times, the
+def locked(body, warm=WARM):
+    """Run ``body(i)`` (an awaitable per round) warm + LOCKED times, the
     heap locked for the last LOCKED; the outcome goes to _result."""
     async def run():
-        for i in range(WARM + LOCKED):
-            if i == WARM:
+        for i in range(warm + LOCKED):
+            if i == warm:
                 micropython.heap_lock()
             try:
                 await body(i)
             except MemoryError:
                 micropython.heap_unlock()
-                _result.append("allocates in round %d" % (i - WARM))
+                _result.append("allocates in round %d" % (i - warm))
                 return
         micropython.heap_unlock()
         _result.append("ok")
@@ -98,6 +98,31 @@ async def mutexes():
     await o.join()
 
 
+async def timed_waits():
+    # a wait with a timeout that ends before it (a unit handed over), and
+    # one that times out: the trap and the time-queue entry are reused
+    a = muos.Semaphore(0)
+    b = muos.Semaphore(0)
+    idle = muos.Semaphore(0)
+
+    async def pong():
+        while True:
+            await b.wait()
+            a.post()
+
+    p = muos.spawn(pong, priority=100)
+
+    def round_(i):
+        if i % 2:
+            return idle.timed_wait(1)      # nobody posts: times out
+        b.post()
+        return a.timed_wait(5)
+    # a longer warm-up: the time queue's heap and buckets reach their
+    # size once the cancelled timeouts of five instants ahead are there
+    await locked(round_, 3 * WARM)()
+    p.kill()
+
+
 async def periodic_jobs():
     n = 0
     # 150 jobs first: the response times kept reach their full room
@@ -129,6 +154,7 @@ for port in (muos.SimPort, MachinePort):
     for name, main in (("sleep_for", sleeps), ("yield_now", yields),
                        ("semaphore ping-pong", semaphores),
                        ("mutex with a waiter", mutexes),
+                       ("timed waits", timed_waits),
                        ("periodic", periodic_jobs),
                        ("interrupt waking a thread", interrupts)):
         case(name, port, main)
