@@ -14,7 +14,8 @@ from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Killed, check_priority
-from .traps import BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, reuse
+from .traps import (BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, reuse,
+                    timed)
 from .waitq import WaitQueue
 
 __all__ = ["Mutex"]
@@ -218,12 +219,17 @@ class Mutex:
     def timed_lock(self, ticks):
         """Like ``lock`` but False after ``ticks``. Thread context; may
         block."""
-        k = current_kernel("Mutex.timed_lock")
-        k._thread_context("%s.timed_lock" % self._label())
-        what = "%s.timed_lock" % self._label()
-        k._check_block(what)
-        return TimedTrap(WAIT, self, None, self._q,
-                         k.to_ns(ticks, what + ": ticks"), False)
+        k = RUNNING[0]
+        if (k is None or k._isr or k._lock or k._irqs.mask
+                or k._current is None):          # raise the context's error
+            k = current_kernel("Mutex.timed_lock")
+            k._thread_context("%s.timed_lock" % self._label())
+            k._check_block("%s.timed_lock" % self._label())
+        if type(ticks) is int and ticks >= 0:
+            ns = ticks * k._tick     # (no message made: nothing allocated)
+        else:
+            ns = k.to_ns(ticks, "%s.timed_lock: ticks" % self._label())
+        return timed(k._current, WAIT, self, None, self._q, ns, False)
 
     def unlock(self):
         """Unlock; only the owner may. Thread context."""
