@@ -1,8 +1,10 @@
 """Issue 16 #4: after a warm-up, threads switch under MicroPython's
 ``micropython.heap_lock()``: a Semaphore ping-pong, sleep_for, yield_now,
 a Mutex lock/unlock with a waiter, timed waits (one that ends before its
-timeout, one that times out), periodic jobs and an interrupt waking a
-thread, each on SimPort and on MachinePort (tests/board/heap_lock.py),
+timeout, one that times out), periodic jobs, an interrupt waking a
+thread, a message queue fed by a handler (and a sender blocked on a
+full one) and event flags set by a handler, each on SimPort and on
+MachinePort (tests/board/heap_lock.py),
 on the WebAssembly build (node) and on the unix and Cortex-M3 firmware
 builds (tools/firmware). A case that allocates raises MemoryError with
 the heap locked, which the script reports by name.
@@ -23,7 +25,8 @@ ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = ROOT / "tests" / "board" / "heap_lock.py"
 CASES = ["sleep_for", "yield_now", "semaphore ping-pong",
          "mutex with a waiter", "timed waits", "periodic",
-         "interrupt waking a thread"]
+         "interrupt waking a thread", "message queue", "full message queue",
+         "event flags"]
 EXPECTED = "".join("%s on %s: ok\n" % (c, p)
                    for p in ("SimPort", "MachinePort") for c in CASES
                    ) + "done\n"
@@ -34,7 +37,7 @@ def test_expected_output_names_every_case() -> None:
     text = SCRIPT.read_text()
     for c in CASES:
         assert '("%s", ' % c in text
-    assert EXPECTED.count(": ok") == 14
+    assert EXPECTED.count(": ok") == 20
 
 
 def test_heap_lock_under_webassembly() -> None:

@@ -665,3 +665,41 @@ def test_message_priorities_outside_0_255_are_refused(bad):
 def test_object_names_are_str_or_none(make):
     with pytest.raises(TypeError, match="name must be a str or None"):
         make()
+
+
+def test_arrival_numbers_dealt_again_keep_the_order(monkeypatch):
+    # a board's small ints: the arrival numbers restart from 1 past a
+    # limit (here 5), in the order the messages hold; messages of equal
+    # priority still come out first in, first out, across many restarts
+    import muos.mqueue as mq
+    monkeypatch.setattr(mq, "_SEQ_LIMIT", 5)
+    q = MessageQueue(4)
+    sent = []
+    got = []
+    n = 0
+    for rnd in range(12):
+        while len(q) < 4:
+            n += 1
+            p = 1 if n % 5 == 0 else 0      # mostly equal priorities
+            q.try_send((p, n), p)
+            sent.append((p, n))
+        for _ in range(1 + rnd % 2):
+            got.append(q.try_receive())
+    while len(q):
+        got.append(q.try_receive())
+    assert q._seq <= 5 + 4
+    # the model: each receive takes the most urgent, earliest sent of
+    # what is in the queue at that moment
+    model, pending, i = [], [], 0
+    for rnd in range(12):
+        while len(pending) < 4:
+            pending.append(sent[i])
+            i += 1
+        for _ in range(1 + rnd % 2):
+            best = min(pending, key=lambda m: (-m[0], m[1]))
+            pending.remove(best)
+            model.append(best)
+    model += sorted(pending, key=lambda m: (-m[0], m[1]))
+    assert got == model
+    # the entries taken out are reused: none made after the first fill
+    assert len(q._spare) <= 4

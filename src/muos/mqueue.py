@@ -6,6 +6,13 @@ are kept in a heap by (higher priority first, then arrival). The waker
 completes the operation: ``send`` hands a message straight to a waiting
 receiver; ``receive`` makes room by taking the most urgent blocked
 sender's message into the queue and completing that sender.
+
+Sending and receiving allocate nothing in steady state (issue 16 #4: a
+board's threads and interrupts pass messages under ``heap_lock``): the
+heap's entries are ``[-priority, seq, msg]`` lists, handed back when
+taken and reused; a send's trap carries the message itself (or, for a
+priority other than 0, a ``_Sent``); and the arrival numbers are dealt
+again from 1 before they outgrow a small int.
 """
 
 from heapq import heappop, heappush
@@ -18,6 +25,21 @@ from .traps import BLOCK
 from .waitq import WaitQueue
 
 __all__ = ["MessageQueue"]
+
+# arrival numbers are dealt again from 1 past this (a 31-bit small int
+# on a 32-bit board: beyond, every message would allocate a long int)
+_SEQ_LIMIT = 1 << 28
+
+
+class _Sent:
+    """A blocked or pending send's message with a priority other than 0
+    (a message of priority 0 travels as itself)."""
+
+    __slots__ = ("msg", "priority")
+
+    def __init__(self, msg, priority):
+        self.msg = msg
+        self.priority = priority
 
 
 class MessageQueue:
@@ -34,7 +56,8 @@ class MessageQueue:
                              % (label, capacity))
         self.name = check_name(name, "MessageQueue")
         self._capacity = capacity
-        self._heap = []              # [(-priority, seq, msg)]
+        self._heap = []              # [-priority, seq, msg] entries
+        self._spare = []             # entries taken out, to reuse
         self._seq = 0
         self._receivers = WaitQueue(self)
         self._senders = WaitQueue(self)
@@ -51,15 +74,44 @@ class MessageQueue:
         return self._capacity
 
     def _push(self, msg, priority):
-        self._seq += 1
-        heappush(self._heap, (-priority, self._seq, msg))
+        seq = self._seq + 1
+        if seq > _SEQ_LIMIT:
+            seq = self._renumber() + 1
+        self._seq = seq
+        spare = self._spare
+        if spare:
+            e = spare.pop()
+            e[0] = -priority
+            e[1] = seq
+            e[2] = msg
+        else:
+            e = [-priority, seq, msg]
+        heappush(self._heap, e)
+
+    def _pop(self):
+        e = heappop(self._heap)
+        msg = e[2]
+        e[2] = None                  # (the queue keeps no message alive)
+        self._spare.append(e)
+        return msg
+
+    def _renumber(self):
+        """Deal the arrival numbers again from 1, in the same order (a
+        sorted list is a heap); returns the last one dealt."""
+        heap = self._heap
+        heap.sort()
+        for i in range(len(heap)):
+            heap[i][1] = i + 1
+        return len(heap)
 
     # -- the one internal path per operation ------------------------------
     def _try(self, trap):
         if trap.q is self._receivers:
             return self._try_receive()
-        msg, priority = trap.arg
-        return self._try_send(msg, priority)
+        a = trap.arg
+        if type(a) is _Sent:
+            return self._try_send(a.msg, a.priority)
+        return self._try_send(a, 0)
 
     def _try_send(self, msg, priority):
         r = self._receivers
@@ -73,11 +125,14 @@ class MessageQueue:
     def _try_receive(self):
         if not self._heap:
             return BLOCK
-        msg = heappop(self._heap)[2]
+        msg = self._pop()
         s = self._senders
         if s.items:
-            m, p = s.head().arg
-            self._push(m, p)
+            a = s.head().arg
+            if type(a) is _Sent:
+                self._push(a.msg, a.priority)
+            else:
+                self._push(a, 0)
             s.wake_one(None)
         return msg
 
@@ -95,12 +150,13 @@ class MessageQueue:
         block."""
         if type(priority) is not int or not 0 <= priority <= 255:
             self._check_priority(priority, "%s.send" % describe(self))
-        return wait_trap(self, "send", self._senders, (msg, priority))
+        return wait_trap(self, "send", self._senders,
+                         msg if priority == 0 else _Sent(msg, priority))
 
     def try_send(self, msg, priority=0):
         """Send now or raise ``muos.Full``. ISR-safe."""
-        what = "%s.try_send" % describe(self)
-        self._check_priority(priority, what)
+        if type(priority) is not int or not 0 <= priority <= 255:
+            self._check_priority(priority, "%s.try_send" % describe(self))
         if self._try_send(msg, priority) is BLOCK:
             raise Full("%s is full (%d messages)" % (describe(self),
                                                      self._capacity))
@@ -108,8 +164,11 @@ class MessageQueue:
     def timed_send(self, msg, ticks, priority=0):
         """Like ``send``; raises ``muos.Full`` after ``ticks``. Thread
         context; may block."""
-        self._check_priority(priority, "%s.timed_send" % describe(self))
-        return wait_trap(self, "timed_send", self._senders, (msg, priority),
+        if type(priority) is not int or not 0 <= priority <= 255:
+            self._check_priority(priority,
+                                 "%s.timed_send" % describe(self))
+        return wait_trap(self, "timed_send", self._senders,
+                         msg if priority == 0 else _Sent(msg, priority),
                          ticks, Full)
 
     def receive(self):

@@ -150,12 +150,54 @@ async def interrupts():
     irq.cancel()
 
 
+async def queue_from_interrupt():
+    # a handler sends (try_send), a thread receives
+    k = muos.current_kernel()
+    q = muos.MessageQueue(2)
+    n = [0]
+
+    def handler():
+        n[0] += 1
+        q.try_send(n[0] & 7)       # (small ints: nothing to allocate)
+
+    irq = k.interrupt("rx", handler)
+    irq.trigger_every(2)
+    await locked(lambda i: q.receive())()
+    irq.cancel()
+
+
+async def queue_full():
+    # a thread blocked sending on a full queue, completed by the receiver
+    full = muos.MessageQueue(1)
+
+    async def consumer():
+        while True:
+            await full.receive()
+
+    c = muos.spawn(consumer, priority=1)
+    await locked(lambda i: full.send(i & 7))()
+    c.kill()
+
+
+async def flags_from_interrupt():
+    # a handler sets flags, a thread waits for them (all, then any)
+    k = muos.current_kernel()
+    f = muos.EventFlags()
+    irq = k.interrupt("flags", lambda: f.set(3))
+    irq.trigger_every(2)
+    await locked(lambda i: f.wait(3, muos.ALL if i % 2 else muos.ANY))()
+    irq.cancel()
+
+
 for port in (muos.SimPort, MachinePort):
     for name, main in (("sleep_for", sleeps), ("yield_now", yields),
                        ("semaphore ping-pong", semaphores),
                        ("mutex with a waiter", mutexes),
                        ("timed waits", timed_waits),
                        ("periodic", periodic_jobs),
-                       ("interrupt waking a thread", interrupts)):
+                       ("interrupt waking a thread", interrupts),
+                       ("message queue", queue_from_interrupt),
+                       ("full message queue", queue_full),
+                       ("event flags", flags_from_interrupt)):
         case(name, port, main)
 sys.stdout.write("done\n")
