@@ -12,9 +12,12 @@ decreasing seq, the tail an increasing one). A level's heap comes before
 its list: a thread without a deadline comes after those with one
 (API.md, "Deadlines"). A heap of non-empty levels finds the most urgent
 level. Such a thread's ``_rnext`` is its heap entry (a list), so
-``_rnext is None`` still means "not in the ready list". Imports only
-``heapq``. It knows nothing of the scheduler's policy: the kernel decides
-head or tail.
+``_rnext is None`` still means "not in the ready list"; when it leaves
+the heap its entry stays in its ``_rprev`` (unused outside the circular
+list), the thread dropped from it, for its next insertion: EDF threads
+become ready without allocating (issue 16 #4). Imports only
+``heapq``. It knows nothing of the scheduler's policy: the kernel
+decides head or tail.
 """
 
 from heapq import heapify, heappop, heappush
@@ -73,10 +76,17 @@ class ReadyList:
         if d is not None:
             if before:
                 self._tail_seq += 1
-                e = [d, self._tail_seq, t]
+                seq = self._tail_seq
             else:
                 self._head_seq -= 1
-                e = [d, self._head_seq, t]
+                seq = self._head_seq
+            e = t._rprev                # its entry of last time, if any
+            if type(e) is list:
+                e[0] = d
+                e[1] = seq
+                e[2] = t
+            else:
+                e = [d, seq, t]
             dh = self._dheaps.get(p)
             if dh is None:
                 dh = self._dheaps[p] = []
@@ -114,6 +124,8 @@ class ReadyList:
                     break
             self._ndl -= 1
             t._rnext = None
+            n[2] = None                 # kept for its next insertion
+            tl._rprev = n
             return True
         nxt = n
         prv = tl._rprev
@@ -145,10 +157,13 @@ class ReadyList:
         thread is ready)."""
         t = self.top()
         if t is not None:
-            if type(t._rnext) is list:    # the top of its level's heap
+            e = t._rnext
+            if type(e) is list:           # the top of its level's heap
                 heappop(self._dheaps[t.priority])
                 self._ndl -= 1
                 t._rnext = None
+                e[2] = None               # kept for its next insertion
+                t._rprev = e
             else:
                 self.remove(t)
         return t
