@@ -1,0 +1,154 @@
+"""Bytes of heap each operation allocates once warmed up, on MicroPython
+(gc.mem_alloc with the collector off): what tests/board/heap_lock.py
+asserts is zero, and what still allocates, in numbers. Run it on a build:
+
+    node tools/mpy/run.mjs src/muos tools/mpy/alloc_bench.py
+    python tools/firmware/run.py --port qemu tools/mpy/alloc_bench.py
+
+Self-contained (a script sent to the board cannot import its
+neighbours). Kernel time stays under 1.07 s in every case but the last:
+past 2**30 ns a 32-bit port's times are long ints (the last row shows
+what that costs; docs/architecture.md, "Not yet bounded")."""
+
+import gc
+
+import muos
+
+ROUNDS = 100
+
+
+def measure(label, setup, warm=60, edf=False, start=0):
+    """Bytes per round of ``step()`` (an awaitable per call, made by
+    ``setup()`` in the main thread), after ``warm`` rounds."""
+    res = []
+
+    async def main():
+        step = setup()
+        if start:
+            await muos.sleep_for(start)
+        for _ in range(warm):
+            await step()
+        gc.collect()
+        gc.disable()
+        m0 = gc.mem_alloc()
+        for _ in range(ROUNDS):
+            await step()
+        m1 = gc.mem_alloc()
+        gc.enable()
+        res.append((m1 - m0) / ROUNDS)
+
+    muos.run(main, edf=edf)
+    print("%-44s %7.1f B" % (label, res[0]))
+
+
+def semaphore():
+    a = muos.Semaphore(0)
+    b = muos.Semaphore(0)
+
+    async def pong():
+        while True:
+            await b.wait()
+            a.post()
+
+    muos.spawn(pong, priority=100)
+
+    def step():
+        b.post()
+        return a.wait()
+    return step
+
+
+def sleeps():
+    return lambda: muos.sleep_for(1)
+
+
+def timed_out():
+    s = muos.Semaphore(0)
+    return lambda: s.timed_wait(1)
+
+
+def timed_early():
+    a = muos.Semaphore(0)
+    b = muos.Semaphore(0)
+
+    async def pong():
+        while True:
+            await b.wait()
+            a.post()
+
+    muos.spawn(pong, priority=100)
+
+    def step():
+        b.post()
+        return a.timed_wait(5)
+    return step
+
+
+def queue(priority):
+    def setup():
+        q = muos.MessageQueue(2)
+
+        async def sender():
+            while True:
+                await q.send(1, priority)
+
+        muos.spawn(sender, priority=100)
+        return q.receive
+    return setup
+
+
+def flags():
+    f = muos.EventFlags()
+
+    async def setter():
+        while True:
+            f.set(1)
+            await muos.sleep_for(1)
+
+    muos.spawn(setter, priority=100)
+    return lambda: f.wait(1)
+
+
+def condition():
+    m = muos.Mutex()
+    cv = muos.ConditionVariable()
+
+    async def notifier():
+        while True:
+            await m.lock()
+            cv.notify_one()
+            m.unlock()
+            await muos.sleep_for(1)
+
+    muos.spawn(notifier, priority=100)
+
+    async def step():
+        await m.lock()
+        await cv.wait(m)
+        m.unlock()
+    # (a coroutine per round: its own allocation counted too)
+    return step
+
+
+def edf_jobs():
+    async def job(period):
+        async for _job in muos.periodic(period):
+            await muos.busy(1)
+
+    muos.spawn(job, 3)
+    muos.spawn(job, 4)
+    return lambda: muos.sleep_for(1)
+
+
+measure("Semaphore hand-over (round trip)", semaphore)
+measure("sleep_for(1)", sleeps)
+measure("Semaphore.timed_wait that times out", timed_out)
+measure("Semaphore.timed_wait that ends early", timed_early)
+measure("MessageQueue receive, priority 0 sender", queue(0))
+measure("MessageQueue receive, priority 5 sender", queue(5))
+measure("EventFlags.wait", flags)
+measure("ConditionVariable wait (and its coroutine)", condition)
+measure("EDF periodic threads, per tick of main", edf_jobs, warm=250,
+        edf=True)
+measure("Semaphore round trip past 2**30 ns", semaphore, start=1100)
+print("done")
