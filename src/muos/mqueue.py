@@ -11,8 +11,9 @@ Sending and receiving allocate nothing in steady state (issue 16 #4: a
 board's threads and interrupts pass messages under ``heap_lock``): the
 heap's entries are ``[-priority, seq, msg]`` lists, handed back when
 taken and reused; a send's trap carries the message itself (or, for a
-priority other than 0, a ``_Sent``); and the arrival numbers are dealt
-again from 1 before they outgrow a small int.
+priority other than 0, a ``_Sent`` record, handed back to the queue
+once the message is in); and the arrival numbers are dealt again from 1
+before they outgrow a small int.
 """
 
 from heapq import heappop, heappush
@@ -58,6 +59,7 @@ class MessageQueue:
         self._capacity = capacity
         self._heap = []              # [-priority, seq, msg] entries
         self._spare = []             # entries taken out, to reuse
+        self._sents = []             # _Sent records handed back
         self._seq = 0
         self._receivers = WaitQueue(self)
         self._senders = WaitQueue(self)
@@ -110,8 +112,25 @@ class MessageQueue:
             return self._try_receive()
         a = trap.arg
         if type(a) is _Sent:
-            return self._try_send(a.msg, a.priority)
+            r = self._try_send(a.msg, a.priority)
+            if r is not BLOCK:
+                self._sent_back(a)
+            return r
         return self._try_send(a, 0)
+
+    def _sent(self, msg, priority):
+        """A ``_Sent`` record for a send of ``priority`` (not 0)."""
+        if self._sents:
+            a = self._sents.pop()
+            a.msg = msg
+            a.priority = priority
+            return a
+        return _Sent(msg, priority)
+
+    def _sent_back(self, a):
+        """Its message is in: the record may serve another send."""
+        a.msg = None
+        self._sents.append(a)
 
     def _try_send(self, msg, priority):
         r = self._receivers
@@ -131,9 +150,11 @@ class MessageQueue:
             a = s.head().arg
             if type(a) is _Sent:
                 self._push(a.msg, a.priority)
+                s.wake_one(None)
+                self._sent_back(a)
             else:
                 self._push(a, 0)
-            s.wake_one(None)
+                s.wake_one(None)
         return msg
 
     def _check_priority(self, priority, what):
@@ -151,7 +172,7 @@ class MessageQueue:
         if type(priority) is not int or not 0 <= priority <= 255:
             self._check_priority(priority, "%s.send" % describe(self))
         return wait_trap(self, "send", self._senders,
-                         msg if priority == 0 else _Sent(msg, priority))
+                         msg if priority == 0 else self._sent(msg, priority))
 
     def try_send(self, msg, priority=0):
         """Send now or raise ``muos.Full``. ISR-safe."""
@@ -168,7 +189,7 @@ class MessageQueue:
             self._check_priority(priority,
                                  "%s.timed_send" % describe(self))
         return wait_trap(self, "timed_send", self._senders,
-                         msg if priority == 0 else _Sent(msg, priority),
+                         msg if priority == 0 else self._sent(msg, priority),
                          ticks, Full)
 
     def receive(self):

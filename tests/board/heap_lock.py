@@ -167,7 +167,8 @@ async def queue_from_interrupt():
 
 
 async def queue_full():
-    # a thread blocked sending on a full queue, completed by the receiver
+    # a thread blocked sending on a full queue, completed by the
+    # receiver; messages of priority 0 and of others, alternately
     full = muos.MessageQueue(1)
 
     async def consumer():
@@ -175,7 +176,7 @@ async def queue_full():
             await full.receive()
 
     c = muos.spawn(consumer, priority=1)
-    await locked(lambda i: full.send(i & 7))()
+    await locked(lambda i: full.send(i & 7, (i & 1) * 3))()
     c.kill()
 
 
