@@ -42,11 +42,20 @@ class Timer:
     def start(self, ticks):
         """(Re)start: expire ``ticks`` from now. ISR-safe."""
         k = current_kernel("Timer.start")
-        what = "Timer %r.start" % (self.name,)
-        ns = k.to_ns(ticks, what + ": ticks")
-        if self.periodic and ns <= 0:
-            raise ValueError("%s: a periodic timer needs ticks > 0, not %r"
-                             % (what, ticks))
+        if type(ticks) is int and ticks > 0:
+            ns = ticks * k._tick     # (no message made: nothing allocated)
+        else:
+            what = "Timer %r.start" % (self.name,)
+            ns = k.to_ns(ticks, what + ": ticks")
+            if self.periodic and ns <= 0:
+                raise ValueError("%s: a periodic timer needs ticks > 0, "
+                                 "not %r" % (what, ticks))
+        self._start_ns(k, ns)
+
+    def _start_ns(self, k, ns):
+        """(Re)start it ``ns`` kernel time units from now in kernel ``k``
+        (checked by the caller: a watchdog arms its timer this way, at a
+        time that need not be a whole tick)."""
         self.stop()
         self._k = k
         self._period = ns
@@ -71,7 +80,13 @@ class Timer:
         kernel._irqs.timer_expired(self)
 
     def _run(self):
-        self.callback(*self.args)
+        args = self.args
+        if args:
+            self.callback(*args)
+        else:
+            # (not f(*()): MicroPython makes, and frees, an argument array
+            # for a star call, which fails under heap_lock)
+            self.callback()
 
 
 computed_attrs(Timer)

@@ -33,7 +33,7 @@ finds nothing late when every thread fed.
 
 from .compat import computed, computed_attrs
 from .diag import check_name, describe, report
-from .running import current_kernel
+from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Thread
 from .timer import Timer
 from .units import ns_to_ticks
@@ -191,9 +191,12 @@ class Watchdog:
     def feed(self):
         """The calling thread is alive: its deadline becomes now +
         timeout. Thread context; the thread must be registered."""
-        what = describe(self) + ".feed"
-        k = current_kernel(what)
-        t = k._thread_context(what)
+        k = RUNNING[0]
+        if k is None or k._isr or k._current is None:
+            what = describe(self) + ".feed"     # (made only to raise)
+            k = current_kernel(what)
+            k._thread_context(what)
+        t = k._current
         w = self._find(t, "feed")
         now = k._now
         if not w._late and w._due <= now:
@@ -266,7 +269,9 @@ class Watchdog:
         if due < now:
             due = now
         self._armed = True
-        self._timer.start(ns_to_ticks(due - now, k.tick_hz))
+        # (in kernel units: on a real port the due time is no whole tick,
+        # and a float of ticks would allocate)
+        self._timer._start_ns(k, due - now)
 
     def _expired(self):
         # the timer's callback, in interrupt context
@@ -277,11 +282,18 @@ class Watchdog:
         while pend:
             w, fed, due = pend.pop(0)
             self._miss(k, w, fed, due)
-        for w in list(self._watches):
-            if (not w._late and w._due <= now
-                    and w in self._watches):   # on_timeout may unregister
+        # (no copy of the list: an expiry allocates nothing; on_timeout
+        # may unregister, the one reported or another)
+        ws = self._watches
+        i = 0
+        while i < len(ws):
+            w = ws[i]
+            if not w._late and w._due <= now:
                 w._late = True
                 self._miss(k, w, w._fed, w._due)
+                i = 0            # look again: the list may have changed
+            else:
+                i += 1
         self._arm(k)
 
     def _miss(self, k, w, fed, due):

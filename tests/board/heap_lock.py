@@ -190,6 +190,20 @@ async def flags_from_interrupt():
     irq.cancel()
 
 
+async def watchdog_fed():
+    # a thread feeds a task watchdog (its timer re-armed, expiring with
+    # nobody late) between sleeps; a longer warm-up: the timer's
+    # interrupt line reaches its size over its first expiries
+    wd = muos.Watchdog(5)
+    wd.register()
+
+    def round_(i):
+        wd.feed()
+        return muos.sleep_for(1)
+    await locked(round_, 3 * WARM)()
+    wd.unregister()
+
+
 async def edf_jobs():
     # EDF (Kernel(edf=True)): two periodic threads whose jobs take the
     # CPU by deadline; main sleeps through them, locked
@@ -220,6 +234,7 @@ for port in (muos.SimPort, MachinePort):
                        ("message queue", queue_from_interrupt),
                        ("full message queue", queue_full),
                        ("event flags", flags_from_interrupt),
-                       ("EDF periodic threads", edf_jobs)):
+                       ("EDF periodic threads", edf_jobs),
+                       ("watchdog fed", watchdog_fed)):
         case(name, port, main)
 sys.stdout.write("done\n")
