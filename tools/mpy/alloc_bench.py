@@ -130,6 +130,26 @@ def condition():
     return step
 
 
+def watchdog():
+    wd = muos.Watchdog(5)
+    wd.register()
+
+    def step():
+        wd.feed()
+        return muos.sleep_for(1)
+    return step
+
+
+def timer():
+    n = [0]
+
+    def tick():
+        n[0] += 1
+
+    muos.Timer(tick, periodic=True).start(1)
+    return lambda: muos.sleep_for(1)
+
+
 def edf_jobs():
     async def job(period):
         async for _job in muos.periodic(period):
@@ -150,5 +170,7 @@ measure("EventFlags.wait", flags)
 measure("ConditionVariable wait (and its coroutine)", condition)
 measure("EDF periodic threads, per tick of main", edf_jobs, warm=250,
         edf=True)
+measure("Watchdog.feed and a sleep", watchdog)
+measure("a periodic Timer's callback, per tick", timer)
 measure("Semaphore round trip past 2**30 ns", semaphore, start=1100)
 print("done")
