@@ -52,7 +52,8 @@ async def yields():
     await locked(lambda i: muos.yield_now())()
 
 
-async def semaphores():
+def ponger():
+    """(a, b, its thread): a thread that posts ``a`` for each ``b``."""
     a = muos.Semaphore(0)
     b = muos.Semaphore(0)
 
@@ -61,7 +62,11 @@ async def semaphores():
             await b.wait()
             a.post()
 
-    p = muos.spawn(pong, priority=100)
+    return a, b, muos.spawn(pong, priority=100)
+
+
+async def semaphores():
+    a, b, p = ponger()
 
     def round_(i):
         b.post()
@@ -101,16 +106,8 @@ async def mutexes():
 async def timed_waits():
     # a wait with a timeout that ends before it (a unit handed over), and
     # one that times out: the trap and the time-queue entry are reused
-    a = muos.Semaphore(0)
-    b = muos.Semaphore(0)
+    a, b, p = ponger()
     idle = muos.Semaphore(0)
-
-    async def pong():
-        while True:
-            await b.wait()
-            a.post()
-
-    p = muos.spawn(pong, priority=100)
 
     def round_(i):
         if i % 2:

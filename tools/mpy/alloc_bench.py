@@ -41,7 +41,8 @@ def measure(label, setup, warm=60, edf=False, start=0):
     print("%-44s %7.1f B" % (label, res[0]))
 
 
-def semaphore():
+def ponger():
+    """(a, b): a thread posts ``a`` for each ``b``."""
     a = muos.Semaphore(0)
     b = muos.Semaphore(0)
 
@@ -51,6 +52,11 @@ def semaphore():
             a.post()
 
     muos.spawn(pong, priority=100)
+    return a, b
+
+
+def semaphore():
+    a, b = ponger()
 
     def step():
         b.post()
@@ -68,15 +74,7 @@ def timed_out():
 
 
 def timed_early():
-    a = muos.Semaphore(0)
-    b = muos.Semaphore(0)
-
-    async def pong():
-        while True:
-            await b.wait()
-            a.post()
-
-    muos.spawn(pong, priority=100)
+    a, b = ponger()
 
     def step():
         b.post()
