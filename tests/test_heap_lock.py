@@ -3,8 +3,8 @@
 a Mutex lock/unlock with a waiter, timed waits (one that ends before its
 timeout, one that times out), periodic jobs, an interrupt waking a
 thread, a message queue fed by a handler (and a sender blocked on a
-full one), event flags set by a handler, EDF periodic threads and a
-task watchdog fed, each on SimPort and on MachinePort
+full one), event flags set by a handler, EDF periodic threads, a task
+watchdog fed and Mutex.try_lock, each on SimPort and on MachinePort
 (tests/board/heap_lock.py), on the WebAssembly build (node) and on the
 unix and Cortex-M3 firmware builds (tools/firmware). A case that
 allocates raises MemoryError with the heap locked, which the script
@@ -27,7 +27,8 @@ SCRIPT = ROOT / "tests" / "board" / "heap_lock.py"
 CASES = ["sleep_for", "yield_now", "semaphore ping-pong",
          "mutex with a waiter", "timed waits", "periodic",
          "interrupt waking a thread", "message queue", "full message queue",
-         "event flags", "EDF periodic threads", "watchdog fed"]
+         "event flags", "EDF periodic threads", "watchdog fed",
+         "mutex try_lock"]
 EXPECTED = "".join("%s on %s: ok\n" % (c, p)
                    for p in ("SimPort", "MachinePort") for c in CASES
                    ) + "done\n"
@@ -38,7 +39,7 @@ def test_expected_output_names_every_case() -> None:
     text = SCRIPT.read_text()
     for c in CASES:
         assert '("%s", ' % c in text
-    assert EXPECTED.count(": ok") == 24
+    assert EXPECTED.count(": ok") == 26
 
 
 def test_heap_lock_under_webassembly() -> None:

@@ -8,13 +8,13 @@ departure or move, through the queue's ``on_change``). ``unlock()`` makes
 the most urgent waiter the owner: the woken thread never retries.
 """
 
-from .compat import computed, computed_attrs
+from .compat import MICROPYTHON, computed, computed_attrs
 from .diag import check_name
 from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
                      OwnerDead)
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Killed, check_priority
-from .traps import (BLOCK, PASS, WAIT, TimedTrap, Trap, consumed, reuse,
+from .traps import (BLOCK, PASS, WAIT, Trap, consumed, reuse,
                     timed)
 from .waitq import WaitQueue
 
@@ -210,11 +210,21 @@ class Mutex:
 
     def try_lock(self):
         """Lock if free (or owned, for RECURSIVE). Thread context."""
-        k = current_kernel("Mutex.try_lock")
-        trap = TimedTrap(WAIT, self, None, self._q, 0, None)
+        k = RUNNING[0]
+        if k is None or k._isr or k._current is None:
+            k = current_kernel("Mutex.try_lock")
+            k._thread_context("%s.try_lock" % self._label())   # raises
+        t = k._current
+        trap = timed(t, WAIT, self, None, self._q, 0, None)
         consumed(trap)             # tried here, never awaited
-        trap.thread = k._thread_context("%s.try_lock" % self._label())
-        return self._try(trap) is not BLOCK
+        trap.thread = t
+        try:
+            return self._try(trap) is not BLOCK
+        finally:
+            if MICROPYTHON:
+                # never awaited: the thread's next timed call may take it
+                # again (a try_lock in a loop allocates nothing)
+                t._tspare = trap
 
     def timed_lock(self, ticks):
         """Like ``lock`` but False after ``ticks``. Thread context; may

@@ -201,6 +201,29 @@ async def watchdog_fed():
     wd.unregister()
 
 
+async def try_locks():
+    # try_lock of a free mutex (then unlock) and of one another thread
+    # holds, between sleeps
+    free = muos.Mutex()
+    held = muos.Mutex()
+
+    async def holder():
+        await held.lock()
+        await muos.sleep_for(100000)
+
+    h = muos.spawn(holder, priority=200)
+    await muos.sleep_for(1)            # the holder locks it first
+
+    def round_(i):
+        if free.try_lock():
+            free.unlock()
+        if held.try_lock():
+            raise AssertionError("try_lock of a held mutex succeeded")
+        return muos.sleep_for(1)
+    await locked(round_)()
+    h.kill()
+
+
 async def edf_jobs():
     # EDF (Kernel(edf=True)): two periodic threads whose jobs take the
     # CPU by deadline; main sleeps through them, locked
@@ -232,6 +255,7 @@ for port in (muos.SimPort, MachinePort):
                        ("full message queue", queue_full),
                        ("event flags", flags_from_interrupt),
                        ("EDF periodic threads", edf_jobs),
-                       ("watchdog fed", watchdog_fed)):
+                       ("watchdog fed", watchdog_fed),
+                       ("mutex try_lock", try_locks)):
         case(name, port, main)
 sys.stdout.write("done\n")

@@ -148,6 +148,16 @@ def timer():
     return lambda: muos.sleep_for(1)
 
 
+def try_locks():
+    m = muos.Mutex()
+
+    def step():
+        if m.try_lock():
+            m.unlock()
+        return muos.sleep_for(1)
+    return step
+
+
 def edf_jobs():
     async def job(period):
         async for _job in muos.periodic(period):
@@ -169,6 +179,7 @@ measure("ConditionVariable wait (and its coroutine)", condition)
 measure("EDF periodic threads, per tick of main", edf_jobs, warm=250,
         edf=True)
 measure("Watchdog.feed and a sleep", watchdog)
+measure("Mutex.try_lock, unlock and a sleep", try_locks)
 measure("a periodic Timer's callback, per tick", timer)
 measure("Semaphore round trip past 2**30 ns", semaphore, start=1100)
 print("done")
