@@ -16,7 +16,7 @@ from setuptools.command.build_ext import build_ext
 # the modules compiled by Cython (the core: kernel, objects, time)
 COMPILED = [
     "kernel", "kernelbase", "thread", "stats", "waitq", "ready", "timeq",
-    "irq", "irqline", "calls", "semaphore", "periodic", "power", "running",
+    "irq", "irqline", "calls", "semaphore", "jobs", "power", "running",
     "blocking", "inversion", "trace", "smp",
 ]
 

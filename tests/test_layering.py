@@ -20,7 +20,7 @@ LAYERS = {
     "smp": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,
     "mutex": 3, "semaphore": 3, "evflags": 3, "mqueue": 3, "condvar": 3,
-    "mempool": 3, "spinlock": 3, "timer": 3, "periodic": 3, "calls": 3,
+    "mempool": 3, "spinlock": 3, "timer": 3, "jobs": 3, "calls": 3,
     "waitany": 3, "watchdog": 3,
     "power": 1, "ports": 0,
     "": 4,           # muos/__init__.py

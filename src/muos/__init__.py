@@ -17,9 +17,6 @@ from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
                      MuosError, NotOwnerError, NotRecoverable, OwnerDead,
                      Stalled, ThreadError)
 from .kernel import Kernel, current_kernel
-# (not loaded on first use: importing the module muos.periodic would make
-# muos.periodic that module rather than the function)
-from .periodic import Job, periodic
 from .ports.sim import SimPort
 from .power import PowerModel
 from .stats import Stats
@@ -32,6 +29,7 @@ if not MICROPYTHON:
     from .mempool import MemoryPool
     from .mqueue import MessageQueue
     from .mutex import Mutex
+    from .jobs import Job, periodic
     from .semaphore import BinarySemaphore, Semaphore
     from .spinlock import Spinlock
     from .threadstats import ThreadStats
@@ -69,7 +67,8 @@ __all__ = [
 _LAZY = {"Watchdog": "watchdog", "ConditionVariable": "condvar",
          "ALL": "evflags", "ANY": "evflags", "EventFlags": "evflags",
          "MemoryPool": "mempool", "MessageQueue": "mqueue",
-         "Mutex": "mutex", "BinarySemaphore": "semaphore",
+         "Mutex": "mutex", "Job": "jobs", "periodic": "jobs",
+         "BinarySemaphore": "semaphore",
          "Semaphore": "semaphore", "Spinlock": "spinlock",
          "ThreadStats": "threadstats",
          "Timer": "timer", "Trace": "trace", "wait_any": "waitany"}
@@ -90,7 +89,8 @@ def __getattr__(attr):
             except ImportError:
                 pass
         raise AttributeError("module 'muos' has no attribute %r" % (attr,))
-    value = getattr(__import__(mod, globals(), None, [attr], 1), attr)
+    m = __import__(mod, globals(), None, [attr], 1)
+    value = getattr(m, attr)
     globals()[attr] = value
     return value
 

@@ -8,7 +8,7 @@ import sys
 
 import muos
 from muos.compat import MICROPYTHON
-from muos.periodic import Job
+from muos.jobs import Job
 from muos.ports.micropython import MachinePort
 from muos.stats import Stats
 from muos.thread import Thread

@@ -1,5 +1,9 @@
 """Periodic jobs: ``async for job in muos.periodic(period, ...)``.
 
+(Named jobs.py, not periodic.py: on MicroPython ``muos.periodic`` loads
+on first use, and a submodule of that name would take the function's
+place in the package when imported.)
+
 Owns: ``periodic`` (the iterator) and ``Job``. Imports the kernel and
 traps. Releases are at ``start + offset + k*period``, never skipped; a
 job's response time runs from its release to the start of the next

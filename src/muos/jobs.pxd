@@ -1,4 +1,4 @@
-# Types for Cython (periodic.py is the source; see setup.py).
+# Types for Cython (jobs.py is the source; see setup.py).
 cimport cython
 from muos._trap cimport Trap as CTrap
 from muos.kernelbase cimport KernelBase

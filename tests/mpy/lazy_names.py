@@ -1,0 +1,32 @@
+"""Names muos loads on first use (a module ``__getattr__``, as
+MicroPython's asyncio does) are the same objects on both interpreters:
+``muos.periodic`` is the function whether its module (jobs.py) was
+imported first or not (a submodule named periodic.py would take the
+function's place in the package on MicroPython when imported)."""
+
+import muos
+from muos.jobs import Job
+
+print("periodic is", type(muos.periodic).__name__, muos.periodic.__name__,
+      "Job", Job is muos.Job)
+from muos import periodic  # noqa: E402
+log = []
+
+
+async def main():
+    async for job in periodic(3):
+        log.append((muos.now(), job.index, job.release, job.deadline))
+        if job.index == 2:
+            break
+
+muos.run(main)
+print(log)
+for name in ("Semaphore", "BinarySemaphore", "Mutex", "EventFlags",
+             "MessageQueue", "Timer", "ConditionVariable", "MemoryPool",
+             "Watchdog", "wait_any", "Spinlock", "Trace", "ThreadStats"):
+    print(name, getattr(muos, name).__name__)
+print(muos.ALL, muos.ANY)
+try:
+    print(muos.no_such_name)
+except AttributeError as e:
+    print("AttributeError", e)
