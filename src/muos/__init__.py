@@ -44,7 +44,9 @@ except ImportError:
 
 __version__ = "0.1.0"
 
-__all__ = [
+# (a tuple of constants: frozen on a board, it takes no heap; a list
+# would take about 300 bytes)
+__all__ = (
     "run", "RunResult", "Kernel", "Thread", "Priority", "READY", "RUNNING",
     "SUSPENDED", "TERMINATED", "this_thread", "this_core", "set_deadline",
     "now",
@@ -58,7 +60,7 @@ __all__ = [
     "ConditionVariable", "MemoryPool", "wait_any", "Timer",
     "interrupts_disabled", "interrupts_masked", "PowerModel", "build",
     "current_kernel", "recording", "Watchdog",
-]
+)
 
 # loaded on first use (``muos.Watchdog``; on MicroPython every object):
 # there a module costs heap even frozen (its functions and classes: the
@@ -96,7 +98,7 @@ def __getattr__(attr):
 
 
 if HostPort is not None:
-    __all__.append("HostPort")
+    __all__ += ("HostPort",)  # type: ignore[assignment]
 else:
     del HostPort
 if not PURE and not MICROPYTHON:

@@ -14,7 +14,7 @@ import os
 import sys
 from importlib.util import spec_from_file_location
 
-__all__ = ["install", "warn_stale"]
+__all__ = ("install", "warn_stale")
 
 _HERE = os.path.dirname(os.path.abspath(__file__))
 

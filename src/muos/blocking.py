@@ -25,7 +25,7 @@ from .traps import (ANY, BLOCK, BUSY, IDLE_SLEEP, IDLE_WAIT, PASS, RELEASE,
                     SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, TimedTrap,
                     Trap)
 
-__all__ = ["Blocking", "throw_in"]
+__all__ = ("Blocking", "throw_in")
 
 
 def throw_in(t, exc):

@@ -16,11 +16,11 @@ from .traps import (BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap,
 
 _INF = float("inf")
 
-__all__ = ["this_thread", "this_core", "set_deadline", "now", "sleep_for",
+__all__ = ("this_thread", "this_core", "set_deadline", "now", "sleep_for",
            "sleep_until",
            "yield_now",
            "busy", "spawn", "suspend", "in_isr", "scheduler_locked",
-           "interrupts_disabled", "interrupts_masked"]
+           "interrupts_disabled", "interrupts_masked")
 
 
 

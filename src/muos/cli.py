@@ -25,7 +25,7 @@ import traceback
 import muos
 from muos.demos import DEMOS
 
-__all__ = ["main"]
+__all__ = ("main",)
 
 
 def _parser():

@@ -11,7 +11,7 @@ nanoseconds (hrclock).
 from .traps import SLEEP, Trap
 from .units import units_per_ns
 
-__all__ = ["Clock", "RealTimeClock"]
+__all__ = ("Clock", "RealTimeClock")
 
 _INF = float("inf")
 

@@ -24,8 +24,8 @@ the kernel has, ``preemptive`` and ``time_slice``, it reads as such).
 
 import sys
 
-__all__ = ["MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native",
-           "get_ident", "allocate_lock", "computed", "computed_attrs"]
+__all__ = ("MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native",
+           "get_ident", "allocate_lock", "computed", "computed_attrs")
 
 MICROPYTHON = sys.implementation.name == "micropython"
 

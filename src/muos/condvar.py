@@ -14,7 +14,7 @@ from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap
 from .waitq import WaitQueue
 
-__all__ = ["ConditionVariable"]
+__all__ = ("ConditionVariable",)
 
 
 class ConditionVariable:

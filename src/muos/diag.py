@@ -10,7 +10,7 @@ import sys
 
 from .traps import ANY, RELEASE, SLEEP, SUSPEND
 
-__all__ = ["describe", "waiting_for", "report", "check_name"]
+__all__ = ("describe", "waiting_for", "report", "check_name")
 
 
 def describe(obj):

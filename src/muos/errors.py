@@ -4,11 +4,11 @@ Owns: the exception classes. Imports nothing. Every class derives from
 ``MuosError`` so that ``except muos.MuosError`` catches any kernel refusal.
 """
 
-__all__ = [
+__all__ = (
     "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
     "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
     "ThreadError",
-]
+)
 
 
 class MuosError(Exception):

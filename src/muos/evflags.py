@@ -17,7 +17,7 @@ from .running import RUNNING, current_kernel, wait_trap
 from .traps import BLOCK, consumed
 from .waitq import WaitQueue
 
-__all__ = ["EventFlags", "ThreadFlags", "ALL", "ANY"]
+__all__ = ("EventFlags", "ThreadFlags", "ALL", "ANY")
 
 ALL = 1     # every flag of the mask must be set (µOS++ flags::mode::all)
 ANY = 2     # one flag of the mask is enough (flags::mode::any)

@@ -15,7 +15,7 @@ the definition.
 from .compat import MICROPYTHON, computed, computed_attrs
 from .units import ns_to_ticks, units_per_ns, units_to_ns
 
-__all__ = ["InversionTracker"]
+__all__ = ("InversionTracker",)
 
 # ended inversion windows listed (the last ones; inversion_time and
 # inversion_by_object count every one)

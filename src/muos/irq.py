@@ -21,7 +21,7 @@ returns.
 from .diag import report
 from .errors import MuosError
 
-__all__ = ["Interrupts", "MASK_ALL", "check_irq_priority"]
+__all__ = ("Interrupts", "MASK_ALL", "check_irq_priority")
 
 MASK_ALL = 256      # above every interrupt priority
 # handlers started at one instant beyond which simulated time can never

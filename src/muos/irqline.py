@@ -12,7 +12,7 @@ from .compat import computed, computed_attrs
 from .irq import check_irq_priority
 from .units import ns_to_ticks
 
-__all__ = ["Interrupt", "IsrStats"]
+__all__ = ("Interrupt", "IsrStats")
 
 
 class IsrStats:

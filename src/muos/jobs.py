@@ -17,7 +17,7 @@ from .stats import record_response
 from .units import ns_to_ticks
 from .traps import RELEASE, SLEEP, Trap, new_trap
 
-__all__ = ["periodic", "Job"]
+__all__ = ("periodic", "Job")
 
 _new = object.__new__
 

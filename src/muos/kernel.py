@@ -34,8 +34,8 @@ from .timeq import TimeQueue
 from .units import tick_units
 from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 
-__all__ = ["Kernel", "current_kernel", "running_kernel", "can_block",
-           "IDLE_WAIT"]
+__all__ = ("Kernel", "current_kernel", "running_kernel", "can_block",
+           "IDLE_WAIT")
 
 _STEP = "step"       # _advance: the work ended, step the thread now
 

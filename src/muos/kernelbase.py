@@ -17,7 +17,7 @@ from .traps import Trap, new_trap
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread, prime,
                      check_affinity, make_coroutine)
 
-__all__ = ["KernelBase", "valid_slice"]
+__all__ = ("KernelBase", "valid_slice")
 
 
 def valid_slice(v):

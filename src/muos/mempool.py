@@ -13,7 +13,7 @@ from .running import wait_trap
 from .traps import BLOCK
 from .waitq import WaitQueue
 
-__all__ = ["MemoryPool"]
+__all__ = ("MemoryPool",)
 
 
 class MemoryPool:

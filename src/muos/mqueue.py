@@ -25,7 +25,7 @@ from .running import wait_trap
 from .traps import BLOCK
 from .waitq import WaitQueue
 
-__all__ = ["MessageQueue"]
+__all__ = ("MessageQueue",)
 
 # arrival numbers are dealt again from 1 past this (a 31-bit small int
 # on a 32-bit board: beyond, every message would allocate a long int)

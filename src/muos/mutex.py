@@ -18,7 +18,7 @@ from .traps import (BLOCK, PASS, WAIT, Trap, consumed, reuse,
                     timed)
 from .waitq import WaitQueue
 
-__all__ = ["Mutex"]
+__all__ = ("Mutex",)
 
 _CONSISTENT = 0
 _INCONSISTENT = 1     # robust, owner died, new owner not yet consistent()

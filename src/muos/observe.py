@@ -18,7 +18,7 @@ end there too, exactly as ``Stats.on_block``/``on_unblock`` would, when
 nothing else observes them (no trace, no mutex wait in progress).
 """
 
-__all__ = ["Observer"]
+__all__ = ("Observer",)
 
 
 class Observer:

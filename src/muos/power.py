@@ -10,7 +10,7 @@ are computed by ``Stats`` from the time spent in each state.
 
 from .units import ticks_to_ns
 
-__all__ = ["PowerModel", "idle_sleep"]
+__all__ = ("PowerModel", "idle_sleep")
 
 
 class PowerModel:

@@ -22,7 +22,7 @@ decides head or tail.
 
 from heapq import heapify, heappop, heappush
 
-__all__ = ["ReadyList", "Link", "earlier"]
+__all__ = ("ReadyList", "Link", "earlier")
 
 LEVELS = 256
 

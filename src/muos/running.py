@@ -23,9 +23,9 @@ from .errors import ContextError
 from .kernelbase import KernelBase
 from .traps import NEVER, WAIT, reuse, timed
 
-__all__ = ["RUNNING", "running_kernel", "kernel_here", "current_kernel",
+__all__ = ("RUNNING", "running_kernel", "kernel_here", "current_kernel",
            "can_block",
-           "wait_trap", "is_running", "check_free", "enter", "leave"]
+           "wait_trap", "is_running", "check_free", "enter", "leave")
 
 # a one-element list, so that the calls hold the cell itself: reading
 # it is one index (no module attribute lookup, compiled or not)

@@ -11,7 +11,7 @@ from .running import RUNNING, can_block, wait_trap
 from .traps import BLOCK, WAIT, Trap, new_trap
 from .waitq import WaitQueue
 
-__all__ = ["Semaphore", "BinarySemaphore"]
+__all__ = ("Semaphore", "BinarySemaphore")
 
 
 def _check_count(v, what):

@@ -29,7 +29,7 @@ from .irq import Interrupts
 from .ready import earlier
 from .thread import READY, RUNNING, Thread
 
-__all__ = ["Core", "setup", "place", "select", "load"]
+__all__ = ("Core", "setup", "place", "select", "load")
 
 _FIELDS = ("_current", "_last", "_slice_from", "_overhead", "_lock",
            "_isr", "_irqs", "idle", "_cpu")

@@ -17,7 +17,7 @@ from .irq import MASK_ALL
 from .running import current_kernel
 from .traps import PASS, SPIN, Trap
 
-__all__ = ["Spinlock"]
+__all__ = ("Spinlock",)
 
 
 class Spinlock:

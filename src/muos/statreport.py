@@ -10,7 +10,7 @@ its own tables' numbers with ``_opt``. Loaded by the first
 
 from .units import ns_to_ticks
 
-__all__ = ["text"]
+__all__ = ("text",)
 
 
 def text(stats):

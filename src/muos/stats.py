@@ -21,7 +21,7 @@ from .inversion import InversionTracker
 from .ready import Link
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
-__all__ = ["Stats", "ThreadCounters", "ns_to_ticks", "ticks_to_ns"]
+__all__ = ("Stats", "ThreadCounters", "ns_to_ticks", "ticks_to_ns")
 
 
 # response times kept per thread (the last ones; the count, shortest,

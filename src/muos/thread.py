@@ -18,9 +18,9 @@ from .units import ns_to_ticks
 from .traps import BLOCK, PASS, SPINNING, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
-__all__ = ["Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
+__all__ = ("Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
            "TERMINATED", "check_priority", "check_affinity", "make_coroutine",
-           "Killed"]
+           "Killed")
 
 READY = "READY"
 RUNNING = "RUNNING"

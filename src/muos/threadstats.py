@@ -11,7 +11,7 @@ from . import stats
 from .stats import ThreadCounters
 from .units import ns_to_ticks, ticks_to_ns
 
-__all__ = ["ThreadStats", "ThreadTable", "CoreStats"]
+__all__ = ("ThreadStats", "ThreadTable", "CoreStats")
 
 
 def _summary(x):

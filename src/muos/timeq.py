@@ -29,7 +29,7 @@ and writes a sleep's entry into ``_buckets`` itself (``push`` inline).
 
 from heapq import heappop, heappush
 
-__all__ = ["TimeQueue", "UNLINK_SCAN"]
+__all__ = ("TimeQueue", "UNLINK_SCAN")
 
 # how far into an instant's chain a cancel looks for the entry before it
 # leaves it there, cancelled (bounded: many waits on one instant that

@@ -11,7 +11,7 @@ from .compat import computed, computed_attrs
 from .diag import check_name
 from .running import current_kernel
 
-__all__ = ["Timer"]
+__all__ = ("Timer",)
 
 
 class Timer:

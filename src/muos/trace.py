@@ -15,7 +15,7 @@ from .observe import Observer
 from .stats import Stats
 from .units import ns_to_ticks, tick_units, units_per_ns, units_to_ns
 
-__all__ = ["Trace", "EVENT_KINDS"]
+__all__ = ("Trace", "EVENT_KINDS")
 
 # spawn: thread created; ready: thread made ready (details: why);
 # switch: thread gets the CPU (details: previous thread); preempt: a

@@ -16,13 +16,13 @@ from .compat import MICROPYTHON, lazy_fields, native
 # this module's Trap otherwise (MicroPython, no compiler, MUOS_PURE=1)
 _C = native("_trap")
 
-__all__ = [
+__all__ = (
     "TRUE_NOW", "Trap", "TimedTrap", "new_trap", "reuse", "timed",
     "consumed",
     "call_name", "SLEEP", "YIELD", "BUSY", "WAIT",
     "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
     "SPINNING", "BLOCK", "NEVER",
-]
+)
 
 SLEEP = 1     # arg: absolute wake-up time in ns; returns obj
 YIELD = 2     # to the tail of the caller's ready list

@@ -11,8 +11,8 @@ fields named ``*_ns`` hold this unit; ``units_to_ns`` gives real
 nanoseconds (exporters, real ports).
 """
 
-__all__ = ["tick_units", "units_per_ns", "ns_to_ticks", "ticks_to_ns",
-           "units_to_ns"]
+__all__ = ("tick_units", "units_per_ns", "ns_to_ticks", "ticks_to_ns",
+           "units_to_ns")
 
 _SECOND = 1000000000
 _INF = float("inf")

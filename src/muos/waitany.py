@@ -10,7 +10,7 @@ effect (operations are lazy traps until the kernel processes them).
 from .running import current_kernel
 from .traps import ANY, WAIT, TimedTrap, Trap, consumed
 
-__all__ = ["wait_any"]
+__all__ = ("wait_any",)
 
 
 def wait_any(*ops, timeout=None):

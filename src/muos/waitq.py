@@ -9,7 +9,7 @@ kernel (the waker decides the outcome: the value the wait returns, or
 the exception it raises). No object writes the wake step out itself.
 """
 
-__all__ = ["WaitQueue"]
+__all__ = ("WaitQueue",)
 
 
 class WaitQueue:

@@ -38,7 +38,7 @@ from .thread import TERMINATED, Thread
 from .timer import Timer
 from .units import ns_to_ticks
 
-__all__ = ["Watchdog", "Watch"]
+__all__ = ("Watchdog", "Watch")
 
 _INF = float("inf")
 

@@ -13,12 +13,12 @@ from .core import (CancelledError, Loop, Task, TimeoutError, create_task,
                    current_task, get_event_loop, new_event_loop, run,
                    run_until_complete, sleep, sleep_ms)
 
-__all__ = ["run", "create_task", "sleep", "sleep_ms", "gather", "wait_for",
+__all__ = ("run", "create_task", "sleep", "sleep_ms", "gather", "wait_for",
            "wait_for_ms", "Event", "ThreadSafeFlag", "Lock", "Queue",
            "QueueFull", "QueueEmpty", "Task", "current_task",
            "CancelledError", "TimeoutError", "get_event_loop",
            "new_event_loop", "Loop", "run_until_complete",
-           "open_connection", "start_server", "StreamReader", "StreamWriter"]
+           "open_connection", "start_server", "StreamReader", "StreamWriter")
 
 _attrs = {
     "gather": "funcs",

@@ -19,9 +19,9 @@ from ..compat import get_ident
 from ..running import kernel_here
 from ..traps import Trap
 
-__all__ = ["CancelledError", "TimeoutError", "Task", "create_task", "run",
+__all__ = ("CancelledError", "TimeoutError", "Task", "create_task", "run",
            "sleep", "sleep_ms", "current_task", "Loop", "get_event_loop",
-           "new_event_loop", "run_until_complete"]
+           "new_event_loop", "run_until_complete")
 
 try:
     import builtins

@@ -13,7 +13,7 @@ from ..running import is_running, wait_trap
 from ..traps import BLOCK, TRUE_NOW
 from ..waitq import WaitQueue
 
-__all__ = ["Event", "ThreadSafeFlag"]
+__all__ = ("Event", "ThreadSafeFlag")
 
 
 class Event:

@@ -11,7 +11,7 @@ import muos
 from .core import (CancelledError, TimeoutError, _promote, current_task,
                    sleep, sleep_ms)
 
-__all__ = ["gather", "wait_for", "wait_for_ms"]
+__all__ = ("gather", "wait_for", "wait_for_ms")
 
 
 async def _run(waiter, aw, state):

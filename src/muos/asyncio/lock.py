@@ -13,7 +13,7 @@ from ..running import wait_trap
 from ..traps import BLOCK
 from ..waitq import WaitQueue
 
-__all__ = ["Lock"]
+__all__ = ("Lock",)
 
 _FREE = 0
 _LOCKED = 1

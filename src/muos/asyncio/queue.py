@@ -12,7 +12,7 @@ from ..traps import BLOCK
 from ..waitq import WaitQueue
 from .event import Event
 
-__all__ = ["Queue", "QueueFull", "QueueEmpty"]
+__all__ = ("Queue", "QueueFull", "QueueEmpty")
 
 
 class QueueFull(Exception):

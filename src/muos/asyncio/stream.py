@@ -13,8 +13,8 @@ import muos
 
 from .core import _loop_here, create_task
 
-__all__ = ["Stream", "StreamReader", "StreamWriter", "open_connection",
-           "start_server", "Server"]
+__all__ = ("Stream", "StreamReader", "StreamWriter", "open_connection",
+           "start_server", "Server")
 
 _AGAIN = (11, 35, 115, 36)   # EAGAIN, EWOULDBLOCK (BSD), EINPROGRESS
 # (Linux, BSD): errno values; socket is imported by the calls that need

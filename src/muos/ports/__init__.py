@@ -42,7 +42,7 @@ Capabilities, with their defaults here:
   kernel calls neither.
 """
 
-__all__ = ["Port"]
+__all__ = ("Port",)
 
 
 class Port:

@@ -42,7 +42,7 @@ from ..running import is_running
 from ..units import ns_to_ticks, units_per_ns
 from . import Port
 
-__all__ = ["HostPort", "Overrun"]
+__all__ = ("HostPort", "Overrun")
 
 _EVENTS = (selectors.EVENT_READ, selectors.EVENT_WRITE)
 

@@ -43,7 +43,7 @@ try:
 except ImportError:
     micropython = None
 
-__all__ = ["MachinePort"]
+__all__ = ("MachinePort",)
 
 
 class MachinePort(Port):

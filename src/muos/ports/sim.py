@@ -10,7 +10,7 @@ cost of a simulation grows with events, not with simulated time.
 from ..units import tick_units
 from . import Port
 
-__all__ = ["SimPort", "Random"]
+__all__ = ("SimPort", "Random")
 
 
 class Random:
