@@ -16,7 +16,7 @@ LAYERS = {
     "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1, "running": 1,
     "blocking": 1, "inversion": 1, "statreport": 1, "threadstats": 1,
-    "irqline": 1,
+    "irqline": 1, "rebase": 1,
     "smp": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,
     "mutex": 3, "semaphore": 3, "evflags": 3, "mqueue": 3, "condvar": 3,

@@ -32,12 +32,12 @@ class Clock:
         k = self._k
         if self.name == "sysclock":
             return k.now
-        return k._now // self.unit_ns
+        return (k._now + k._epoch) // self.unit_ns
 
     def _ns(self, d, what):
         if self.name == "sysclock":
             # exactly as muos.sleep_for
-            return self._k.abs_ns(d, "%s.%s" % (self.name, what))
+            return self._k._signed_ns(d, "%s.%s" % (self.name, what))
         tp = type(d)
         if tp is not int and tp is not float:
             raise TypeError("%s.%s: expects an int or float, not %r"
@@ -63,8 +63,8 @@ class Clock:
         """Sleep until this clock reads ``t``. Thread context; may block."""
         k = self._k
         k._check_block("%s.sleep_until" % self.name)
-        return Trap(SLEEP, None,
-                    self._ns(t, "sleep_until") - self._origin())
+        return Trap(SLEEP, None, self._ns(t, "sleep_until")
+                    - self._origin() - k._epoch)
 
 
 class RealTimeClock(Clock):
@@ -77,14 +77,16 @@ class RealTimeClock(Clock):
         self._offset = 0          # seconds at kernel time 0
 
     def now(self):
-        return self._offset + self._k._now // self.unit_ns
+        k = self._k
+        return self._offset + (k._now + k._epoch) // self.unit_ns
 
     def set(self, seconds):
         """Set the current time, in whole seconds. ISR-safe."""
         if type(seconds) is not int:
             raise TypeError("rtclock.set: seconds must be an int, not %r"
                             % (seconds,))
-        self._offset = seconds - self._k._now // self.unit_ns
+        k = self._k
+        self._offset = seconds - (k._now + k._epoch) // self.unit_ns
 
     def _origin(self):
         return self._offset * self.unit_ns

@@ -32,6 +32,20 @@ class InversionTracker:
         self._inv_by = {}       # mutex name -> ns of inversion on it
         self._plain = set()     # types waited on that are not mutexes
         self._mw_free = None    # records of ended waits, chained by [1]
+        # the kernel's time origin (rebase.py): the waits in progress are
+        # in kernel time, the ended windows and elapsed_ns public
+        self._epoch = 0
+
+    def _shift_open(self, d):
+        """The kernel moved its time origin ``d`` later (rebase.py)."""
+        mw = self._mwaits
+        for i in range(len(mw)):
+            if mw[i][2] is not None:
+                mw[i][2] -= d
+
+    def _end(self):
+        # the end of the run (elapsed_ns) in kernel time
+        return self.elapsed_ns - self._epoch
 
     # -- called by Stats's hooks --
     def _inv_block(self, t, what, tp, now):
@@ -101,7 +115,8 @@ class InversionTracker:
         e[0]._extra().inversion_ns += dt
         self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
         w = self._inversions
-        w.append((since, now, e[0].name, e[3], e[4]))
+        ep = self._epoch
+        w.append((since + ep, now + ep, e[0].name, e[3], e[4]))
         if len(w) >= 2 * WINDOWS_KEPT:
             # the last WINDOWS_KEPT (amortised O(1); the totals above
             # count every window): bounded on a run of months
@@ -113,7 +128,7 @@ class InversionTracker:
         ns = 0
         for e in self._mwaits:
             if e[0] is t and e[2] is not None:
-                ns += max(0, self.elapsed_ns - e[2])
+                ns += max(0, self._end() - e[2])
         return ns
 
     # -- the views --
@@ -135,9 +150,10 @@ class InversionTracker:
         # the same, in kernel time units (units.py)
         out = self._inversions[-WINDOWS_KEPT:]
         end = self.elapsed_ns
+        ep = self._epoch
         for e in self._mwaits:
-            if e[2] is not None and end > e[2]:
-                out.append((e[2], end, e[0].name, e[3], e[4]))
+            if e[2] is not None and end > e[2] + ep:
+                out.append((e[2] + ep, end, e[0].name, e[3], e[4]))
         return out
 
     @computed
@@ -163,7 +179,7 @@ class InversionTracker:
         ns = sum(self._inv_by.values())
         for e in self._mwaits:
             if e[2] is not None:
-                ns += max(0, self.elapsed_ns - e[2])
+                ns += max(0, self._end() - e[2])
         return ns_to_ticks(ns, self.tick_hz)
 
     @computed
@@ -171,8 +187,8 @@ class InversionTracker:
         """{mutex name: ticks of inversion suffered by its waiters}."""
         ns = dict(self._inv_by)
         for e in self._mwaits:
-            if e[2] is not None and self.elapsed_ns > e[2]:
-                ns[e[3]] = ns.get(e[3], 0) + self.elapsed_ns - e[2]
+            if e[2] is not None and self._end() > e[2]:
+                ns[e[3]] = ns.get(e[3], 0) + self._end() - e[2]
         hz = self.tick_hz
         return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
 

@@ -60,6 +60,22 @@ class Interrupts:
         self._storm_at = -1      # the instant handlers last started at,
         self._storm_n = 0        # and how many started then
 
+    def rebase(self, d):
+        """The kernel moved its time origin ``d`` later (rebase.py)."""
+        self._storm_at -= d
+        self.masked_since -= d
+        f = self.foreign
+        for i in range(len(f)):
+            irq, t = f[i]
+            f[i] = (irq, t - d)
+        lines = self.k.interrupts
+        for i in range(len(lines)):
+            irq = lines[i]
+            irq._t_trigger -= d
+            st = irq.stats
+            if st._last is not None:
+                st._last -= d
+
     def has_lines(self):
         """True when a line other than the software-timer one exists (an
         interrupt may then come from outside the kernel)."""

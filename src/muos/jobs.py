@@ -14,7 +14,7 @@ from .compat import computed, computed_attrs
 from .running import current_kernel
 from . import stats
 from .stats import record_response
-from .units import ns_to_ticks
+from .units import public_ticks
 from .traps import RELEASE, SLEEP, Trap, new_trap
 
 __all__ = ("periodic", "Job")
@@ -29,30 +29,34 @@ class Job:
     iterator yields one Job object, updated at each release (so that a
     job allocates nothing on a board): keep its values, not the object."""
 
-    __slots__ = ("index", "release_ns", "deadline_ns", "_hz", "finish_ns")
+    __slots__ = ("index", "release_ns", "deadline_ns", "_hz", "finish_ns",
+                 "_et")
 
     def __init__(self, index, release_ns, deadline_ns, tick_hz,
-                 finish_ns=None):
+                 finish_ns=None, epoch_ticks=0):
         self.index = index
         self.release_ns = release_ns
         self.deadline_ns = deadline_ns
         self._hz = tick_hz
         self.finish_ns = finish_ns
+        # its times are kernel times of the origin this many ticks after
+        # the run's start (rebase.py)
+        self._et = epoch_ticks
 
     @computed
     def release(self):
-        return ns_to_ticks(self.release_ns, self._hz)
+        return public_ticks(self.release_ns, self._et, self._hz)
 
     @computed
     def deadline(self):
-        return ns_to_ticks(self.deadline_ns, self._hz)
+        return public_ticks(self.deadline_ns, self._et, self._hz)
 
     @computed
     def finish(self):
         """When the job completed (ticks), or None: it has not (or it
         is not a recorded miss)."""
         f = self.finish_ns
-        return None if f is None else ns_to_ticks(f, self._hz)
+        return None if f is None else public_ticks(f, self._et, self._hz)
 
     def __repr__(self):
         if self.finish_ns is not None:
@@ -83,6 +87,7 @@ class periodic:
         self._offset = k.to_ns(offset, "periodic: offset")
         self._start = None if start is None else k.abs_ns(
             start, "periodic: start")
+        self._et = k._epoch_ticks  # the time origin its times are from
         self._index = -1
         self._release = 0
         self.period = period
@@ -104,6 +109,13 @@ class periodic:
         now = k._now
         edf = k._edf
         st = k._current
+        if self._et != k._epoch_ticks:
+            # the kernel moved its time origin since (rebase.py)
+            sh = (k._epoch_ticks - self._et) * k._tick
+            self._et = k._epoch_ticks
+            self._release -= sh
+            if self._start is not None:
+                self._start -= sh
         if self._index >= 0:
             # the previous job completes now
             cpu = st.cpu_ns - self._cpu0
@@ -118,7 +130,7 @@ class periodic:
                 if ms is None or len(ms) < stats.MISSES_KEPT:
                     miss = Job(self._index, self._release,
                                self._release + self._deadline, k.tick_hz,
-                               now)
+                               now, self._et)
                     if ms is None:
                         x.misses = [miss]
                     else:
@@ -131,6 +143,7 @@ class periodic:
                     miss.release_ns = self._release
                     miss.deadline_ns = self._release + self._deadline
                     miss.finish_ns = now
+                    miss._et = self._et
                     ms.append(miss)
             if edf:
                 k.set_deadline_ns(st, None)     # no job: no deadline
@@ -145,7 +158,10 @@ class periodic:
                 self._start = now
         self._cpu0 = st.cpu_ns
         self._index += 1
-        rel = self._start + self._offset + self._index * self._period
+        # (the last release plus the period: _index * _period would grow
+        # into a long int on a board)
+        rel = (self._release + self._period if self._index
+               else self._start + self._offset)
         self._release = rel
         # a preemption point even when the release is already due
         # the iterator's one Job, updated (a job allocates nothing: issue
@@ -155,6 +171,7 @@ class periodic:
             j = self._job = _new(Job)   # Job(...) without the __init__
             j._hz = k.tick_hz
             j.finish_ns = None
+        j._et = self._et
         j.index = self._index
         j.release_ns = rel
         j.deadline_ns = rel + self._deadline

@@ -31,13 +31,14 @@ from .stats import Stats
 from .thread import (READY, RUNNING, SUSPENDED, Priority,
                      Thread)
 from .timeq import TimeQueue
-from .units import tick_units
+from .units import rebase_span, tick_units
 from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 
 __all__ = ("Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT")
 
 _STEP = "step"       # _advance: the work ended, step the thread now
+_NEVER = float("inf")  # no rebase (rebase.py)
 
 
 async def _idle_body(k):
@@ -113,6 +114,12 @@ class Kernel(Blocking):
         self._tick = tick_units(tick_hz)     # time units per tick
         self._clocks = None          # sysclock, rtclock, hrclock: when read
         self._cores = None           # several cores: their smp.Core
+        # public time = _now + _epoch (rebase.py; _span None: never)
+        self._epoch = 0
+        self._epoch_ticks = 0
+        self._rebasers = []     # objects holding kernel times (a Watchdog)
+        self._span = (rebase_span(tick_hz) if cores == 1 and getattr(
+            port, "rebase", None) is not None else None)
         self._cpu = 0                # the core the fields below act on
         if cores > 1:
             from . import smp     # (MicroPython: loaded only if used)
@@ -146,7 +153,7 @@ class Kernel(Blocking):
                 from .smp import load
                 load(self, self._cores[0])
             running.leave(self)
-            self.stats.elapsed_ns = self._now
+            self.stats.elapsed_ns = self._now + self._epoch
 
     def _loop(self, until_ns):
         tq = self._tq
@@ -165,11 +172,16 @@ class Kernel(Blocking):
         smp = self._cores is not None
         if smp:
             from .smp import select
+        rebase_at = _NEVER if self._span is None else 2 * self._span
         while True:
             if self._stop:
                 self._stop = False      # stop() is consumed by one run()
                 return "stopped"
             now = self._now
+            if now >= rebase_at:
+                from .rebase import rebase
+                until_ns = rebase(self, until_ns)
+                now = self._now
             if until_ns is not None and now >= until_ns:
                 return "until"
             if smp:

@@ -11,7 +11,7 @@ Imports ``diag``, ``errors``, ``irqline``, ``running``, ``thread``,
 from . import running
 from .diag import describe, report, waiting_for
 from .errors import ContextError
-from .units import ns_to_ticks, ticks_to_ns, units_per_ns
+from .units import public_ticks, ticks_to_ns, units_per_ns
 from .compat import MICROPYTHON, computed, computed_attrs
 from .traps import Trap, new_trap
 from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread, prime,
@@ -202,17 +202,25 @@ class KernelBase:
 
     @computed
     def now(self):
-        return ns_to_ticks(self._now, self.tick_hz)
+        return public_ticks(self._now, self._epoch_ticks, self.tick_hz)
 
     def to_ns(self, ticks, what="duration"):
         """Ticks (int or float, >= 0) to integer nanoseconds."""
         return ticks_to_ns(ticks, self.tick_hz, what)
 
     def abs_ns(self, tick, what="time"):
-        """An absolute tick (may be in the past) to ns."""
-        if type(tick) in (int, float) and tick < 0:
-            return -self.to_ns(-tick, what)
-        return self.to_ns(tick, what)
+        """An absolute tick (may be in the past) to kernel time (since
+        the origin of rebase.py)."""
+        tp = type(tick)
+        if tp is int or tp is float:
+            tick -= self._epoch_ticks
+        return self._signed_ns(tick, what)
+
+    def _signed_ns(self, ticks, what):
+        """Ticks (int or float, may be negative) to kernel time units."""
+        if type(ticks) in (int, float) and ticks < 0:
+            return -self.to_ns(-ticks, what)
+        return self.to_ns(ticks, what)
 
     # -- threads --
     @computed

@@ -14,7 +14,7 @@ from .compat import computed, computed_attrs, init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import ContextError, DeadlockError, Interrupted, ThreadError
 from .stats import ThreadCounters
-from .units import ns_to_ticks
+from .units import ns_to_ticks, public_ticks
 from .traps import BLOCK, PASS, SPINNING, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
 
@@ -164,7 +164,8 @@ class Thread(ThreadCounters):
         INHERIT mutex's waiters may make earlier."""
         x = self._x
         d = None if x is None else x.deadline_ns
-        return None if d is None else ns_to_ticks(d, self.tick_hz)
+        return None if d is None else public_ticks(
+            d, self._kernel._epoch_ticks, self.tick_hz)
 
     def set_deadline(self, ticks):
         """Set its deadline ``ticks`` from now (None clears it): threads

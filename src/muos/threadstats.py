@@ -151,7 +151,7 @@ class ThreadStats:
         on = c.blk_on
         if on is not None and st is not None:
             n = name_of(on)
-            out[n] = out.get(n, 0) + max(0, st.elapsed_ns - c.blk_at)
+            out[n] = out.get(n, 0) + max(0, st._end() - c.blk_at)
         return out
 
     @property

@@ -79,6 +79,10 @@ class Timer:
             self._entry = kernel._tq.push(self._deadline, self)
         kernel._irqs.timer_expired(self)
 
+    def _rebase(self, d):
+        # its kernel's time origin moved d later (rebase.py)
+        self._deadline -= d
+
     def _run(self):
         args = self.args
         if args:

@@ -13,7 +13,8 @@ from collections import deque
 from .compat import computed, computed_attrs
 from .observe import Observer
 from .stats import Stats
-from .units import ns_to_ticks, tick_units, units_per_ns, units_to_ns
+from .units import (ns_to_ticks, public_ticks, tick_units, units_per_ns,
+                    units_to_ns)
 
 __all__ = ("Trace", "EVENT_KINDS")
 
@@ -102,62 +103,69 @@ class Trace(Observer):
         return self._namer.name_of(obj)
 
     def on_spawn(self, k, t):
-        self._events.append((k._now, "spawn", t.name, None, t.priority))
+        self._events.append((k._now + k._epoch, "spawn", t.name, None,
+                             t.priority))
 
     def on_ready(self, k, t, why):
-        self._events.append((k._now, "ready", t.name, None, why))
+        self._events.append((k._now + k._epoch, "ready", t.name, None, why))
 
     def on_switch(self, k, t, prev):
         # on several cores obj names the core ("core1"), else None
-        self._events.append((k._now, "switch", t.name,
-                            None if k._cores is None
-                            else "core%d" % t._core,
-                            None if prev is None else prev.name))
+        self._events.append((k._now + k._epoch, "switch", t.name,
+                             None if k._cores is None
+                             else "core%d" % t._core,
+                             None if prev is None else prev.name))
 
     def on_preempt(self, k, t, by):
-        self._events.append((k._now, "preempt", t.name, None, by.name))
+        self._events.append((k._now + k._epoch, "preempt", t.name, None,
+                             by.name))
 
     def on_block(self, k, t, what):
-        self._events.append((k._now, "suspend", t.name, self._obj(what),
-                            None))
+        self._events.append((k._now + k._epoch, "suspend", t.name,
+                             self._obj(what), None))
 
     def on_wake(self, k, t, obj):
-        self._events.append((k._now, "wake", t.name, self._obj(obj), None))
+        self._events.append((k._now + k._epoch, "wake", t.name,
+                             self._obj(obj), None))
 
     def on_timeout(self, k, t, obj):
-        self._events.append((k._now, "timeout", t.name, self._obj(obj),
-                            None))
+        self._events.append((k._now + k._epoch, "timeout", t.name,
+                             self._obj(obj), None))
 
     def on_interrupt(self, k, t, obj):
-        self._events.append((k._now, "interrupt", t.name, self._obj(obj),
-                            None))
+        self._events.append((k._now + k._epoch, "interrupt", t.name,
+                             self._obj(obj), None))
 
     def on_priority(self, k, t, old, new):
-        self._events.append((k._now, "priority", t.name, None, (old, new)))
+        self._events.append((k._now + k._epoch, "priority", t.name, None,
+                             (old, new)))
 
     def on_deadline(self, k, t, new):
-        self._events.append((k._now, "deadline", t.name, None,
-                            None if new is None
-                            else ns_to_ticks(new, self.tick_hz)))
+        self._events.append((k._now + k._epoch, "deadline", t.name, None,
+                             None if new is None
+                             else public_ticks(new, k._epoch_ticks,
+                                               self.tick_hz)))
 
     def on_exit(self, k, t, how):
-        self._events.append((k._now, "exit", t.name, None, how))
+        self._events.append((k._now + k._epoch, "exit", t.name, None, how))
 
     def on_isr_enter(self, k, irq):
         # on several cores the thread field names the handler's core
-        self._events.append((k._now, "isr_enter",
-                            None if k._cores is None
-                            else "core%d" % k._cpu,
-                            irq.name, irq.priority))
+        self._events.append((k._now + k._epoch, "isr_enter",
+                             None if k._cores is None
+                             else "core%d" % k._cpu,
+                             irq.name, irq.priority))
 
     def on_isr_exit(self, k, irq):
-        self._events.append((k._now, "isr_exit", None, irq.name, None))
+        self._events.append((k._now + k._epoch, "isr_exit", None, irq.name,
+                             None))
 
     def on_timer(self, k, tm):
-        self._events.append((k._now, "timer", None, self._obj(tm), None))
+        self._events.append((k._now + k._epoch, "timer", None, self._obj(tm),
+                             None))
 
     def on_power(self, k, state):
-        self._events.append((k._now, "power", None, None, state))
+        self._events.append((k._now + k._epoch, "power", None, None, state))
 
     def __len__(self):
         return len(self._events)

@@ -12,11 +12,16 @@ nanoseconds (exporters, real ports).
 """
 
 __all__ = ("tick_units", "units_per_ns", "ns_to_ticks", "ticks_to_ns",
-           "units_to_ns")
+           "units_to_ns", "rebase_span", "public_ticks")
 
 _SECOND = 1000000000
 _INF = float("inf")
 _known = {}  # type: dict  # tick_hz -> (units per tick, units per ns)
+
+# How often a kernel moves its time origin (rebase.py), in ticks: None,
+# never. Not yet on by default anywhere (docs/architecture.md, "Not yet
+# bounded"); the tests force a few ticks to check that no one can tell.
+REBASE_TICKS = None
 
 
 def _units(tick_hz):
@@ -73,3 +78,25 @@ def ticks_to_ns(ticks, tick_hz, what="duration"):
         return int(round(ticks * _units(tick_hz)[0]))
     raise TypeError("%s must be an int or float of ticks, not %r"
                     % (what, ticks))
+
+
+def public_ticks(ns, epoch_ticks, tick_hz):
+    """Kernel time ``ns`` of an origin ``epoch_ticks`` after the run's
+    start (rebase.py) as ticks since the start: exact, and without a long
+    int on a board when ``ns`` is a whole tick."""
+    t = ns_to_ticks(ns, tick_hz)
+    if not epoch_ticks or type(t) is int:
+        return epoch_ticks + t
+    return ns_to_ticks(ns + epoch_ticks * _units(tick_hz)[0], tick_hz)
+
+
+def rebase_span(tick_hz):
+    """The span S (kernel time units, whole ticks) a kernel subtracts
+    from its times when its clock passes 2S, or None: never."""
+    n = REBASE_TICKS
+    if n is None:
+        return None
+    if type(n) is not int or n < 1:
+        raise ValueError("muos.units.REBASE_TICKS must be None or an int "
+                         ">= 1, not %r" % (n,))
+    return n * _units(tick_hz)[0]

@@ -36,7 +36,7 @@ from .diag import check_name, describe, report
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Thread
 from .timer import Timer
-from .units import ns_to_ticks
+from .units import public_ticks
 
 __all__ = ("Watchdog", "Watch")
 
@@ -64,7 +64,8 @@ class Watch:
             self.misses)
 
     def _ticks(self, t):
-        return ns_to_ticks(t, self._k.tick_hz)
+        k = self._k
+        return public_ticks(t, k._epoch_ticks, k.tick_hz)
 
     @computed
     def last_feed(self):
@@ -247,12 +248,26 @@ class Watchdog:
         if self._armed:
             self._timer.stop()
         self._k = k
+        if k._span is not None:
+            k._rebasers.append(self)    # its times move with the kernel's
         self._tns = tns
         self._watches = []
         self._pending = []
         self._log = []
         self.misses = 0
         self._armed = False
+
+    def _rebase(self, d):
+        # its kernel moved its time origin d later (rebase.py)
+        for w in self._watches:
+            w._fed -= d
+            w._due -= d
+            if w._missed is not None:
+                w._missed -= d
+        p = self._pending
+        for i in range(len(p)):
+            w, fed, due = p[i]
+            p[i] = (w, fed - d, due - d)
 
     def _arm(self, k):
         """Arm the timer at the earliest deadline of the threads not late
@@ -301,14 +316,15 @@ class Watchdog:
         w._missed = due
         self.misses += 1
         t = w.thread
-        tick = ns_to_ticks(due, k.tick_hz)
+        tick = public_ticks(due, k._epoch_ticks, k.tick_hz)
         log = self._log
         log.append((tick, t.name))
         if len(log) > self.LOG:
             log.pop(0)
         if k._trace is not None:
-            k._trace.emit(k._now, "watchdog", t.name, self,
-                          (ns_to_ticks(fed, k.tick_hz), tick))
+            k._trace.emit(k._now + k._epoch, "watchdog", t.name, self,
+                          (public_ticks(fed, k._epoch_ticks, k.tick_hz),
+                           tick))
         if self.on_timeout is not None:
             try:
                 self.on_timeout(t)

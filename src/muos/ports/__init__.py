@@ -39,7 +39,10 @@ Capabilities, with their defaults here:
   ``charge``, which charges the time since to the thread (and may report
   a step that ran too long). The step itself takes the kernel's usual
   (inline) path. On a simulated port Python code takes no time and the
-  kernel calls neither.
+  kernel calls neither;
+* ``rebase(d)``: the kernel moved its time origin ``d`` later (its
+  clock and its times dropped by ``d``: rebase.py); the port's clock
+  drops with it. Absent here: a port without it is never rebased.
 """
 
 __all__ = ("Port",)

@@ -308,6 +308,10 @@ class MachinePort(Port):
 
     timed_steps = True      # the kernel times each step (resume, charge)
 
+    def rebase(self, d):
+        """The kernel moved its time origin ``d`` later (rebase.py)."""
+        self._ns -= d
+
     # resume and charge run around every step of a thread: now() is
     # written out in both (a call less each: the measured hand-over on
     # the Cortex-M3 board, benchmarks/mpy_switch.py)

@@ -100,3 +100,7 @@ class SimPort(Port):
     def wake(self):
         """Nothing to cut short: simulated time never waits."""
         return None
+
+    def rebase(self, d):
+        """The kernel moved its time origin ``d`` later (rebase.py)."""
+        self._now -= d

@@ -1,0 +1,275 @@
+"""Moving the kernel's time origin (rebase.py) changes nothing anyone
+can see: the same programs, run with a rebase forced every few ticks,
+print what they print without (the oracle), and every public time stays
+absolute: now, deadlines, Jobs, clocks, trace events, watchdog records,
+inversion windows, absolute waits and triggers."""
+
+import importlib
+import os
+import sys
+
+import pytest
+
+import muos
+from muos import units
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import differential  # noqa: E402
+
+
+@pytest.fixture
+def rebase_every(monkeypatch):
+    """Force a rebase whenever the clock passes 2 * ticks."""
+    def force(ticks):
+        monkeypatch.setattr(units, "REBASE_TICKS", ticks)
+    return force
+
+
+def _both(fn, rebase_every, ticks=1):
+    units.REBASE_TICKS = None
+    plain = fn()
+    rebase_every(ticks)
+    moved = fn()
+    return plain, moved
+
+
+def test_off_by_default():
+    assert units.REBASE_TICKS is None
+    k = muos.Kernel()
+    assert k._span is None
+
+
+def test_a_forced_rebase_moves_the_origin_and_keeps_now(rebase_every):
+    # span 3 ticks: at tick 6 the clock (6,000,000 ns) passes 2S and
+    # drops by 3 ticks; every rebase after keeps it in [3, 6) ticks
+    rebase_every(3)
+    seen = []
+
+    async def main():
+        for _ in range(20):
+            await muos.sleep_for(1)
+            k = muos.current_kernel()
+            seen.append((muos.now(), k._now // 1000000, k._epoch_ticks))
+
+    muos.run(main)
+    assert [s[0] for s in seen] == list(range(1, 21))
+    assert all(s[0] == s[1] + s[2] for s in seen)
+    assert max(s[1] for s in seen) <= 6 and seen[-1][2] >= 12
+
+
+def test_refused_setting():
+    units.REBASE_TICKS = 0
+    try:
+        with pytest.raises(ValueError, match="REBASE_TICKS"):
+            muos.Kernel()
+    finally:
+        units.REBASE_TICKS = None
+
+
+FAMILIES = ("semaphores_and_mutexes", "queues_and_flags",
+            "periodic_threads_and_interrupts", "waiters_in_order")
+
+
+@pytest.mark.parametrize("family", FAMILIES)
+def test_random_programs_print_the_same(family, rebase_every):
+    def run():
+        differential.OUT.clear()
+        getattr(differential, family)(30)
+        out = list(differential.OUT)
+        differential.OUT.clear()
+        return out
+
+    plain, moved = _both(run, rebase_every)
+    assert len(plain) == 30 or family == "periodic_threads_and_interrupts"
+    for a, b in zip(plain, moved):
+        assert a == b
+    assert len(plain) == len(moved)
+
+
+DEMOS = ("pathfinder", "inversion", "edf", "rms", "philosophers",
+         "producer_consumer", "low_power", "superloop")
+
+
+@pytest.mark.parametrize("name", DEMOS)
+def test_demos_print_the_same(name, rebase_every):
+    mod = importlib.import_module("muos.demos." + name)
+
+    def run():
+        lines = []
+        mod.demo(lines.append)
+        return lines
+
+    plain, moved = _both(run, rebase_every)
+    assert plain == moved
+
+
+def test_public_times_stay_absolute(rebase_every):
+    rebase_every(1)
+    out = []
+    k = muos.Kernel(edf=True)
+    wd = muos.Watchdog(3, name="wd")
+    irq = k.interrupt("pin", lambda: out.append(("irq", k.now)))
+    irq.trigger_at(17)
+    irq.trigger_every(10, offset=25)
+
+    async def late():
+        wd.register()
+        await muos.sleep_for(5)      # misses its deadline 3
+        w = wd.status()
+        out.append(("late", w.last_feed, w.deadline, w.late))
+        wd.feed()
+        out.append(("watch", wd.status().last_feed, wd.status().deadline,
+                    wd.status().last_miss, wd.log))
+        wd.unregister()
+
+    async def periodic():
+        async for job in muos.periodic(4, deadline=3):
+            out.append(("job", muos.now(), job.release, job.deadline,
+                        muos.this_thread().deadline))
+            if job.index == 4:
+                break
+
+    async def clocks():
+        await muos.sleep_until(9)
+        out.append(("until", muos.now(), k.sysclock.now(),
+                    k.hrclock.now() // 1000000, k.rtclock.now()))
+        await k.hrclock.sleep_until(13 * 1000000)
+        out.append(("hr until", muos.now()))
+        k.rtclock.set(100)
+        await muos.sleep_for(2)
+        out.append(("rt", k.rtclock.now()))
+
+    k.spawn(late, name="late")
+    k.spawn(periodic, name="p")
+    k.spawn(clocks, name="c")
+    k.run(until=40)
+    # (each rebase keeps the clock in [1, 2) ticks: 39 ticks moved)
+    assert k._epoch_ticks == 39
+    assert out == [
+        ("job", 0, 0, 3, 3),
+        ("job", 4, 4, 7, 7),
+        ("late", 0, 3, True),                  # registered at 0
+        ("watch", 5, 8, 3, [(3, "late")]),     # it missed 3, fed at 5
+        ("job", 8, 8, 11, 11),
+        ("until", 9, 9, 9, 0),
+        ("job", 12, 12, 15, 15),
+        ("hr until", 13),
+        ("rt", 100),
+        ("job", 16, 16, 19, 19),
+        ("irq", 17),
+        ("irq", 25),
+        ("irq", 35),
+    ]
+    assert k.now == 40 and k.stats.elapsed == 40
+    k.close()
+
+
+def test_inversion_windows_across_rebases(rebase_every):
+    # Pathfinder without inheritance: each inversion window (50 ms of
+    # comms in front of bc_dist) spans many rebases
+    from muos.demos import pathfinder
+
+    def run():
+        _, r = pathfinder.run(muos.Mutex.NONE)
+        st = r.stats
+        return (st.inversion_windows, st.inversion_time,
+                st.inversion_by_object,
+                st.threads["bc_dist"].inversion_time)
+
+    plain, moved = _both(run, rebase_every)
+    assert plain[1] > 0 and plain == moved
+
+
+def test_deadlines_ready_across_rebases(rebase_every):
+    # t0 (deadline 5) computes from 0 to 6 but for t3's step at 4; t1
+    # (deadline 20) is ready behind it from 0; t3 (deadline 1) sleeps from
+    # 0 to 4, preempts t0 and sets its deadline 17 ticks on (21): t1
+    # still runs before t3. Rebasing every tick, t1's entry in the
+    # deadline heap (made at 0) and the threads' own deadlines must move
+    # with the clock, else t3's later deadline reads as the earlier one
+    order = []
+
+    async def work(name):
+        if name == "t3":
+            await muos.sleep_for(4)
+            muos.set_deadline(17)
+        await muos.busy(6 if name == "t0" else 1)
+        order.append((name, muos.now(), muos.this_thread().deadline))
+
+    def run():
+        order.clear()
+        k = muos.Kernel()
+        for name, deadline in (("t0", 5), ("t1", 20), ("t3", 1)):
+            k.spawn(work, name, name=name).set_deadline(deadline)
+        k.run()
+        return list(order)
+
+    plain, moved = _both(run, rebase_every)
+    assert plain == [("t0", 6, 5), ("t1", 7, 20), ("t3", 8, 21)]
+    assert moved == plain
+
+
+def test_interrupt_statistics_across_rebases(rebase_every):
+    # a line triggered every 3 ticks (handler 0.5 tick); "masker" first
+    # steps at 0.5 (after the handler at 0), sleeps to 4.5 and masks
+    # interrupts for 5 ticks of work: the trigger at 6 waits until 9.5
+    # (latency 3.5), the one at 9 finds it still pending (missed). Starts
+    # at 0, 3, 9.5, 12, 15, 18: 6 runs, the shortest gap 2.5 ticks
+    def run():
+        k = muos.Kernel()
+        irq = k.interrupt("pin", lambda: None, cost=0.5)
+        irq.trigger_every(3)
+
+        async def masker():
+            await muos.sleep_for(4)
+            with muos.interrupts_disabled():
+                await muos.busy(5)
+
+        k.spawn(masker, name="masker")
+        k.run(until=20)
+        s = irq.stats
+        k.close()
+        return (s.count, s.missed, s.min, s.max, s.gap_ns,
+                k.stats.longest_masked, k.stats.masked_by)
+
+    plain, moved = _both(run, rebase_every)
+    assert plain == (6, 1, 0, 3.5, 2500000, 5, "masker")
+    assert moved == plain
+
+
+def test_an_inversion_open_when_the_run_ends(rebase_every):
+    # "low" locks m at 0 and computes; "high" blocks on it at 1: an
+    # owner below the waiter's priority is an inversion (mid, from 2,
+    # runs in front of both) from 1 until the run stops at 10: 9 ticks,
+    # the window still open (counted to the end)
+    def run():
+        k = muos.Kernel()
+        m = muos.Mutex(protocol=muos.Mutex.NONE, name="m")
+
+        async def low():
+            async with m:
+                await muos.busy(20)
+
+        async def high():
+            await muos.sleep_for(1)
+            async with m:
+                pass
+
+        async def mid():
+            await muos.sleep_for(2)
+            await muos.busy(50)
+
+        k.spawn(low, name="low", priority=1)
+        k.spawn(high, name="high", priority=3)
+        k.spawn(mid, name="mid", priority=2)
+        k.run(until=10)
+        st = k.stats
+        r = (st.inversion_time, st.inversion_by_object,
+             st.threads["high"].inversion_time, st.inversion_windows)
+        k.close()
+        return r
+
+    plain, moved = _both(run, rebase_every)
+    assert plain == (9, {"m": 9}, 9,
+                     [(1000000, 10000000, "high", "m", "low")])
+    assert moved == plain
