@@ -273,3 +273,82 @@ def test_an_inversion_open_when_the_run_ends(rebase_every):
     assert plain == (9, {"m": 9}, 9,
                      [(1000000, 10000000, "high", "m", "low")])
     assert moved == plain
+
+
+def test_cpu_time_folded_across_rebases(rebase_every):
+    # A rebase folds whole spans out of each thread's cpu_ns and waits
+    # (small ints on a board): the snapshots taken of cpu_ns move with
+    # it. "worker" holds m for 3 ticks of work per job (period 10, job 4
+    # ticks long), so the longest CPU time holding m is 3 ticks and the
+    # longest job 4, however the rebases fall
+    def run():
+        k = muos.Kernel()
+        m = muos.Mutex(name="m")
+
+        async def worker():
+            async for job in muos.periodic(10):
+                await muos.busy(1)
+                async with m:
+                    await muos.busy(3)
+                if job.index == 3:
+                    break
+
+        async def sleeper():
+            for _ in range(5):
+                await muos.sleep_for(7)
+
+        async def ticker():
+            # (takes no CPU time: brings the loop round every tick, so
+            # that rebases fall inside the critical sections too)
+            for _ in range(40):
+                await muos.sleep_for(1)
+
+        k.spawn(worker, name="worker")
+        k.spawn(sleeper, name="sleeper")
+        k.spawn(ticker, name="ticker", priority=muos.Priority.HIGH)
+        k.run()
+        st = k.stats
+        ts = st.threads
+        return (st.holds, st.periodics["worker"][0], ts["worker"].cpu_ns,
+                ts["worker"].cpu_time, sorted(ts["sleeper"].blocked.items()),
+                ts["sleeper"].sleep_time, st.idle_ns, st.cpu_load)
+
+    plain, moved = _both(run, rebase_every)
+    assert plain[:4] == ({("worker", "m"): [3000000, muos.Mutex.INHERIT]},
+                         4000000, 16000000, 16)
+    assert plain[5] == 35          # 5 sleeps of 7 ticks
+    assert moved == plain
+
+
+def test_waits_grouped_after_folds(rebase_every):
+    # a thread that waits on more than WAITS_KEPT different objects has
+    # its waits grouped by name or type (Stats._fold_waits): the spans
+    # folded away before count in the groups, once. "waiter" waits 2
+    # ticks on s0 three times, on WAITS_KEPT + 5 new semaphores, then on
+    # s0 twice more: 10 ticks on s0 in all, 2 on each of the others
+    from muos import stats as stats_mod
+    kept = stats_mod.WAITS_KEPT
+
+    def run():
+        k = muos.Kernel()
+        s0 = muos.Semaphore(0, name="s0")
+
+        async def waiter():
+            for s in [s0] * 3 + [muos.Semaphore(0)
+                                 for _ in range(kept + 5)] + [s0] * 2:
+                muos.spawn(poster, s)
+                await s.wait()
+
+        async def poster(s):
+            await muos.sleep_for(2)
+            s.post()
+
+        k.spawn(waiter, name="waiter")
+        k.run()
+        return sorted(k.stats.threads["waiter"].blocked.items())
+
+    plain, moved = _both(run, rebase_every)
+    got = dict(plain)
+    assert got["s0"] == 10
+    assert sum(got.values()) == 10 + 2 * (kept + 5)
+    assert moved == plain

@@ -92,6 +92,7 @@ class periodic:
         self._release = 0
         self.period = period
         self._cpu0 = 0             # its thread's CPU time when a job began
+        self._hi0 = 0              # ... and the spans folded out of it then
         self._model = None         # its entry in stats.periodics
         self._job = None           # the Job it yields, updated per release
 
@@ -119,6 +120,10 @@ class periodic:
         if self._index >= 0:
             # the previous job completes now
             cpu = st.cpu_ns - self._cpu0
+            x = st._x
+            if x is not None and x.cpu_hi != self._hi0:
+                # a rebase folded CPU time out of cpu_ns since (rebase.py)
+                cpu += (x.cpu_hi - self._hi0) * k._span
             m = self._model
             if cpu > m[0]:
                 m[0] = cpu         # the most CPU time a job took
@@ -157,6 +162,7 @@ class periodic:
             if self._start is None:
                 self._start = now
         self._cpu0 = st.cpu_ns
+        self._hi0 = 0 if st._x is None else st._x.cpu_hi
         self._index += 1
         # (the last release plus the period: _index * _period would grow
         # into a long int on a board)

@@ -120,6 +120,7 @@ class Kernel(Blocking):
         self._rebasers = []     # objects holding kernel times (a Watchdog)
         self._span = (rebase_span(tick_hz) if cores == 1 and getattr(
             port, "rebase", None) is not None else None)
+        self.stats._span = self._span
         self._cpu = 0                # the core the fields below act on
         if cores > 1:
             from . import smp     # (MicroPython: loaded only if used)

@@ -45,7 +45,46 @@ def rebase(k, until_ns):
     r = k._rebasers
     for i in range(len(r)):
         r[i]._rebase(d)
+    _fold(k, span)
     return None if until_ns is None else until_ns - d
+
+
+def _fold(k, span):
+    # what grows with time in every program: each thread's CPU time and
+    # waits, the idle time; whole spans move to counts (small ints), the
+    # readers add them back (stats.cpu_total, waits_total, idle_ns)
+    th = k._threads
+    for i in range(len(th)):
+        t = th[i]
+        c = t.cpu_ns
+        if c >= span:
+            n = c // span
+            t.cpu_ns = c - n * span
+            t._extra().cpu_hi += n
+            held = t._held
+            for j in range(len(held)):
+                held[j]._since -= n * span   # (its snapshot of cpu_ns)
+        w = t.waits
+        if w:
+            for o in w:
+                v = w[o]
+                if v >= span:
+                    n = v // span
+                    w[o] = v - n * span
+                    x = t._extra()
+                    h = x.waits_hi
+                    if h is None:
+                        h = x.waits_hi = {}
+                    h[o] = h.get(o, 0) + n
+    st = k.stats
+    if st._idle >= span:
+        n = st._idle // span
+        st._idle -= n * span
+        st._idle_hi += n
+    if st._deep >= span:
+        n = st._deep // span
+        st._deep -= n * span
+        st._deep_hi += n
 
 
 def _shift_time_queue(tq, d):

@@ -17,6 +17,8 @@ cdef class ThreadExtra:
     cdef public object deadline_ns
     cdef public object affinity
     cdef public object migrations
+    cdef public object cpu_hi
+    cdef public object waits_hi
 
 cdef class ThreadCounters(Link):
     cdef public object name

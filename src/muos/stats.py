@@ -21,7 +21,8 @@ from .inversion import InversionTracker
 from .ready import Link
 from .units import ns_to_ticks, ticks_to_ns, units_to_ns
 
-__all__ = ("Stats", "ThreadCounters", "ns_to_ticks", "ticks_to_ns")
+__all__ = ("Stats", "ThreadCounters", "ns_to_ticks", "ticks_to_ns",
+           "cpu_total", "waits_total")
 
 
 # response times kept per thread (the last ones; the count, shortest,
@@ -50,7 +51,8 @@ class ThreadExtra:
 
     __slots__ = ("rt", "rt_old", "deadline_misses", "misses", "masked_ns",
                  "inversion_ns", "result", "exception", "joinq", "flags",
-                 "resume_pending", "deadline_ns", "affinity", "migrations")
+                 "resume_pending", "deadline_ns", "affinity", "migrations",
+                 "cpu_hi", "waits_hi")
 
     def __init__(self):
         self.rt = None           # the last response times (ns, in order)
@@ -67,6 +69,10 @@ class ThreadExtra:
         self.joinq = None
         self.flags = None
         self.resume_pending = False
+        # spans of CPU time and of waits (per thing) folded away from
+        # cpu_ns and waits by rebases (rebase.py): see cpu_total
+        self.cpu_hi = 0
+        self.waits_hi = None
 
 
 class ThreadCounters(Link):
@@ -161,6 +167,27 @@ def _fold(x, rt):
         o[3] += total
 
 
+def cpu_total(c):
+    """The CPU time (ns) of thread or counters ``c``, with the spans a
+    rebase folded out of ``cpu_ns`` (rebase.py) added back."""
+    x = c._x
+    if x is None or not x.cpu_hi:
+        return c.cpu_ns
+    return c.cpu_ns + x.cpu_hi * c._system._span
+
+
+def waits_total(c):
+    """``c.waits`` ({thing: ns}), with the spans a rebase folded out
+    added back (a new dict then)."""
+    w = c.waits
+    x = c._x
+    if not w or x is None or not x.waits_hi:
+        return w
+    h = x.waits_hi
+    span = c._system._span
+    return {o: w[o] + h.get(o, 0) * span for o in w}
+
+
 def _valid_kept(n):
     if type(n) is not int or n < 0:
         raise ValueError("Stats.ended_kept must be an int >= 0, not %r"
@@ -180,7 +207,7 @@ class Retired:
 
     def __init__(self, t, system):
         self.name = t.name
-        self.cpu_ns = t.cpu_ns
+        self.cpu_ns = cpu_total(t)
         self.switches = t.switches
         self.waits = None
         self._system = system
@@ -247,11 +274,13 @@ class Stats(InversionTracker):
     def __init__(self, tick_hz=1000, power=None):
         self.tick_hz = tick_hz
         self.power = power      # a PowerModel, or None
-        self.deep_sleep_ns = 0  # part of idle_ns spent in deep sleep
+        # idle_ns and deep_sleep_ns (part of it spent in deep sleep): what
+        # a rebase folded out (rebase.py), in spans, and the rest
+        self._idle = self._deep = self._idle_hi = self._deep_hi = 0
+        self._span = None       # the kernel's rebase span (rebase.py)
         self._counters = {}     # name -> its thread (or ThreadCounters),
         # in creation order; ``threads`` shows them as ThreadStats
         self._dups = {}         # name -> last #n given to a duplicate
-        self.idle_ns = 0        # time the idle thread(s) had a CPU
         self.elapsed_ns = 0     # kept current by the kernel
         self.ncores = 1
         self.core_idle_ns = None   # several cores: idle time of each
@@ -370,7 +399,7 @@ class Stats(InversionTracker):
             w[on] = was + (now - t.blk_at)
         else:
             if len(w) >= WAITS_KEPT:
-                self._fold_waits(w)
+                self._fold_waits(t)
             self.name_of(on)    # numbered in a deterministic order
             w[on] = now - t.blk_at
         if self._mwaits:
@@ -382,9 +411,23 @@ class Stats(InversionTracker):
         self._inv_priority(t, k._now)
 
     def on_idle(self, k, dt, deep):
-        self.idle_ns += dt
+        self._idle += dt
         if deep:
-            self.deep_sleep_ns += dt
+            self._deep += dt
+
+    @computed
+    def idle_ns(self):
+        """Time the idle thread(s) had a CPU (kernel time units)."""
+        if self._idle_hi:
+            return self._idle + self._idle_hi * self._span
+        return self._idle
+
+    @computed
+    def deep_sleep_ns(self):
+        """The part of ``idle_ns`` spent in deep sleep."""
+        if self._deep_hi:
+            return self._deep + self._deep_hi * self._span
+        return self._deep
 
     @computed
     def blocked(self):
@@ -442,13 +485,16 @@ class Stats(InversionTracker):
         self._counters[key] = st
         return st
 
-    def _fold_waits(self, w):
+    def _fold_waits(self, t):
         """A thread waited on WAITS_KEPT different objects: its waits are
         kept by group from now on (a named object by its name, an
         unnamed one by its type, a thread joined as "join"), so that no
         object stays alive for having been waited on and the record stays
         small however many requests a server thread serves."""
-        items = list(w.items())
+        w = t.waits
+        items = list(waits_total(t).items())
+        if t._x is not None:
+            t._x.waits_hi = None     # (totals again: folded at a rebase)
         w.clear()
         names = self._names
         for o, ns in items:
@@ -470,7 +516,7 @@ class Stats(InversionTracker):
         (an object's name is its own: ``name_of``), so that no object
         is kept alive by having been waited on."""
         c = Retired(t, self)
-        w = t.waits
+        w = waits_total(t)
         if w:
             named = {}
             for obj, ns in w.items():
@@ -548,7 +594,7 @@ class Stats(InversionTracker):
 
     def on_core_idle(self, i, dt):
         """Core ``i`` idled for ``dt``."""
-        self.idle_ns += dt
+        self._idle += dt
         self.core_idle_ns[i] += dt
 
     @computed

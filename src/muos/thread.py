@@ -13,7 +13,7 @@ Scheduling decisions are the kernel's: the control methods here
 from .compat import computed, computed_attrs, init_fields, lazy_fields
 from .diag import waiting_for
 from .errors import ContextError, DeadlockError, Interrupted, ThreadError
-from .stats import ThreadCounters
+from .stats import ThreadCounters, cpu_total
 from .units import ns_to_ticks, public_ticks
 from .traps import BLOCK, PASS, SPINNING, SUSPEND, WAIT, Trap
 from .waitq import WaitQueue
@@ -372,7 +372,7 @@ class Thread(ThreadCounters):
     @computed
     def cpu_time(self):
         """Ticks of CPU it used."""
-        return ns_to_ticks(self.cpu_ns, self.tick_hz)
+        return ns_to_ticks(cpu_total(self), self.tick_hz)
 
     @computed
     def flags(self):

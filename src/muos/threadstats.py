@@ -51,7 +51,7 @@ class ThreadStats:
     @property
     def cpu_ns(self):
         """CPU time in kernel time units (``muos.units``: ns)."""
-        return self._c.cpu_ns
+        return stats.cpu_total(self._c)
 
     @property
     def switches(self):
@@ -61,7 +61,7 @@ class ThreadStats:
     @property
     def waits(self):
         """{object: time units waited on it} of the ended waits."""
-        return self._c.waits
+        return stats.waits_total(self._c)
 
     def add_response(self, ns):
         """A periodic job completed ``ns`` after its release."""
@@ -144,7 +144,7 @@ class ThreadStats:
         st = c._system
         name_of = st.name_of if st is not None else _name
         out = {}
-        w = c.waits or {}
+        w = stats.waits_total(c) or {}
         for k in w:
             n = name_of(k)
             out[n] = out.get(n, 0) + w[k]
