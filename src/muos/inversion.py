@@ -13,7 +13,8 @@ the definition.
 """
 
 from .compat import MICROPYTHON, computed, computed_attrs
-from .units import ns_to_ticks, units_per_ns, units_to_ns
+from .units import (ns_to_ticks, shifted, tick_units, units_per_ns,
+                    units_to_ns)
 
 __all__ = ("InversionTracker",)
 
@@ -32,20 +33,24 @@ class InversionTracker:
         self._inv_by = {}       # mutex name -> ns of inversion on it
         self._plain = set()     # types waited on that are not mutexes
         self._mw_free = None    # records of ended waits, chained by [1]
-        # the kernel's time origin (rebase.py): the waits in progress are
-        # in kernel time, the ended windows and elapsed_ns public
-        self._epoch = 0
+        # the kernel's time origin, ticks after the start (rebase.py): the
+        # waits in progress are in kernel time, the ended windows and
+        # elapsed_ns public
+        self._et = 0
 
     def _shift_open(self, d):
         """The kernel moved its time origin ``d`` later (rebase.py)."""
         mw = self._mwaits
         for i in range(len(mw)):
             if mw[i][2] is not None:
-                mw[i][2] -= d
+                mw[i][2] = shifted(mw[i][2], d)
+
+    def _epoch(self):
+        return self._et * tick_units(self.tick_hz)
 
     def _end(self):
         # the end of the run (elapsed_ns) in kernel time
-        return self.elapsed_ns - self._epoch
+        return self.elapsed_ns - self._epoch()
 
     # -- called by Stats's hooks --
     def _inv_block(self, t, what, tp, now):
@@ -115,7 +120,7 @@ class InversionTracker:
         e[0]._extra().inversion_ns += dt
         self._inv_by[e[3]] = self._inv_by.get(e[3], 0) + dt
         w = self._inversions
-        ep = self._epoch
+        ep = self._epoch()
         w.append((since + ep, now + ep, e[0].name, e[3], e[4]))
         if len(w) >= 2 * WINDOWS_KEPT:
             # the last WINDOWS_KEPT (amortised O(1); the totals above
@@ -150,7 +155,7 @@ class InversionTracker:
         # the same, in kernel time units (units.py)
         out = self._inversions[-WINDOWS_KEPT:]
         end = self.elapsed_ns
-        ep = self._epoch
+        ep = self._epoch()
         for e in self._mwaits:
             if e[2] is not None and end > e[2] + ep:
                 out.append((e[2] + ep, end, e[0].name, e[3], e[4]))

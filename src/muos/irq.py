@@ -20,6 +20,7 @@ returns.
 
 from .diag import report
 from .errors import MuosError
+from .units import shifted
 
 __all__ = ("Interrupts", "MASK_ALL", "check_irq_priority")
 
@@ -57,24 +58,34 @@ class Interrupts:
         self.is_foreign = getattr(kernel.port, "foreign", None)
         self.timer_irq = None    # runs expired software timers
         self.due_timers = []
+        self.moving = False      # a rebase moves the stamps (rebase.py)
         self._storm_at = -1      # the instant handlers last started at,
         self._storm_n = 0        # and how many started then
 
     def rebase(self, d):
         """The kernel moved its time origin ``d`` later (rebase.py)."""
-        self._storm_at -= d
-        self.masked_since -= d
+        # (only what still means something: a time that keeps moving back
+        # would become a long int on a board)
+        self._storm_at = -1        # an earlier instant than any to come
+        if self.mask:
+            self.masked_since = shifted(self.masked_since, d)
         f = self.foreign
         for i in range(len(f)):
             irq, t = f[i]
-            f[i] = (irq, t - d)
+            f[i] = (irq, shifted(t, d))
+        now = self.k._now
         lines = self.k.interrupts
         for i in range(len(lines)):
             irq = lines[i]
-            irq._t_trigger -= d
+            if irq._pending:
+                irq._t_trigger = shifted(irq._t_trigger, d)
             st = irq.stats
-            if st._last is not None:
-                st._last -= d
+            last = st._last
+            if last is not None:
+                last = shifted(last, d)
+                if st.gap_ns is not None and now - last > st.gap_ns:
+                    last = None    # no gap from it can be the shortest
+                st._last = last
 
     def has_lines(self):
         """True when a line other than the software-timer one exists (an

@@ -10,7 +10,7 @@ without interrupts does not pay for it: about 1 KB of heap). Imports
 
 from .compat import computed, computed_attrs
 from .irq import check_irq_priority
-from .units import ns_to_ticks
+from .units import ns_to_ticks, shifted
 
 __all__ = ("Interrupt", "IsrStats")
 
@@ -187,7 +187,7 @@ class _Every:
         self.when = when          # its own deadline, not when it fired
 
     def _rebase(self, d):
-        self.when -= d            # (rebase.py)
+        self.when = shifted(self.when, d)     # (rebase.py)
 
     def fire(self, kernel):
         irq = self.irq

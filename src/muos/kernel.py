@@ -115,7 +115,6 @@ class Kernel(Blocking):
         self._clocks = None          # sysclock, rtclock, hrclock: when read
         self._cores = None           # several cores: their smp.Core
         # public time = _now + _epoch (rebase.py; _span None: never)
-        self._epoch = 0
         self._epoch_ticks = 0
         self._rebasers = []     # objects holding kernel times (a Watchdog)
         self._span = (rebase_span(tick_hz) if cores == 1 and getattr(
@@ -173,14 +172,17 @@ class Kernel(Blocking):
         smp = self._cores is not None
         if smp:
             from .smp import select
-        rebase_at = _NEVER if self._span is None else 2 * self._span
+        if self._span is None:
+            rebase_at = _NEVER
+        else:
+            rebase_at = 2 * self._span
+            from .rebase import rebase
         while True:
             if self._stop:
                 self._stop = False      # stop() is consumed by one run()
                 return "stopped"
             now = self._now
             if now >= rebase_at:
-                from .rebase import rebase
                 until_ns = rebase(self, until_ns)
                 now = self._now
             if until_ns is not None and now >= until_ns:

@@ -201,6 +201,12 @@ class KernelBase:
     time_slice = computed(_get_slice, _set_slice)
 
     @computed
+    def _epoch(self):
+        # how far the time origin moved (rebase.py), kernel time units (a
+        # long int on a board after a while: made when read, not kept)
+        return self._epoch_ticks * self._tick
+
+    @computed
     def now(self):
         return public_ticks(self._now, self._epoch_ticks, self.tick_hz)
 

@@ -18,8 +18,21 @@ bounded": what is still to convert before it is on for boards).
 
 from .thread import Thread
 from .traps import RELEASE, SLEEP
+from .units import _LONG, shifted, small_int
 
 __all__ = ("rebase",)
+
+def _spans(v, span):
+    """Whole spans in ``v`` >= 0, a small int (no tuple returned with
+    the rest: a tuple is heap)."""
+    n = v // span
+    return small_int(n) if v >= _LONG else n     # (v long: so is n)
+
+
+def _rest(v, n, span):
+    """``v`` less ``n`` spans, a small int."""
+    r = v - n * span
+    return small_int(r) if v >= _LONG else r
 
 
 def rebase(k, until_ns):
@@ -29,24 +42,32 @@ def rebase(k, until_ns):
     d = (k._now // span - 1) * span
     if d <= 0:
         return until_ns
-    k._epoch += d
     k._epoch_ticks += d // k._tick
-    k.stats._epoch = k._epoch
-    k._now -= d
-    k._slice_from -= d
+    k.stats._et = k._epoch_ticks
+    irqs = k._irqs
+    # (a real port's scheduled callback may stamp a trigger between any
+    # two bytecodes: not while the port's clock and the queued stamps
+    # move, when it leaves the trigger for the kernel's poll instead)
+    irqs.moving = True
+    k._now = shifted(k._now, d)
+    # (a slice begun before the new origin is over: kept no further back,
+    # so that it stays a small int)
+    sf = shifted(k._slice_from, d)
+    k._slice_from = sf if sf > -span else -span
     k.port.rebase(d)
     _shift_time_queue(k._tq, d)
     _shift_deadline_heaps(k._ready, d)
     th = k._threads
     for i in range(len(th)):
-        _shift_thread(k, th[i], d)
-    k._irqs.rebase(d)
+        _shift_thread(k, th[i], d, span)
+    irqs.rebase(d)
+    irqs.moving = False
     k.stats._shift_open(d)
     r = k._rebasers
     for i in range(len(r)):
         r[i]._rebase(d)
     _fold(k, span)
-    return None if until_ns is None else until_ns - d
+    return None if until_ns is None else shifted(until_ns, d)
 
 
 def _fold(k, span):
@@ -58,32 +79,36 @@ def _fold(k, span):
         t = th[i]
         c = t.cpu_ns
         if c >= span:
-            n = c // span
-            t.cpu_ns = c - n * span
-            t._extra().cpu_hi += n
+            n = _spans(c, span)
+            t.cpu_ns = _rest(c, n, span)
+            x = t._extra()
+            x.cpu_hi += n
             held = t._held
-            for j in range(len(held)):
-                held[j]._since -= n * span   # (its snapshot of cpu_ns)
+            if held:
+                for j in range(len(held)):
+                    held[j]._since -= n * span   # (its cpu_ns snapshot)
         w = t.waits
         if w:
             for o in w:
                 v = w[o]
                 if v >= span:
-                    n = v // span
-                    w[o] = v - n * span
+                    n = _spans(v, span)
+                    w[o] = _rest(v, n, span)
                     x = t._extra()
                     h = x.waits_hi
                     if h is None:
                         h = x.waits_hi = {}
                     h[o] = h.get(o, 0) + n
     st = k.stats
-    if st._idle >= span:
-        n = st._idle // span
-        st._idle -= n * span
+    v = st._idle
+    if v >= span:
+        n = _spans(v, span)
+        st._idle = _rest(v, n, span)
         st._idle_hi += n
-    if st._deep >= span:
-        n = st._deep // span
-        st._deep -= n * span
+    v = st._deep
+    if v >= span:
+        n = _spans(v, span)
+        st._deep = _rest(v, n, span)
         st._deep_hi += n
 
 
@@ -97,10 +122,11 @@ def _shift_time_queue(tq, d):
     for i in range(len(heap)):
         t = heap[i]
         e = buckets.pop(t)
-        heap[i] = t - d
-        buckets[t - d] = e
+        t2 = shifted(t, d)
+        heap[i] = t2
+        buckets[t2] = e
         while e is not None:
-            e[0] = t - d
+            e[0] = t2
             p = e[1]
             if p is not None and type(p) is not Thread:
                 p._rebase(d)       # a Timer's deadline, a line's trigger
@@ -112,16 +138,30 @@ def _shift_deadline_heaps(ready, d):
     for p in ready._dheaps:
         h = ready._dheaps[p]
         for i in range(len(h)):
-            h[i][0] -= d
+            h[i][0] = shifted(h[i][0], d)
 
 
-def _shift_thread(k, t, d):
-    t.blk_at -= d
+def _shift_thread(k, t, d, span):
+    on = t.blk_on
+    if on is not None:             # (blk_at means nothing otherwise)
+        b = shifted(t.blk_at, d)
+        if b < -span:
+            # waiting since long before the origin: whole spans of the
+            # wait go to its folded waits now (stats.waits_total), so
+            # that blk_at stays a small int however long it waits
+            n = _spans(-b, span)
+            b = -_rest(-b, n, span)
+            x = t._extra()
+            h = x.waits_hi
+            if h is None:
+                h = x.waits_hi = {}
+            h[on] = h.get(on, 0) + n
+        t.blk_at = b
     if t._dl is not None:
-        t._dl -= d
+        t._dl = shifted(t._dl, d)
     x = t._x
     if x is not None and x.deadline_ns is not None:
-        x.deadline_ns -= d
+        x.deadline_ns = shifted(x.deadline_ns, d)
     # (a sleep's own time, trap.arg, is read only when it starts: its
     # entry in the time queue holds it since)
     tr = t._trap
@@ -131,6 +171,6 @@ def _shift_thread(k, t, d):
             # a periodic job's release (the only sleep with an object):
             # its Job keeps its times as (ns, epoch) pairs; the kernel
             # reads its deadline when the release comes (EDF)
-            j.release_ns -= d
-            j.deadline_ns -= d
+            j.release_ns = shifted(j.release_ns, d)
+            j.deadline_ns = shifted(j.deadline_ns, d)
             j._et += d // k._tick

@@ -181,11 +181,15 @@ def waits_total(c):
     added back (a new dict then)."""
     w = c.waits
     x = c._x
-    if not w or x is None or not x.waits_hi:
+    if x is None or not x.waits_hi:
         return w
     h = x.waits_hi
     span = c._system._span
-    return {o: w[o] + h.get(o, 0) * span for o in w}
+    out = {o: w[o] + h.get(o, 0) * span for o in w} if w else {}
+    for o in h:
+        if o not in out:    # (a wait in progress since long: rebase.py)
+            out[o] = h[o] * span
+    return out
 
 
 def _valid_kept(n):

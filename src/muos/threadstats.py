@@ -60,7 +60,9 @@ class ThreadStats:
 
     @property
     def waits(self):
-        """{object: time units waited on it} of the ended waits."""
+        """{object: time units waited on it} of the ended waits (where
+        the kernel moves its time origin, a 32-bit board, whole spans of
+        a wait in progress since long may count already: rebase.py)."""
         return stats.waits_total(self._c)
 
     def add_response(self, ns):

@@ -10,6 +10,7 @@ drift.
 from .compat import computed, computed_attrs
 from .diag import check_name
 from .running import current_kernel
+from .units import shifted
 
 __all__ = ("Timer",)
 
@@ -81,7 +82,7 @@ class Timer:
 
     def _rebase(self, d):
         # its kernel's time origin moved d later (rebase.py)
-        self._deadline -= d
+        self._deadline = shifted(self._deadline, d)
 
     def _run(self):
         args = self.args

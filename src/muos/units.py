@@ -1,7 +1,8 @@
 """Time units: ticks and the kernel's integer clock.
 
-Owns: the one conversion between ticks and the kernel's time unit.
-Imports nothing. The kernel counts time in integers of a unit chosen so
+Owns: the one conversion between ticks and the kernel's time unit, and
+how often a kernel moves its time origin (``rebase_span``). Imports
+``sys`` only. The kernel counts time in integers of a unit chosen so
 that a tick is a whole number of them at every ``tick_hz`` (API.md:
 time stays exact in whole ticks, no drift, at any tick rate): the
 nanosecond when ``tick_hz`` divides 10**9 (at 1000 Hz a tick is 10**6
@@ -12,15 +13,23 @@ nanoseconds (exporters, real ports).
 """
 
 __all__ = ("tick_units", "units_per_ns", "ns_to_ticks", "ticks_to_ns",
-           "units_to_ns", "rebase_span", "public_ticks")
+           "units_to_ns", "rebase_span", "public_ticks", "shifted",
+           "small_int")
+
+import sys
 
 _SECOND = 1000000000
+# small ints of 31 bits (a 32-bit MicroPython port): kernel times past
+# 2**30 units would be long ints, a new one on the heap at each sum
+_SMALL_31 = (sys.implementation.name == "micropython"
+             and sys.maxsize < (1 << 40))
 _INF = float("inf")
 _known = {}  # type: dict  # tick_hz -> (units per tick, units per ns)
 
 # How often a kernel moves its time origin (rebase.py), in ticks: None,
-# never. Not yet on by default anywhere (docs/architecture.md, "Not yet
-# bounded"); the tests force a few ticks to check that no one can tell.
+# where small ints have 31 bits (about every 2**28 units, 0.27 s at 1000
+# Hz) and never elsewhere; 0: never; n: when the clock passes 2n ticks
+# (the tests force a few ticks to check that no one can tell)
 REBASE_TICKS = None
 
 
@@ -90,13 +99,50 @@ def public_ticks(ns, epoch_ticks, tick_hz):
     return ns_to_ticks(ns + epoch_ticks * _units(tick_hz)[0], tick_hz)
 
 
+# from 2**30 on, a long int on a 32-bit MicroPython (these constants are
+# made once: -_LONG or _LONG >> 1 would make a new long at each use)
+_LONG = 1 << 30
+_NEG_LONG = -_LONG
+_HALF = 1 << 29
+
+
+def small_int(v):
+    """``v`` (``|v| < 2**30``) as a small int. MicroPython's long-int
+    arithmetic returns a long even when the value is small, and a long
+    stays one through every sum after (each a new one on the heap): what
+    a shift or a fold leaves of a value that was long is rebuilt bit by
+    bit, by comparisons only (they allocate nothing)."""
+    if v < 0:
+        return -small_int(-v)
+    r = 0
+    b = _HALF
+    while b:
+        if v >= r + b:
+            r += b
+        b >>= 1
+    return r
+
+
+def shifted(v, d):
+    """``v - d`` (a time moved by a rebase), a small int whenever its
+    value is one (see ``small_int``)."""
+    r = v - d
+    if (_SMALL_31 and (v >= _LONG or v <= _NEG_LONG or d >= _LONG)
+            and _NEG_LONG < r < _LONG):
+        return small_int(r)
+    return r
+
+
 def rebase_span(tick_hz):
     """The span S (kernel time units, whole ticks) a kernel subtracts
     from its times when its clock passes 2S, or None: never."""
     n = REBASE_TICKS
+    u = _units(tick_hz)[0]
     if n is None:
-        return None
-    if type(n) is not int or n < 1:
+        if not _SMALL_31:
+            return None
+        n = (1 << 28) // u or 1
+    elif type(n) is not int or n < 0:
         raise ValueError("muos.units.REBASE_TICKS must be None or an int "
-                         ">= 1, not %r" % (n,))
-    return n * _units(tick_hz)[0]
+                         ">= 0, not %r" % (n,))
+    return n * u if n else None

@@ -36,7 +36,7 @@ from .diag import check_name, describe, report
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Thread
 from .timer import Timer
-from .units import public_ticks
+from .units import public_ticks, shifted
 
 __all__ = ("Watchdog", "Watch")
 
@@ -260,14 +260,14 @@ class Watchdog:
     def _rebase(self, d):
         # its kernel moved its time origin d later (rebase.py)
         for w in self._watches:
-            w._fed -= d
-            w._due -= d
+            w._fed = shifted(w._fed, d)
+            w._due = shifted(w._due, d)
             if w._missed is not None:
-                w._missed -= d
+                w._missed = shifted(w._missed, d)
         p = self._pending
         for i in range(len(p)):
             w, fed, due = p[i]
-            p[i] = (w, fed - d, due - d)
+            p[i] = (w, shifted(fed, d), shifted(due, d))
 
     def _arm(self, k):
         """Arm the timer at the earliest deadline of the threads not late

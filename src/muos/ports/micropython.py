@@ -31,7 +31,7 @@ the real time), and ``charge`` after it (charged to the thread).
 import time
 
 from ..compat import computed, computed_attrs
-from ..units import units_per_ns
+from ..units import shifted, units_per_ns
 from . import Port
 
 try:
@@ -290,6 +290,9 @@ class MachinePort(Port):
     # -- inside --
     def _soft(self, _):
         self._state[0] = 0
+        if self.kernel._irqs.moving:
+            self._state[1] = 1     # the kernel polls after the rebase
+            return
         self._collect()
 
     def _collect(self):
@@ -310,7 +313,7 @@ class MachinePort(Port):
 
     def rebase(self, d):
         """The kernel moved its time origin ``d`` later (rebase.py)."""
-        self._ns -= d
+        self._ns = shifted(self._ns, d)
 
     # resume and charge run around every step of a thread: now() is
     # written out in both (a call less each: the measured hand-over on

@@ -7,7 +7,7 @@ above the port contract. The four operations of the port contract
 cost of a simulation grows with events, not with simulated time.
 """
 
-from ..units import tick_units
+from ..units import shifted, tick_units
 from . import Port
 
 __all__ = ("SimPort", "Random")
@@ -103,4 +103,4 @@ class SimPort(Port):
 
     def rebase(self, d):
         """The kernel moved its time origin ``d`` later (rebase.py)."""
-        self._now -= d
+        self._now = shifted(self._now, d)
