@@ -1,19 +1,20 @@
 """Moving a kernel's time origin, so that its times stay small integers.
 
-Owns: ``rebase``. Imports traps and thread. On a 32-bit MicroPython port
-an int past 2**30 is a long, and every sum or difference of longs makes
-a new one on the heap: after 1.07 s of kernel time (in nanoseconds)
-every switch would allocate. So when the kernel's clock passes 2S (S,
-``Kernel._span``, a whole number of ticks) the kernel subtracts a
-multiple of S from every absolute time it holds and adds it to
-``_epoch``; public times add ``_epoch`` back (``_epoch_ticks`` in
-ticks: ``now``, ``abs_ns``, the clocks, a Job's or a thread's deadline,
-trace events, ``stats.elapsed_ns``). Called by the loop, at its top
-(nothing half done; the loop's own ``until_ns`` is returned shifted).
-Objects the kernel cannot reach shift themselves when next used: a
-``periodic`` iterator compares the epoch it last saw. Off unless
-``units.REBASE_TICKS`` is set (docs/architecture.md, "Not yet
-bounded": what is still to convert before it is on for boards).
+Owns: ``rebase``. Imports thread, traps and units. On a 32-bit
+MicroPython port an int past 2**30 is a long, and every sum or
+difference of longs makes a new one on the heap: after 1.07 s of kernel
+time (in nanoseconds) every switch would allocate. So when the kernel's
+clock passes 2S (S, ``Kernel._span``, a whole number of ticks:
+``units.rebase_span``) the kernel subtracts a multiple of S from every
+absolute time it holds and counts it in ``_epoch_ticks``; public times
+add it back (``now``, ``abs_ns``, the clocks, a Job's or a thread's
+deadline, trace events, ``stats.elapsed_ns``), and whole spans of the
+CPU and wait times it sums move into counts (``_fold``). Called by the
+loop, at its top (nothing half done; the loop's own ``until_ns`` is
+returned moved). Objects the kernel cannot reach move themselves when
+next used: a ``periodic`` iterator compares the epoch it last saw. It
+allocates nothing (docs/architecture.md, "Time stays small on a 32-bit
+board").
 """
 
 from .thread import Thread

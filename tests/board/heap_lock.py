@@ -143,8 +143,8 @@ async def periodic_jobs():
     # (RESPONSES_KEPT, doubled) before the heap is locked. A deadline far
     # beyond the period: on MachinePort a loaded machine may start a job
     # late, and a missed deadline is recorded (a Job of its own). (Not
-    # farther: on a 32-bit port a time past 2**30 ns, 1.07 s, is a long
-    # int, which allocates; the last deadline here is at 548 ms.)
+    # farther: a deadline past 2**30 ns ahead, 1.07 s, is a long int on
+    # a 32-bit port, which allocates.)
     async for _job in muos.periodic(2, deadline=200):
         n += 1
         if n == 150:
@@ -253,9 +253,8 @@ async def edf_jobs():
     # a longer warm-up: the periodic threads' response records reach
     # their full room first (2 * RESPONSES_KEPT jobs, as periodic's 150
     # above). A round takes main about 2.4 ticks (the jobs come first):
-    # 240 rounds are about 144 of b's jobs, and the locked rounds end
-    # near 0.63 s, before 2**30 ns, past which a 32-bit port's times
-    # allocate (docs/architecture.md, "Not yet bounded")
+    # 240 rounds are about 144 of b's jobs; the locked rounds end near
+    # 0.63 s (the late cases below run it again past 2**30 ns)
     await locked(lambda i: muos.sleep_for(1), 30 * WARM)()
     a.kill()
     b.kill()
