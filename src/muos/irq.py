@@ -221,7 +221,7 @@ class Interrupts:
             new = k.port.advance(target, True)
             k._now = new
             frame[1] -= new - now
-            frame[0].stats.cpu_ns += new - now
+            frame[0].stats._cpu += new - now
         if frame[1] <= 0:
             self.stack.pop()
             k._isr -= 1

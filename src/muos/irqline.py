@@ -19,7 +19,8 @@ class IsrStats:
     """Per interrupt line: trigger-to-handler latency and handler time."""
 
     __slots__ = ("name", "tick_hz", "count", "missed", "min_ns", "max_ns",
-                 "sum_ns", "cpu_ns", "core", "run_ns", "gap_ns", "_last")
+                 "_sum", "_cpu", "_sum_hi", "_cpu_hi", "_span", "core",
+                 "run_ns", "gap_ns", "_last")
 
     def __init__(self, name, tick_hz):
         self.name = name
@@ -28,8 +29,10 @@ class IsrStats:
         self.missed = 0       # triggers while already pending
         self.min_ns = None
         self.max_ns = 0
-        self.sum_ns = 0
-        self.cpu_ns = 0
+        # the latencies' and the handlers' CPU time sums: whole spans of
+        # them moved to counts by the kernel's rebase (rebase.py)
+        self._sum = self._cpu = self._sum_hi = self._cpu_hi = 0
+        self._span = 0
         # what muos analyze models a line by: its core, the most CPU time
         # one handler run takes, the shortest time between two starts
         self.core = 0
@@ -49,11 +52,21 @@ class IsrStats:
 
     def _record(self, ns):
         self.count += 1
-        self.sum_ns += ns
+        self._sum += ns
         if self.min_ns is None or ns < self.min_ns:
             self.min_ns = ns
         if ns > self.max_ns:
             self.max_ns = ns
+
+    @computed
+    def sum_ns(self):
+        """The sum of the trigger-to-handler latencies, kernel units."""
+        return self._sum + self._sum_hi * self._span
+
+    @computed
+    def cpu_ns(self):
+        """The handlers' CPU time, kernel time units."""
+        return self._cpu + self._cpu_hi * self._span
 
     @computed
     def min(self):

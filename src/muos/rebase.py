@@ -100,6 +100,20 @@ def _fold(k, span):
                     if h is None:
                         h = x.waits_hi = {}
                     h[o] = h.get(o, 0) + n
+    lines = k.interrupts
+    for i in range(len(lines)):
+        s = lines[i].stats
+        s._span = span
+        v = s._sum
+        if v >= span:
+            n = _spans(v, span)
+            s._sum = _rest(v, n, span)
+            s._sum_hi += n
+        v = s._cpu
+        if v >= span:
+            n = _spans(v, span)
+            s._cpu = _rest(v, n, span)
+            s._cpu_hi += n
     st = k.stats
     v = st._idle
     if v >= span:

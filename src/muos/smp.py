@@ -424,7 +424,7 @@ def _advance(k, cores, until_ns):
         if st:
             frame = st[-1]
             frame[1] -= dt
-            frame[0].stats.cpu_ns += dt
+            frame[0].stats._cpu += dt
             continue
         if c._overhead:
             c._overhead = max(0, c._overhead - dt)
