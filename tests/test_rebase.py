@@ -399,3 +399,151 @@ def test_a_board_trigger_landing_in_a_rebase(rebase_every):
     k.run(stop_on=k.spawn(main))      # (a pin line keeps a board's run)
     assert landed and irq.stats.count == 1
     assert 0 <= irq.stats.max < 0.1          # ticks (ms): not a span
+
+
+@pytest.mark.parametrize("family", ("semaphores_and_mutexes",
+                                    "queues_and_flags", "waiters_in_order"))
+def test_arrival_numbers_dealt_again(family, rebase_every, monkeypatch):
+    # the arrival numbers of waits and of deadline-ordered ready threads
+    # are dealt again from 1 (order kept) once past SEQ_LIMIT: forced at
+    # nearly every move of the time origin, the programs print the same
+    from muos import rebase as rebase_mod
+    counts = []
+    real = rebase_mod._renumber_waits
+
+    def counted(k):
+        counts.append(k._seq)
+        real(k)
+
+    def run():
+        differential.OUT.clear()
+        getattr(differential, family)(30)
+        out = list(differential.OUT)
+        differential.OUT.clear()
+        return out
+
+    units.REBASE_TICKS = None
+    plain = run()
+    rebase_every(1)
+    monkeypatch.setattr(rebase_mod, "SEQ_LIMIT", 2)
+    monkeypatch.setattr(rebase_mod, "_renumber_waits", counted)
+    moved = run()
+    assert counts                      # (it ran)
+    assert moved == plain
+
+
+def test_deadline_arrival_numbers_dealt_again(rebase_every, monkeypatch):
+    # EDF threads of equal deadlines keep their FIFO order across the
+    # renumbering of the deadline heaps' arrival numbers
+    from muos import rebase as rebase_mod
+
+    def run():
+        order = []
+        k = muos.Kernel(edf=True)
+
+        async def job(i):
+            async for j in muos.periodic(8, deadline=8):
+                await muos.busy(1.5)
+                order.append((muos.now(), i))
+                if j.index == 6:
+                    break
+
+        for i in range(4):
+            k.spawn(job, i, name="j%d" % i)
+        k.run()
+        return order, k._ready._tail_seq
+
+    units.REBASE_TICKS = None
+    plain, _ = run()
+    rebase_every(1)
+    monkeypatch.setattr(rebase_mod, "SEQ_LIMIT", 2)
+    moved, tail = run()
+    assert tail <= 4                 # dealt again (28 jobs ran)
+    assert moved == plain
+    # each release: the four jobs in spawn order, 1.5 ticks each (the
+    # three behind wait in the deadline heap through moves of the origin)
+    assert plain[:4] == [(1.5, 0), (3.0, 1), (4.5, 2), (6.0, 3)]
+
+
+def test_wait_order_kept_across_renumbering(rebase_every, monkeypatch):
+    # w1, w2, w3 (equal priority) wait on s in that order; w1 holds m,
+    # which "high" tries to lock from 3 with a timeout of 2: w1 inherits
+    # high's priority (ahead in s's queue), then at 5 drops back among
+    # its equals, placed by its arrival number: first again. Numbers
+    # dealt again in between (at every move of the origin) keep that
+    from muos import rebase as rebase_mod
+
+    def run():
+        served = []
+        k = muos.Kernel()
+        s = muos.Semaphore(0, name="s")
+        m = muos.Mutex(name="m")
+
+        async def waiter(name, hold):
+            if hold:
+                await m.lock()
+            await s.wait()
+            served.append((muos.now(), name))
+            if hold:
+                m.unlock()
+
+        async def high():
+            await muos.sleep_for(3)
+            got = await m.timed_lock(2)
+            served.append((muos.now(), "high", got))
+
+        async def poster():
+            await muos.sleep_for(8)
+            for _ in range(3):
+                s.post()
+
+        for name in ("w1", "w2", "w3"):
+            k.spawn(waiter, name, name == "w1", name=name, priority=2)
+        k.spawn(high, name="high", priority=5)
+        k.spawn(poster, name="poster", priority=1)
+        k.run()
+        return served
+
+    units.REBASE_TICKS = None
+    plain = run()
+    rebase_every(1)
+    monkeypatch.setattr(rebase_mod, "SEQ_LIMIT", 1)
+    moved = run()
+    assert plain == [(5, "high", False), (8, "w1"), (8, "w2"), (8, "w3")]
+    assert moved == plain
+
+
+def test_renumbering_keeps_the_order():
+    # the waits' numbers: 100, 50, 75 -> 3, 1, 2 (and the next wait 4);
+    # wait_any's operations are numbered with the rest
+    from muos import rebase as rebase_mod
+    from muos.ready import ReadyList
+    k = muos.Kernel()
+    s = muos.Semaphore(0)
+    t = muos.Semaphore(0)
+
+    async def one():
+        await s.wait()
+
+    async def both():
+        await muos.wait_any(s.wait(), t.wait())
+
+    ths = [k.spawn(one), k.spawn(one), k.spawn(both)]
+    k.run()
+    ops = ths[2]._trap.arg
+    for th, seq in zip(ths[:2], (100, 50)):
+        th._trap.seq = seq
+    ops[0].seq, ops[1].seq = 75, 10
+    rebase_mod._renumber_waits(k)
+    assert [th._trap.seq for th in ths[:2]] == [4, 2]
+    assert [op.seq for op in ops] == [3, 1]
+    assert k._seq == 4
+    k.close()
+    # deadline heaps: entries by (deadline, seq); seq -7, 3, 12 in two
+    # heaps -> 1, 2, 3; heads go on from 1 down, tails from 3 up
+    r = ReadyList()
+    r._dheaps = {1: [[5, 3, None], [9, 12, None]], 2: [[4, -7, None]]}
+    rebase_mod._renumber_deadlines(r)
+    assert r._dheaps == {1: [[5, 2, None], [9, 3, None]],
+                         2: [[4, 1, None]]}
+    assert (r._head_seq, r._tail_seq) == (1, 3)

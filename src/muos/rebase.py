@@ -18,8 +18,14 @@ board").
 """
 
 from .thread import Thread
-from .traps import RELEASE, SLEEP
+from .traps import ANY, RELEASE, SLEEP, WAIT
 from .units import _LONG, shifted, small_int
+
+# arrival numbers (the kernel's ``_seq`` for wait queues, the ready
+# list's for deadline heaps) are dealt again from 1, order kept, past
+# this: they grow by one per wait, not with time, and would become long
+# ints after about 10**9 waits
+SEQ_LIMIT = 1 << 28
 
 __all__ = ("rebase",)
 
@@ -68,7 +74,53 @@ def rebase(k, until_ns):
     for i in range(len(r)):
         r[i]._rebase(d)
     _fold(k, span)
+    if k._seq > SEQ_LIMIT:
+        _renumber_waits(k)
+    ready = k._ready
+    if ready._tail_seq > SEQ_LIMIT or ready._head_seq < -SEQ_LIMIT:
+        _renumber_deadlines(ready)
     return None if until_ns is None else shifted(until_ns, d)
+
+
+def _renumber_waits(k):
+    # every trap in a wait queue belongs to a waiting thread (a wait_any
+    # has one per object): the same order, numbers from 1 (a sort and a
+    # list once per SEQ_LIMIT waits)
+    traps = []
+    th = k._threads
+    for i in range(len(th)):
+        tr = th[i]._trap
+        if tr is not None:
+            if tr.kind == WAIT:
+                traps.append(tr)
+            elif tr.kind == ANY:
+                traps.extend(tr.arg)
+    traps.sort(key=_seq_of)
+    for i in range(len(traps)):
+        traps[i].seq = i + 1
+    k._seq = len(traps)
+
+
+def _seq_of(trap):
+    return trap.seq
+
+
+def _renumber_deadlines(ready):
+    # [deadline, seq, thread] entries: one order of their seq for all
+    # heaps, dealt again from 1 (a heap stays one: its keys keep their
+    # order); heads take 0, -1, ... from here, tails n + 1, ...
+    entries = []
+    for p in ready._dheaps:
+        entries.extend(ready._dheaps[p])
+    entries.sort(key=_seq_of_entry)
+    for i in range(len(entries)):
+        entries[i][1] = i + 1
+    ready._head_seq = 1
+    ready._tail_seq = len(entries)
+
+
+def _seq_of_entry(e):
+    return e[1]
 
 
 def _fold(k, span):
