@@ -77,16 +77,19 @@ FAMILIES = ("semaphores_and_mutexes", "queues_and_flags",
             "periodic_threads_and_interrupts", "waiters_in_order")
 
 
+def _family(name):
+    """What tests/differential.py's family ``name`` prints (30
+    programs)."""
+    differential.OUT.clear()
+    getattr(differential, name)(30)
+    out = list(differential.OUT)
+    differential.OUT.clear()
+    return out
+
+
 @pytest.mark.parametrize("family", FAMILIES)
 def test_random_programs_print_the_same(family, rebase_every):
-    def run():
-        differential.OUT.clear()
-        getattr(differential, family)(30)
-        out = list(differential.OUT)
-        differential.OUT.clear()
-        return out
-
-    plain, moved = _both(run, rebase_every)
+    plain, moved = _both(lambda: _family(family), rebase_every)
     assert len(plain) == 30 or family == "periodic_threads_and_interrupts"
     for a, b in zip(plain, moved):
         assert a == b
@@ -415,19 +418,12 @@ def test_arrival_numbers_dealt_again(family, rebase_every, monkeypatch):
         counts.append(k._seq)
         real(k)
 
-    def run():
-        differential.OUT.clear()
-        getattr(differential, family)(30)
-        out = list(differential.OUT)
-        differential.OUT.clear()
-        return out
-
     units.REBASE_TICKS = None
-    plain = run()
+    plain = _family(family)
     rebase_every(1)
     monkeypatch.setattr(rebase_mod, "SEQ_LIMIT", 2)
     monkeypatch.setattr(rebase_mod, "_renumber_waits", counted)
-    moved = run()
+    moved = _family(family)
     assert counts                      # (it ran)
     assert moved == plain
 

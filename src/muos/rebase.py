@@ -156,27 +156,21 @@ def _fold(k, span):
     for i in range(len(lines)):
         s = lines[i].stats
         s._span = span
-        v = s._sum
-        if v >= span:
-            n = _spans(v, span)
-            s._sum = _rest(v, n, span)
-            s._sum_hi += n
-        v = s._cpu
-        if v >= span:
-            n = _spans(v, span)
-            s._cpu = _rest(v, n, span)
-            s._cpu_hi += n
+        _fold_sum(s, "_sum", "_sum_hi", span)
+        _fold_sum(s, "_cpu", "_cpu_hi", span)
     st = k.stats
-    v = st._idle
+    _fold_sum(st, "_idle", "_idle_hi", span)
+    _fold_sum(st, "_deep", "_deep_hi", span)
+
+
+def _fold_sum(o, lo, hi, span):
+    # o.lo's whole spans into the count o.hi (the names are constants:
+    # getattr and setattr allocate nothing)
+    v = getattr(o, lo)
     if v >= span:
         n = _spans(v, span)
-        st._idle = _rest(v, n, span)
-        st._idle_hi += n
-    v = st._deep
-    if v >= span:
-        n = _spans(v, span)
-        st._deep = _rest(v, n, span)
-        st._deep_hi += n
+        setattr(o, lo, _rest(v, n, span))
+        setattr(o, hi, getattr(o, hi) + n)
 
 
 def _shift_time_queue(tq, d):
