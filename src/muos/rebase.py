@@ -29,6 +29,7 @@ SEQ_LIMIT = 1 << 28
 
 __all__ = ("rebase",)
 
+
 def _spans(v, span):
     """Whole spans in ``v`` >= 0, a small int (no tuple returned with
     the rest: a tuple is heap)."""
