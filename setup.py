@@ -15,7 +15,8 @@ from setuptools.command.build_ext import build_ext
 
 # the modules compiled by Cython (the core: kernel, objects, time)
 COMPILED = [
-    "kernel", "kernelbase", "thread", "stats", "waitq", "ready", "timeq",
+    "kernel", "kernelbase", "kernelapi", "thread", "threadapi", "stats",
+    "waitq", "ready", "timeq",
     "irq", "irqline", "calls", "semaphore", "jobs", "power", "running",
     "blocking", "inversion", "trace", "smp",
 ]

@@ -57,7 +57,7 @@ unixboard = _load("muos_deploy_unixboard",
 # never on a board: CPython-only modules and build products
 NOT_PORTABLE = ("muos/ports/host", "muos/export", "muos/cli",
                 "muos/analysis", "muos/_plain", "muos/demos",
-                "muos/__main__")
+                "muos/__main__", "muos/neverawaited")
 
 
 def _package_targets() -> list[str]:

@@ -13,13 +13,16 @@ LAYERS = {
     "compat": 0, "errors": 0, "traps": 0, "waitq": 0, "diag": 0, "units": 0,
     "observe": 0,
     "_plain": 0,     # MUOS_PURE=1 on a compiled install (CPython only)
+    "neverawaited": 0,   # the never-awaited warning (CPython only)
     "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1, "running": 1,
     "blocking": 1, "inversion": 1, "statreport": 1, "threadstats": 1,
+    "statsapi": 1, "threadapi": 1, "kernelapi": 1,
     "irqline": 1, "rebase": 1,
     "smp": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,
-    "mutex": 3, "semaphore": 3, "evflags": 3, "mqueue": 3, "condvar": 3,
+    "mutex": 3, "mutexapi": 3, "semaphore": 3, "evflags": 3, "mqueue": 3,
+    "condvar": 3,
     "mempool": 3, "spinlock": 3, "timer": 3, "jobs": 3, "calls": 3,
     "waitany": 3, "watchdog": 3,
     "power": 1, "ports": 0,
@@ -33,8 +36,8 @@ LAYERS = {
 PORTABLE_FORBIDDEN = {"typing", "__future__", "dataclasses", "enum", "abc",
                       "functools", "itertools", "contextlib", "threading",
                       "asyncio", "inspect", "traceback", "argparse"}
-NOT_PORTABLE = ("_plain", "ports.host", "export", "cli", "__main__",
-                "analysis", "demos")
+NOT_PORTABLE = ("_plain", "neverawaited", "ports.host", "export", "cli",
+                "__main__", "analysis", "demos")
 
 
 def modules():
@@ -95,7 +98,7 @@ def imports(path, mod):
 # the only imports of a higher layer, each inside the function that needs
 # it (on first use), each declared here with why
 LAZY_UP = {
-    ("thread", "evflags"): "Thread.flags makes the thread's own "
+    ("threadapi", "evflags"): "Thread.flags makes the thread's own "
                            "EventFlags (a ThreadFlags) on first use",
 }
 

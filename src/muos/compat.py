@@ -1,7 +1,8 @@
 """What differs between CPython and MicroPython, decided once at import.
 
 Owns: ``MICROPYTHON``, ``PURE``, ``lazy_fields``, ``init_fields``,
-``computed``, ``computed_attrs`` and ``native`` (the optional C trap).
+``computed``, ``computed_attrs``, ``cold_part`` and ``native`` (the
+optional C trap).
 Imports only ``sys`` (and ``os`` on CPython).
 MicroPython ignores ``__slots__``: every attribute an object sets costs
 an entry in its own map (about 16 bytes). There, fields that most objects
@@ -25,7 +26,8 @@ the kernel has, ``preemptive`` and ``time_slice``, it reads as such).
 import sys
 
 __all__ = ("MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native",
-           "get_ident", "allocate_lock", "computed", "computed_attrs")
+           "get_ident", "allocate_lock", "computed", "computed_attrs",
+           "cold_part")
 
 MICROPYTHON = sys.implementation.name == "micropython"
 
@@ -100,6 +102,8 @@ else:
 def _computed_getattr(obj, name):
     f = obj._computed.get(name)
     if f is None:
+        if _warm(type(obj)):          # a method of a cold part? (loaded)
+            return getattr(obj, name)
         raise AttributeError("%s has no attribute %r"
                              % (type(obj).__name__, name))
     return f(obj)
@@ -123,3 +127,71 @@ def computed_attrs(cls):
                                     (cls.__name__, name))
         cls._computed = table
         cls.__getattr__ = _computed_getattr
+
+
+# MicroPython: the classes whose cold parts were merged (cold_part), and
+# the parts merged into their owners
+_WARMED = []  # type: list
+_MERGED = []  # type: list
+
+
+def cold_part(cls, module, part):
+    """Declare ``cls``'s cold part: the class ``part`` of ``muos.<module>``,
+    which holds the methods and computed attributes that the switch path
+    never uses (a thread's ``join``, the statistics' readers ...).
+
+    On CPython the part is ``cls``'s base class, and nothing happens here.
+    On MicroPython ``cls``'s module does not import it. ``cls`` derives
+    from the part's own base instead, and the first attribute missing on
+    one of its objects loads the module and copies the part's methods and
+    computed attributes onto ``cls``. Frozen into a board's firmware, a
+    function costs about 40 bytes of heap (the object and its entry in a
+    class) from the moment its class is made. A program pays this only
+    for the parts it uses (issue 16 #2). The pattern in ``cls``'s module::
+
+        if MICROPYTHON:              # (the part loads at first use)
+            globals()["PartName"] = PartBase
+        else:
+            from .module import PartName
+        class Cls(PartName): ...
+        cold_part(Cls, "module", "PartName")
+
+    The name is set through ``globals()`` because Cython compiles ``Cls``
+    against the base that the .pxd declares, and refuses an assignment to
+    that name. A part must not use ``super()``, and must not define
+    special methods, because Python looks those up on the type and never
+    asks ``__getattr__``.
+    """
+    if MICROPYTHON:
+        cls._cold = getattr(cls, "_cold", ()) + ((cls, module, part),)
+        if getattr(cls, "_computed", None) is None:
+            cls._computed = {}
+        cls.__getattr__ = _computed_getattr
+
+
+def _warm(cls):
+    """Merge the cold parts of ``cls`` (and of its bases) into their
+    owners, and their computed attributes into ``cls``'s table (a class
+    with a table of its own merges at its own first miss): True if there
+    was any to merge (once per class)."""
+    cold = getattr(cls, "_cold", None)
+    if cold is None or cls in _WARMED:
+        return False
+    _WARMED.append(cls)
+    table = cls._computed
+    for owner, module, name in cold:
+        part = getattr(__import__("muos." + module, None, None, (name,)),
+                       name)
+        if part not in _MERGED:
+            _MERGED.append(part)
+            own = owner.__dict__
+            d = part.__dict__
+            for k in d:
+                if k[:2] != "__" and k != "_computed" and k not in own:
+                    setattr(owner, k, d[k])
+        t = getattr(part, "_computed", None)
+        if t is not None:       # (each class merges into its own table)
+            for k in t:
+                if k not in table:
+                    table[k] = t[k]
+    return True

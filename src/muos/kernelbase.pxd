@@ -1,11 +1,12 @@
 # Types for Cython (kernelbase.py is the source; see setup.py). The run
 # loop's state as typed fields; every other attribute is in __dict__.
 from muos.irq cimport Interrupts
+from muos.kernelapi cimport KernelApi
 from muos.ready cimport ReadyList
 from muos.thread cimport Thread
 from muos.timeq cimport TimeQueue
 
-cdef class KernelBase:
+cdef class KernelBase(KernelApi):
     cdef dict __dict__
     cdef object __weakref__
     cdef public object _now

@@ -1,21 +1,20 @@
-"""The kernel's plain parts: tracing, thread creation and end, time
-conversions, views of its threads and the context checks every blocking
-call makes.
+"""The kernel's plain parts: thread creation and end, time conversions
+and the context checks every blocking call makes.
 
 Owns: ``KernelBase``, the base of the kernel's layers: blocking.py
 (waiting and waking) builds on it, kernel.py (the run loop) on that.
-Imports ``diag``, ``errors``, ``irqline``, ``running``, ``thread``,
-``units`` (and ``clocks`` when a clock is first read).
+Its own base is ``kernelapi.KernelApi`` (interrupt lines, stop, close,
+settings, clocks, views), loaded at first use on MicroPython.
+Imports ``compat``, ``diag``, ``errors``, ``thread``, ``traps``, ``units``
+(and ``threadapi`` for a spawn with an affinity).
 """
 
-from . import running
-from .diag import describe, report, waiting_for
+from .diag import describe, report
 from .errors import ContextError
-from .units import public_ticks, ticks_to_ns, units_per_ns
-from .compat import MICROPYTHON, computed, computed_attrs
+from .units import public_ticks, ticks_to_ns
+from .compat import MICROPYTHON, cold_part, computed, computed_attrs
 from .traps import Trap, new_trap
-from .thread import (READY, SUSPENDED, TERMINATED, Priority, Thread, prime,
-                     check_affinity, make_coroutine)
+from .thread import TERMINATED, Priority, Thread, make_coroutine, prime
 
 __all__ = ("KernelBase", "valid_slice")
 
@@ -29,8 +28,16 @@ def valid_slice(v):
     return v
 
 
-class KernelBase:
-    """What ``Kernel`` offers besides running: see kernel.py."""
+if MICROPYTHON:    # (its API loads at first use: compat.cold_part)
+    globals()["KernelApi"] = object
+else:
+    from .kernelapi import KernelApi
+
+
+class KernelBase(KernelApi):
+    """What ``Kernel`` offers besides running (see kernel.py) that its
+    threads use: creating them, their end, time conversions, the checks
+    of blocking calls; the rest is ``KernelApi``'s."""
 
     # the run loop's state as slots (typed fields when compiled:
     # kernelbase.pxd); every other attribute lives in the __dict__
@@ -56,6 +63,7 @@ class KernelBase:
         tail of its priority's ready list; ``affinity``: the cores it may
         run on (None: any). ISR-safe."""
         if affinity is not None:
+            from .threadapi import check_affinity
             affinity = check_affinity(self, affinity, "spawn %r" % (
                 name if name is not None else getattr(fn, "__name__", fn),))
         coro, fname = make_coroutine(fn, args, name, priority)
@@ -86,22 +94,6 @@ class KernelBase:
             self._dead = 0
             self._threads = [t for t in self._threads
                              if t.state != TERMINATED]
-
-    # -- interrupts and timers --
-    def interrupt(self, name, handler, *, priority=1, cost=0, core=0):
-        """A new interrupt line whose ``handler()`` runs in interrupt
-        context when triggered (see irq.py), on ``core``."""
-        n = 1 if self._cores is None else len(self._cores)
-        if type(core) is not int or not 0 <= core < n:
-            raise ValueError("Kernel.interrupt %r: core %r out of range "
-                             "0..%d" % (name, core, n - 1))
-        from .irqline import Interrupt    # (MicroPython: loaded now)
-        irq = Interrupt(self, name, handler, priority, cost,
-                        self._irqs if n == 1 else self._cores[core]._irqs)
-        irq.stats.core = core
-        self.interrupts.append(irq)
-        self.stats.isr_latency[name] = irq.stats
-        return irq
 
     def _finish(self, t, result, exc, how="return"):
         t.state = TERMINATED
@@ -147,59 +139,6 @@ class KernelBase:
         self.stats.retire(t)     # its statistics: counters, not the thread
         self._reclaim()          # (also without idle time: a busy system)
 
-    def close(self):
-        """End every live thread but idle now, in this kernel (muos.run
-        does when it returns): their ``finally`` blocks run as themselves,
-        not later in the garbage collector, maybe inside another run."""
-        try:
-            running.enter(self)
-        except ContextError:       # another kernel runs in this OS thread
-            for t in self._threads:
-                if t.state != TERMINATED and t.switches == 0:
-                    t._coro.close()     # never started: discarded
-            return
-        tr, self._trace = self._trace, None      # not traced
-        if self._current is not None:       # run() returned at until=
-            self._current.state = READY
-            self._current = None
-        try:
-            for t in list(self._threads):
-                if t.base_priority != 0 and t.state != TERMINATED:
-                    t.kill()
-        finally:
-            running.leave(self)
-            self._trace = tr
-
-    def stop(self):
-        """Make ``run()`` return at the caller's next await (from a
-        thread, a handler, or another OS thread on a real port)."""
-        self._stop = True
-        wake = getattr(self.port, "wake", None)
-        if wake is not None:
-            wake()
-
-    # read/write, and read by the kernel under their public names: on
-    # MicroPython they are plain attributes (no setter: compat.py)
-    def _get_preemptive(self):
-        """False: cooperative, a thread keeps the CPU until it blocks,
-        yields or ends (read/write; stored as a bool)."""
-        return self._preemptive
-
-    def _set_preemptive(self, v):
-        self._preemptive = bool(v)
-
-    preemptive = computed(_get_preemptive, _set_preemptive)
-
-    # -- time --
-    def _get_slice(self):
-        """Ticks of a round-robin slice, or None (read/write)."""
-        return self._slice
-
-    def _set_slice(self, v):
-        self._slice = valid_slice(v)
-
-    time_slice = computed(_get_slice, _set_slice)
-
     @computed
     def _epoch(self):
         # how far the time origin moved (rebase.py), kernel time units (a
@@ -227,41 +166,6 @@ class KernelBase:
         if type(ticks) in (int, float) and ticks < 0:
             return -self.to_ns(-ticks, what)
         return self.to_ns(ticks, what)
-
-    # -- threads --
-    @computed
-    def threads(self):
-        return [t for t in self._threads if t.state != TERMINATED]
-
-    # -- the clocks of µOS++, made when first read (MicroPython: clocks.py
-    # is loaded only by a program that uses one) --
-    @computed
-    def sysclock(self):
-        """Ticks (``Clock``)."""
-        return self._clock(0)
-
-    @computed
-    def rtclock(self):
-        """Whole seconds, settable (``RealTimeClock``)."""
-        return self._clock(1)
-
-    @computed
-    def hrclock(self):
-        """Nanoseconds (``Clock``)."""
-        return self._clock(2)
-
-    def _clock(self, i):
-        c = self._clocks
-        if c is None:
-            from .clocks import Clock, RealTimeClock
-            c = self._clocks = (
-                Clock(self, "sysclock", self._tick), RealTimeClock(self),
-                Clock(self, "hrclock", units_per_ns(self.tick_hz)))
-        return c[i]
-
-    @computed
-    def current(self):
-        return self._current
 
     # -- contexts --
     def _check_block(self, what, obj=None):
@@ -292,13 +196,5 @@ class KernelBase:
             raise ContextError("%s must be called from a thread" % what)
         return t
 
-    def blocked(self):
-        """{thread name: what it waits for} of every blocked thread."""
-        out = {}
-        for t in self._threads:
-            if t.state == SUSPENDED:
-                out[t.name] = waiting_for(t._trap)
-        return out
-
-
 computed_attrs(KernelBase)
+cold_part(KernelBase, "kernelapi", "KernelApi")

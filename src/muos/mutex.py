@@ -1,21 +1,21 @@
 """Mutexes with priority inheritance or ceiling, recursion and robustness.
 
 Owns: ``Mutex`` (µOS++ ``mutex``, POSIX ``pthread_mutex_t`` semantics).
-Built only on the wait queue and traps. The kernel computes effective
+Built only on the wait queue and traps. Its rarer operations (try_lock,
+timed_lock, robustness, views) are ``mutexapi.MutexApi``'s, loaded at
+first use on MicroPython. The kernel computes effective
 priorities from ``_boost()`` of the mutexes a thread holds; this module
 tells it when that may have changed (owner change, waiter arrival,
 departure or move, through the queue's ``on_change``). ``unlock()`` makes
 the most urgent waiter the owner: the woken thread never retries.
 """
 
-from .compat import MICROPYTHON, computed, computed_attrs
+from .compat import MICROPYTHON, cold_part, computed_attrs
 from .diag import check_name
-from .errors import (DeadlockError, NotOwnerError, NotRecoverable,
-                     OwnerDead)
+from .errors import DeadlockError, NotOwnerError, NotRecoverable
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Killed, check_priority
-from .traps import (BLOCK, PASS, WAIT, Trap, consumed, reuse,
-                    timed)
+from .traps import BLOCK, PASS, WAIT, Trap, reuse
 from .waitq import WaitQueue
 
 __all__ = ("Mutex",)
@@ -33,8 +33,15 @@ def _waited_owner(o):
     return trap.obj.owner
 
 
-class Mutex:
-    """A mutual-exclusion lock owned by one thread at a time."""
+if MICROPYTHON:    # (its API loads at first use: compat.cold_part)
+    globals()["MutexApi"] = object
+else:
+    from .mutexapi import MutexApi
+
+
+class Mutex(MutexApi):
+    """A mutual-exclusion lock owned by one thread at a time (here what
+    lock and unlock use; the rest is ``MutexApi``'s)."""
 
     NORMAL = "normal"
     ERRORCHECK = "errorcheck"
@@ -76,13 +83,6 @@ class Mutex:
         return "<Mutex %r owner=%s waiting=%d>" % (
             self.name, None if self.owner is None else self.owner.name,
             len(self._q))
-
-    def _label(self):
-        return "Mutex %r" % self.name if self.name is not None else "Mutex"
-
-    @computed
-    def locked(self):
-        return self.owner is not None
 
     # -- priority --
     def _boost(self):
@@ -147,14 +147,6 @@ class Mutex:
                         " -> ".join(x.name for x in chain + [t])), chain)
             o = _waited_owner(o)
 
-    def _chain(self, t):
-        chain = [t]
-        o = self.owner
-        while o is not t:
-            chain.append(o)
-            o = _waited_owner(o)
-        return chain
-
     def _acquire(self, t):
         self.owner = t
         self._count = 1
@@ -164,10 +156,6 @@ class Mutex:
         else:
             t._held = [self]       # most threads never hold a mutex
         t._kernel.recompute_priority(t)
-
-    def _owner_dead(self):
-        return OwnerDead("%s: previous owner died holding it; call "
-                         "consistent() to keep using it" % self._label())
 
     def _release(self, t):
         """Give the mutex to the most urgent waiter (or nobody)."""
@@ -187,14 +175,6 @@ class Mutex:
         if t.state != TERMINATED:
             t._kernel.recompute_priority(t)
 
-    def _owner_died(self, t):
-        """Called by the kernel when owner ``t`` ends holding the mutex."""
-        if not self.robust:
-            t._held.remove(self)   # stays locked by a dead thread (POSIX)
-            return
-        self._state = _INCONSISTENT
-        self._release(t)
-
     # -- public API --
     def lock(self):
         """Lock, waiting while another thread owns it. Thread context; may
@@ -207,39 +187,6 @@ class Mutex:
                 k._thread_context("%s.lock" % self._label())
             k._check_block("lock", self)
         return reuse(k._current, WAIT, self, None, self._q)
-
-    def try_lock(self):
-        """Lock if free (or owned, for RECURSIVE). Thread context."""
-        k = RUNNING[0]
-        if k is None or k._isr or k._current is None:
-            k = current_kernel("Mutex.try_lock")
-            k._thread_context("%s.try_lock" % self._label())   # raises
-        t = k._current
-        trap = timed(t, WAIT, self, None, self._q, 0, None)
-        consumed(trap)             # tried here, never awaited
-        trap.thread = t
-        try:
-            return self._try(trap) is not BLOCK
-        finally:
-            if MICROPYTHON:
-                # never awaited: the thread's next timed call may take it
-                # again (a try_lock in a loop allocates nothing)
-                t._tspare = trap
-
-    def timed_lock(self, ticks):
-        """Like ``lock`` but False after ``ticks``. Thread context; may
-        block."""
-        k = RUNNING[0]
-        if (k is None or k._isr or k._lock or k._irqs.mask
-                or k._current is None):          # raise the context's error
-            k = current_kernel("Mutex.timed_lock")
-            k._thread_context("%s.timed_lock" % self._label())
-            k._check_block("%s.timed_lock" % self._label())
-        if type(ticks) is int and ticks >= 0:
-            ns = ticks * k._tick     # (no message made: nothing allocated)
-        else:
-            ns = k.to_ns(ticks, "%s.timed_lock: ticks" % self._label())
-        return timed(k._current, WAIT, self, None, self._q, ns, False)
 
     def unlock(self):
         """Unlock; only the owner may. Thread context."""
@@ -260,26 +207,6 @@ class Mutex:
             return
         self._release(t)
 
-    def _make_unrecoverable(self, t):
-        self._state = _UNRECOVERABLE
-        t._held.remove(self)
-        self.owner = None
-        self._count = 0
-        q = self._q
-        while q.items:
-            q.fail_one(NotRecoverable("%s is not recoverable"
-                                      % self._label()))
-        t._kernel.recompute_priority(t)
-
-    def consistent(self):
-        """Mark a robust mutex's state consistent after ``OwnerDead``."""
-        k = current_kernel("Mutex.consistent")
-        t = k._thread_context("%s.consistent" % self._label())
-        if self._state != _INCONSISTENT or self.owner is not t:
-            raise ValueError("%s: consistent() is for the owner after "
-                             "OwnerDead" % self._label())
-        self._state = _CONSISTENT
-
     def __aenter__(self):
         return self.lock()
 
@@ -294,9 +221,5 @@ class Mutex:
         self.unlock()
         return reuse(current_kernel("Mutex")._current, PASS, None, False)
 
-    @computed
-    def waiters(self):
-        return self._q.threads()
-
-
 computed_attrs(Mutex)
+cold_part(Mutex, "mutexapi", "MutexApi")

@@ -1,7 +1,7 @@
 # Types for Cython (thread.py is the source; see setup.py).
-from muos.stats cimport ThreadCounters
+from muos.threadapi cimport ThreadApi
 
-cdef class Thread(ThreadCounters):
+cdef class Thread(ThreadApi):
     cdef public object base_priority
     # read-only from Python (API.md): the kernel writes it (compiled)
     cdef readonly int priority

@@ -17,9 +17,8 @@ from .compat import MICROPYTHON, lazy_fields, native
 _C = native("_trap")
 
 __all__ = (
-    "TRUE_NOW", "Trap", "TimedTrap", "new_trap", "reuse", "timed",
-    "consumed",
-    "call_name", "SLEEP", "YIELD", "BUSY", "WAIT",
+    "Trap", "TimedTrap", "new_trap", "reuse", "timed", "consumed",
+    "SLEEP", "YIELD", "BUSY", "WAIT",
     "SUSPEND", "ANY", "PASS", "RELEASE", "SPIN", "IDLE_WAIT", "IDLE_SLEEP",
     "SPINNING", "BLOCK", "NEVER",
 )
@@ -178,72 +177,6 @@ class Trap:
 lazy_fields(Trap, {"obj": None, "arg": None, "q": None})
 
 
-class _TrueNow:
-    """An awaitable that returns True without leaving the CPU (a wait
-    that need not wait: muos.asyncio's Event when set). Stateless, so
-    one object serves every await; on MicroPython it allocates nothing
-    (the StopIteration made once, as Trap.send's)."""
-
-    if MICROPYTHON:
-        def __iter__(self):
-            return self
-
-        __await__ = __iter__
-
-        def __next__(self):
-            s = _STOP_TRUE
-            s.__traceback__ = None
-            raise s
-    else:
-        def __await__(self):
-            return True
-            yield           # (a generator: it returns at once)
-
-
-TRUE_NOW = _TrueNow()
-
-
-# -- a muos call never awaited (API.md, "Observability") ----------------
-# m.lock() without await does nothing: say so as Python does for a
-# coroutine never awaited, a RuntimeWarning at the line that dropped it.
-# The C trap reports it when it is freed (one test of a flag on the
-# switch path); the plain build does under `python -X dev` only (a
-# __del__ on every trap would cost every await).
-
-_VERBS = {"Mutex": "lock", "MemoryPool": "alloc", "Thread": "join"}
-
-
-def call_name(trap):
-    """The call that made ``trap``, in words: "Mutex 'm'.lock()"."""
-    kind = trap.kind
-    if kind == WAIT and trap.obj is not None:
-        obj = trap.obj
-        cls = type(obj).__name__
-        verb = _VERBS.get(cls, "wait")
-        if cls == "MessageQueue":
-            verb = "send" if trap.q is obj._senders else "receive"
-        if trap.timeout is not None:
-            verb = "timed_" + verb
-        name = getattr(obj, "name", None)
-        return "%s%s.%s()" % (cls, "" if name is None else " %r" % name,
-                              verb)
-    return _KIND_CALLS.get(kind, "a muos call (trap kind %d)" % kind)
-
-
-_KIND_CALLS = {
-    SLEEP: "muos.sleep_for() or sleep_until()", BUSY: "muos.busy()",
-    YIELD: "muos.yield_now()", PASS: "muos.yield_now()",
-    SUSPEND: "muos.suspend()", ANY: "muos.wait_any()",
-    RELEASE: "muos.periodic()", SPIN: "Spinlock.acquire()",
-}
-
-
-def _never_awaited(trap, stacklevel=2):
-    import warnings
-    warnings.warn("muos: %s was never awaited" % call_name(trap),
-                  RuntimeWarning, stacklevel=stacklevel)
-
-
 def _dev_mode():
     if MICROPYTHON:
         return False
@@ -264,7 +197,8 @@ if _C is not None:
     # new_trap(Trap): an empty Trap, no __init__ (its fields set by the
     # caller)
     new_trap = _C.new_trap
-    _C.set_never_awaited(_never_awaited)
+    from .neverawaited import never_awaited
+    _C.set_never_awaited(never_awaited)
 
     def consumed(trap):
         """The kernel took ``trap`` without an await (wait_any's
@@ -288,7 +222,8 @@ elif _dev_mode():
         def __del__(self):
             if not getattr(self, "used", 0):
                 self.used = 1
-                _never_awaited(self, 3)
+                from .neverawaited import never_awaited
+                never_awaited(self, 3)
 
     Trap = _CheckedTrap  # type: ignore[misc]  # noqa: F811
     new_trap = _new_plain

@@ -9,11 +9,37 @@ shares (MachinePort has a few hard-IRQ slots only).
 """
 
 import muos
+from ..compat import MICROPYTHON
 from ..running import is_running, wait_trap
-from ..traps import BLOCK, TRUE_NOW
+from ..traps import _STOP_TRUE, BLOCK
 from ..waitq import WaitQueue
 
-__all__ = ("Event", "ThreadSafeFlag")
+__all__ = ("Event", "ThreadSafeFlag", "TRUE_NOW")
+
+
+class _TrueNow:
+    """An awaitable that returns True without leaving the CPU (a wait
+    that need not wait: muos.asyncio's Event when set). Stateless, so
+    one object serves every await; on MicroPython it allocates nothing
+    (the StopIteration made once, as Trap.send's)."""
+
+    if MICROPYTHON:
+        def __iter__(self):
+            return self
+
+        __await__ = __iter__
+
+        def __next__(self):
+            s = _STOP_TRUE
+            s.__traceback__ = None
+            raise s
+    else:
+        def __await__(self):
+            return True
+            yield           # (a generator: it returns at once)
+
+
+TRUE_NOW = _TrueNow()
 
 
 class Event:
