@@ -10,7 +10,8 @@ SRC = os.path.join(os.path.dirname(__file__), "..", "src", "muos")
 
 # rank of each module; a module may import modules of lower or equal rank
 LAYERS = {
-    "compat": 0, "errors": 0, "traps": 0, "waitq": 0, "diag": 0, "units": 0,
+    "compat": 0, "errors": 0, "moreerrors": 0, "traps": 0, "waitq": 0,
+    "diag": 0, "units": 0,
     "observe": 0,
     "_plain": 0,     # MUOS_PURE=1 on a compiled install (CPython only)
     "neverawaited": 0,   # the never-awaited warning (CPython only)

@@ -13,9 +13,7 @@ from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
                     now, scheduler_locked, sleep_for, sleep_until, spawn,
                     set_deadline, suspend, this_core, this_thread,
                     yield_now)
-from .errors import (ContextError, DeadlockError, Empty, Full, Interrupted,
-                     MuosError, NotOwnerError, NotRecoverable, OwnerDead,
-                     Stalled, ThreadError)
+from .errors import ContextError, Interrupted, MuosError
 from .kernel import Kernel, current_kernel
 from .ports.sim import SimPort
 from .power import PowerModel
@@ -36,6 +34,8 @@ if not MICROPYTHON:
     from .timer import Timer
     from .trace import Trace
     from .waitany import wait_any
+    from .moreerrors import (DeadlockError, Empty, Full, NotOwnerError,
+                             NotRecoverable, OwnerDead, Stalled, ThreadError)
 
 try:                      # CPython only: MicroPython has no threading
     from .ports.host import HostPort
@@ -65,22 +65,31 @@ __all__ = (
 # loaded on first use (``muos.Watchdog``; on MicroPython every object):
 # there a module costs heap even frozen (its functions and classes: the
 # objects about 0.5-1 KB each, the trace 1.5 KB; watchdog.py compiled from
-# source about 11 KB), paid only by programs that use it (issue 16 #2)
-_LAZY = {"Watchdog": "watchdog", "ConditionVariable": "condvar",
-         "ALL": "evflags", "ANY": "evflags", "EventFlags": "evflags",
-         "MemoryPool": "mempool", "MessageQueue": "mqueue",
-         "Mutex": "mutex", "Job": "jobs", "periodic": "jobs",
-         "BinarySemaphore": "semaphore",
-         "Semaphore": "semaphore", "Spinlock": "spinlock",
-         "ThreadStats": "threadstats",
-         "Timer": "timer", "Trace": "trace", "wait_any": "waitany"}
+# source about 11 KB), paid only by programs that use it (issue 16 #2).
+# Name, module, name, module ...: a tuple of constants, which a board
+# keeps in flash (a dict would be heap)
+_LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
+         "ALL", "evflags", "ANY", "evflags", "EventFlags", "evflags",
+         "MemoryPool", "mempool", "MessageQueue", "mqueue",
+         "Mutex", "mutex", "Job", "jobs", "periodic", "jobs",
+         "BinarySemaphore", "semaphore", "Semaphore", "semaphore",
+         "Spinlock", "spinlock", "ThreadStats", "threadstats",
+         "Timer", "timer", "Trace", "trace", "wait_any", "waitany",
+         "DeadlockError", "moreerrors", "Empty", "moreerrors",
+         "Full", "moreerrors", "NotOwnerError", "moreerrors",
+         "NotRecoverable", "moreerrors", "OwnerDead", "moreerrors",
+         "Stalled", "moreerrors", "ThreadError", "moreerrors")
 TYPE_CHECKING = False
 if TYPE_CHECKING:                 # mypy: the real names
     from .watchdog import Watchdog
 
 
 def __getattr__(attr):
-    mod = _LAZY.get(attr, None)
+    mod = None
+    for i in range(0, len(_LAZY), 2):
+        if _LAZY[i] == attr:
+            mod = _LAZY[i + 1]
+            break
     if mod is None:
         if MICROPYTHON:
             # ``from . import smp`` looks in the package first, and
@@ -211,6 +220,7 @@ def _outcome(k, t, why, rec):
     elif why in ("until", "stopped"):
         value = None
     else:
+        from .moreerrors import Stalled
         blocked = k.blocked()
         raise Stalled("main can never run again: " + "; ".join(
             "%s waits for %s" % (n, blocked[n]) for n in sorted(blocked)),

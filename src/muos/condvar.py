@@ -7,7 +7,8 @@ the thread in one kernel step (no other thread runs in between), then
 reacquires the mutex before returning, also on timeout and interruption.
 """
 
-from .errors import Interrupted, NotOwnerError
+from .errors import Interrupted
+from .moreerrors import NotOwnerError
 from .thread import Killed
 from .diag import check_name, describe
 from .running import current_kernel

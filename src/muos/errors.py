@@ -1,8 +1,15 @@
 """The exceptions of the muos contract (API.md, "Errors").
 
-Owns: the exception classes. Imports nothing. Every class derives from
-``MuosError`` so that ``except muos.MuosError`` catches any kernel refusal.
+Owns: ``MuosError``, the base of every muos exception (``except
+muos.MuosError`` catches any kernel refusal), and the two the switch path
+raises or catches, ``ContextError`` and ``Interrupted``. The others, which
+few programs meet, are moreerrors.py's, and this module gives them too:
+imported at its end on CPython, loaded at first use on MicroPython (a
+class costs about 100 bytes of a board's heap even frozen). Imports
+``compat``.
 """
+
+from .compat import MICROPYTHON
 
 __all__ = (
     "MuosError", "ContextError", "DeadlockError", "Stalled", "Interrupted",
@@ -21,54 +28,14 @@ class ContextError(MuosError):
     call with no kernel running."""
 
 
-class DeadlockError(MuosError):
-    """A lock that could never succeed: relocking a non-recursive mutex, or
-    a wait that closes a cycle of owners. ``cycle`` lists the threads."""
-
-    def __init__(self, message, cycle=None):
-        super().__init__(message)
-        self.cycle = list(cycle) if cycle else []
-
-
-class Stalled(MuosError):
-    """``muos.run()`` found that main can never run again. ``blocked`` maps
-    each blocked thread's name to a description of what it waits for."""
-
-    def __init__(self, message, blocked=None):
-        super().__init__(message)
-        self.blocked = dict(blocked) if blocked else {}
-
-
 class Interrupted(MuosError):
     """The waiting thread was interrupted (``Thread.interrupt()``)."""
 
 
-class NotOwnerError(MuosError):
-    """A mutex was unlocked by a thread that does not own it."""
-
-
-class OwnerDead(MuosError):
-    """A robust mutex was acquired after its previous owner ended while
-    holding it. The caller now owns it; call ``consistent()`` to keep it."""
-
-
-class NotRecoverable(MuosError):
-    """A robust mutex whose dead owner's state was never made consistent."""
-
-
-class Full(MuosError):
-    """A queue or pool had no room (``try_``/``timed_`` forms)."""
-
-
-class Empty(MuosError):
-    """A queue had nothing to receive (``try_``/``timed_`` forms)."""
-
-
-class ThreadError(MuosError):
-    """A thread ended with an exception; ``__cause__`` (and ``exception``)
-    hold the original one."""
-
-    def __init__(self, message, exception=None, thread=None):
-        super().__init__(message)
-        self.exception = exception
-        self.thread = thread
+if MICROPYTHON:
+    def __getattr__(name):
+        from . import moreerrors
+        return getattr(moreerrors, name)
+else:
+    from .moreerrors import (DeadlockError, Empty, Full, NotOwnerError,
+                             NotRecoverable, OwnerDead, Stalled, ThreadError)

@@ -19,7 +19,7 @@ before they outgrow a small int.
 from heapq import heappop, heappush
 
 from .compat import computed, computed_attrs
-from .errors import Empty, Full
+from .moreerrors import Empty, Full
 from .diag import check_name, describe
 from .running import wait_trap
 from .traps import BLOCK

@@ -12,7 +12,6 @@ the most urgent waiter the owner: the woken thread never retries.
 
 from .compat import MICROPYTHON, cold_part, computed_attrs
 from .diag import check_name
-from .errors import DeadlockError, NotOwnerError, NotRecoverable
 from .running import RUNNING, current_kernel
 from .thread import TERMINATED, Killed, check_priority
 from .traps import BLOCK, PASS, WAIT, Trap, reuse
@@ -108,6 +107,7 @@ class Mutex(MutexApi):
     def _try(self, trap):
         t = trap.thread
         if self._state == _UNRECOVERABLE:
+            from .moreerrors import NotRecoverable
             raise NotRecoverable("%s is not recoverable: its owner died and "
                                  "the state was never made consistent"
                                  % self._label())
@@ -125,6 +125,7 @@ class Mutex(MutexApi):
             if self.kind == "recursive":
                 self._count += 1
                 return True
+            from .moreerrors import DeadlockError
             raise DeadlockError("%s: thread %r already owns it" % (
                 self._label(), t.name), [t])
         if trap.timeout != 0:
@@ -141,6 +142,7 @@ class Mutex(MutexApi):
         while o is not None:
             if o is t:
                 chain = self._chain(t)
+                from .moreerrors import DeadlockError
                 raise DeadlockError(
                     "%s: thread %r would wait in a cycle: %s" % (
                         self._label(), t.name,
@@ -195,6 +197,7 @@ class Mutex(MutexApi):
         if k._isr or t is None:     # (the label made only to raise)
             k._thread_context("%s.unlock" % self._label())
         if self.owner is not t:
+            from .moreerrors import NotOwnerError
             raise NotOwnerError("%s: thread %r cannot unlock it, %s" % (
                 self._label(), t.name,
                 "it is not locked" if self.owner is None else

@@ -9,7 +9,7 @@ constants; loaded whenever this is).
 """
 
 from .compat import MICROPYTHON, computed, computed_attrs
-from .errors import NotRecoverable, OwnerDead
+from .moreerrors import NotRecoverable, OwnerDead
 from .mutex import _CONSISTENT, _INCONSISTENT, _UNRECOVERABLE, _waited_owner
 from .running import RUNNING, current_kernel
 from .traps import BLOCK, WAIT, consumed, timed

@@ -12,7 +12,7 @@ one core the lock is always free when asked for.
 
 from .compat import computed, computed_attrs
 from .diag import check_name
-from .errors import DeadlockError, NotOwnerError
+from .moreerrors import DeadlockError, NotOwnerError
 from .irq import MASK_ALL
 from .running import current_kernel
 from .traps import PASS, SPIN, Trap

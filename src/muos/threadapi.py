@@ -14,7 +14,8 @@ kernel's: the control methods here only use the kernel's primitives
 
 from .compat import computed, computed_attrs
 from .diag import waiting_for
-from .errors import ContextError, DeadlockError, Interrupted, ThreadError
+from .errors import ContextError, Interrupted
+from .moreerrors import DeadlockError, ThreadError
 from .stats import ThreadCounters, cpu_total
 from .thread import (READY, SUSPENDED, TERMINATED, Deferred, Killed,
                      Priority, check_priority)

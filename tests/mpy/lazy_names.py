@@ -4,8 +4,14 @@ MicroPython's asyncio does) are the same objects on both interpreters:
 imported first or not (a submodule named periodic.py would take the
 function's place in the package on MicroPython when imported)."""
 
+import sys
+
 import muos
+from muos.compat import MICROPYTHON
 from muos.jobs import Job
+
+if MICROPYTHON:          # (CPython loads every module with muos)
+    assert "muos.moreerrors" not in sys.modules
 
 print("periodic is", type(muos.periodic).__name__, muos.periodic.__name__,
       "Job", Job is muos.Job)
@@ -26,6 +32,16 @@ for name in ("Semaphore", "BinarySemaphore", "Mutex", "EventFlags",
              "Watchdog", "wait_any", "Spinlock", "Trace", "ThreadStats"):
     print(name, getattr(muos, name).__name__)
 print(muos.ALL, muos.ANY)
+# the errors few programs meet (moreerrors.py): the same classes through
+# muos, muos.errors (a module __getattr__ on MicroPython) and their module
+from muos.errors import OwnerDead  # noqa: E402
+from muos import moreerrors  # noqa: E402
+for name in ("DeadlockError", "Stalled", "NotOwnerError", "OwnerDead",
+             "NotRecoverable", "Full", "Empty", "ThreadError"):
+    cls = getattr(muos, name)
+    print(name, cls is getattr(moreerrors, name),
+          cls is getattr(muos.errors, name), issubclass(cls, muos.MuosError))
+print("OwnerDead", OwnerDead is muos.OwnerDead)
 try:
     print(muos.no_such_name)
 except AttributeError as e:
