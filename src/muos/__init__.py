@@ -9,8 +9,7 @@ from .compat import MICROPYTHON, PURE
 if PURE and not MICROPYTHON:
     from . import _plain     # the .py modules, not the compiled ones
     _plain.install()
-from .calls import (busy, in_isr, interrupts_disabled, interrupts_masked,
-                    now, scheduler_locked, sleep_for, sleep_until, spawn,
+from .calls import (busy, in_isr, now, sleep_for, sleep_until, spawn,
                     set_deadline, suspend, this_core, this_thread,
                     yield_now)
 from .errors import ContextError, Interrupted, MuosError
@@ -23,6 +22,8 @@ from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
 if not MICROPYTHON:
     # (on MicroPython these load on first use: _LAZY below)
     from .condvar import ConditionVariable
+    from .critical import (interrupts_disabled, interrupts_masked,
+                           scheduler_locked)
     from .evflags import ALL, ANY, EventFlags
     from .mempool import MemoryPool
     from .mqueue import MessageQueue
@@ -78,7 +79,9 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "DeadlockError", "moreerrors", "Empty", "moreerrors",
          "Full", "moreerrors", "NotOwnerError", "moreerrors",
          "NotRecoverable", "moreerrors", "OwnerDead", "moreerrors",
-         "Stalled", "moreerrors", "ThreadError", "moreerrors")
+         "Stalled", "moreerrors", "ThreadError", "moreerrors",
+         "scheduler_locked", "critical", "interrupts_disabled", "critical",
+         "interrupts_masked", "critical")
 TYPE_CHECKING = False
 if TYPE_CHECKING:                 # mypy: the real names
     from .watchdog import Watchdog

@@ -10,10 +10,10 @@ switch path, ``stats`` (already loaded whenever this is).
 """
 
 from .compat import computed, computed_attrs
-from .inversion import InversionTracker
+from .inversion import WINDOWS_KEPT, InversionTracker
 from .stats import (ThreadExtra, cpu_total, record_response,
                     waits_total)
-from .units import ns_to_ticks, units_to_ns
+from .units import ns_to_ticks, units_per_ns, units_to_ns
 
 __all__ = ("StatsApi", "Retired", "EndedThreads")
 
@@ -314,6 +314,81 @@ class StatsApi(InversionTracker):
     @computed
     def elapsed(self):
         return ns_to_ticks(self.elapsed_ns, self.tick_hz)
+
+    # -- priority inversion: the views (inversion.py records) --
+    def _end(self):
+        # the end of the run (elapsed_ns) in kernel time
+        return self.elapsed_ns - self._epoch()
+
+    def _inv_open_ns(self, t):
+        """Ns of the inversion ``t`` suffers in its wait in progress,
+        counted up to the end of the run (``ThreadStats.inversion_time``)."""
+        ns = 0
+        for e in self._mwaits:
+            if e[0] is t and e[2] is not None:
+                ns += max(0, self._end() - e[2])
+        return ns
+
+    # -- the views --
+    @computed
+    def inversion_windows(self):
+        """Every priority-inversion window, in the order they ended (those
+        still open at the end of the run last, cut there): tuples
+        ``(start_ns, end_ns, waiter, mutex, owner)`` in nanoseconds. On a
+        long run the ended ones are the last ``WINDOWS_KEPT`` at least
+        (10,000; 16 on MicroPython); ``inversion_time`` counts all."""
+        out = self._inversion_windows()
+        if units_per_ns(self.tick_hz) == 1:
+            return out
+        hz = self.tick_hz
+        return [(units_to_ns(w[0], hz), units_to_ns(w[1], hz)) + w[2:]
+                for w in out]
+
+    def _inversion_windows(self):
+        # the same, in kernel time units (units.py)
+        out = self._inversions[-WINDOWS_KEPT:]
+        end = self.elapsed_ns
+        ep = self._epoch()
+        for e in self._mwaits:
+            if e[2] is not None and end > e[2] + ep:
+                out.append((e[2] + ep, end, e[0].name, e[3], e[4]))
+        return out
+
+    @computed
+    def inversion_time(self):
+        """Total priority-inversion time, ticks.
+
+        Definition: a thread W suffers priority inversion on a mutex M at
+        every instant at which W is blocked in ``M.lock()`` or
+        ``M.timed_lock()`` and M's owner's effective priority is strictly
+        lower than W's effective priority (a dead owner of a non-robust
+        mutex keeps the priority it ended with). During that time any
+        thread of a priority between the two can run in front of W: the
+        unbounded inversion that priority inheritance (INHERIT) and the
+        ceiling protocol (PROTECT) remove, so with them it is zero unless
+        a base priority is changed while waiting. The time W waits while
+        the owner holds M at W's priority or above (bounded blocking)
+        is blocked time, not inversion. Waits through ``wait_any`` are
+        not counted. Summed over waiters (two waiters inverted at once
+        count twice); exact, since the condition can only change at the
+        instants where a wait starts or ends, an effective priority
+        changes or M changes hands, and each of those calls a hook.
+        """
+        ns = sum(self._inv_by.values())
+        for e in self._mwaits:
+            if e[2] is not None:
+                ns += max(0, self._end() - e[2])
+        return ns_to_ticks(ns, self.tick_hz)
+
+    @computed
+    def inversion_by_object(self):
+        """{mutex name: ticks of inversion suffered by its waiters}."""
+        ns = dict(self._inv_by)
+        for e in self._mwaits:
+            if e[2] is not None and self._end() > e[2]:
+                ns[e[3]] = ns.get(e[3], 0) + self._end() - e[2]
+        hz = self.tick_hz
+        return {k: ns_to_ticks(ns[k], hz) for k in sorted(ns)}
 
 
 computed_attrs(StatsApi)

@@ -12,6 +12,7 @@ from muos.jobs import Job
 
 if MICROPYTHON:          # (CPython loads every module with muos)
     assert "muos.moreerrors" not in sys.modules
+    assert "muos.critical" not in sys.modules
 
 print("periodic is", type(muos.periodic).__name__, muos.periodic.__name__,
       "Job", Job is muos.Job)
@@ -29,7 +30,8 @@ muos.run(main)
 print(log)
 for name in ("Semaphore", "BinarySemaphore", "Mutex", "EventFlags",
              "MessageQueue", "Timer", "ConditionVariable", "MemoryPool",
-             "Watchdog", "wait_any", "Spinlock", "Trace", "ThreadStats"):
+             "Watchdog", "wait_any", "Spinlock", "Trace", "ThreadStats",
+             "scheduler_locked", "interrupts_disabled", "interrupts_masked"):
     print(name, getattr(muos, name).__name__)
 print(muos.ALL, muos.ANY)
 # the errors few programs meet (moreerrors.py): the same classes through
