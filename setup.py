@@ -16,9 +16,9 @@ from setuptools.command.build_ext import build_ext
 # the modules compiled by Cython (the core: kernel, objects, time)
 COMPILED = [
     "kernel", "kernelbase", "kernelapi", "thread", "threadapi", "stats",
-    "waitq", "ready", "timeq",
-    "irq", "irqline", "calls", "semaphore", "jobs", "power", "running",
-    "blocking", "inversion", "trace", "smp",
+    "waitq", "ready", "timeq", "irq", "irqcontrol", "irqline", "calls",
+    "semaphore", "jobs", "power", "running", "blocking", "inversion",
+    "trace", "smp",
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))

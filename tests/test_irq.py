@@ -823,9 +823,9 @@ def test_handler_kill_runs_the_victims_cleanup_as_a_thread(log):
 
 def test_an_interrupt_storm_at_one_instant_is_an_error_naming_the_line():
     # issue 14 #8: a zero-cost handler that triggers its own line would
-    # stop simulated time forever; past irq.STORM handlers at one instant
-    # the run raises, naming the line and the tick
-    from muos import irq as irq_module
+    # stop simulated time forever; past irqcontrol.STORM handlers at one
+    # instant the run raises, naming the line and the tick
+    from muos import irqcontrol as irq_module
 
     async def main():
         k = muos.current_kernel()

@@ -15,7 +15,8 @@ LAYERS = {
     "observe": 0,
     "_plain": 0,     # MUOS_PURE=1 on a compiled install (CPython only)
     "neverawaited": 0,   # the never-awaited warning (CPython only)
-    "thread": 1, "irq": 1, "timeq": 1, "clocks": 1, "stats": 1,
+    "thread": 1, "irq": 1, "irqcontrol": 1, "timeq": 1, "clocks": 1,
+    "stats": 1,
     "trace": 1, "ready": 1, "ports.sim": 1, "kernelbase": 1, "running": 1,
     "blocking": 1, "inversion": 1, "statreport": 1, "threadstats": 1,
     "statsapi": 1, "threadapi": 1, "kernelapi": 1,

@@ -73,10 +73,14 @@ def native(name):
 
 def lazy_fields(cls, defaults):
     """Give ``cls`` the ``defaults`` ({name: value}) as class attributes
-    on MicroPython; nothing on CPython."""
+    on MicroPython; nothing on CPython. Returns what ``init_fields`` needs
+    for its objects: ``defaults`` on CPython, None on MicroPython (so
+    that the dict, kept by no one, leaves a board's heap)."""
     if MICROPYTHON:
         for name in defaults:
             setattr(cls, name, defaults[name])
+        return None
+    return defaults
 
 
 def init_fields(obj, defaults):

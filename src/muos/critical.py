@@ -7,7 +7,7 @@ at first use (``muos.scheduler_locked`` ...): a program without critical
 sections keeps its classes out of a board's heap.
 """
 
-from .irq import MASK_ALL, check_irq_priority
+from .irqcontrol import MASK_ALL, check_irq_priority
 from .running import current_kernel
 
 __all__ = ("scheduler_locked", "interrupts_disabled", "interrupts_masked")

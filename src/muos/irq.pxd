@@ -1,9 +1,6 @@
-# Types for Cython (irq.py is the source; see setup.py).
+# Types for Cython (irq.py is the source; see setup.py). Its fields are
+# declared on its base, irqcontrol.InterruptControl.
+from muos.irqcontrol cimport InterruptControl
 
-cdef class Interrupts:
-    cdef dict __dict__
-    cdef public object k
-    cdef public list pending
-    cdef public list stack
-    cdef public int mask
-    cdef public list foreign
+cdef class Interrupts(InterruptControl):
+    pass

@@ -9,7 +9,7 @@ without interrupts does not pay for it: about 1 KB of heap). Imports
 """
 
 from .compat import computed, computed_attrs
-from .irq import check_irq_priority
+from .irqcontrol import check_irq_priority
 from .units import ns_to_ticks, shifted
 
 __all__ = ("Interrupt", "IsrStats")

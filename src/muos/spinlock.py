@@ -13,7 +13,7 @@ one core the lock is always free when asked for.
 from .compat import computed, computed_attrs
 from .diag import check_name
 from .moreerrors import DeadlockError, NotOwnerError
-from .irq import MASK_ALL
+from .irqcontrol import MASK_ALL
 from .running import current_kernel
 from .traps import PASS, SPIN, Trap
 

@@ -200,7 +200,7 @@ def _restore_counters(state):
 
 
 # what a new thread has done (see compat.py)
-_THREAD_STATS_FIELDS = {
+_THREAD_STATS_FIELDS = lazy_fields(ThreadCounters, {
     "cpu_ns": 0, "switches": 0,
     # ns of ended waits per thing waited on: the object itself, or
     # "sleep", "suspend", "wait_any" (objects are named when read)
@@ -208,8 +208,7 @@ _THREAD_STATS_FIELDS = {
     "blk_at": 0,              # when its current wait began
     "blk_on": None,           # what it waits on now, or None
     "_x": None,               # its ThreadExtra, made at the first write
-}
-lazy_fields(ThreadCounters, _THREAD_STATS_FIELDS)
+})
 
 
 if MICROPYTHON:    # (the readers load at first use: compat.cold_part)

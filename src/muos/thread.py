@@ -153,7 +153,7 @@ _PRIMED = ("_trap", "_tentry", "_wake_value", "_wake_exc", "_work",
 
 
 # the fields most threads never change (see compat.py)
-_THREAD_FIELDS = {
+_THREAD_FIELDS = lazy_fields(Thread, {
     "interrupted": False,
     "_wake_value": None, "_wake_exc": None,
     "_primed": False,         # Kernel.prime made its first steps ready
@@ -166,8 +166,7 @@ _THREAD_FIELDS = {
     "_held": (),              # mutexes held, in locking order
     "_dl": None,              # effective deadline, ns (own or inherited)
     "_core": -1,              # the core it runs or last ran on (-1: none)
-}
-lazy_fields(Thread, _THREAD_FIELDS)
+})
 # MicroPython only (no slot on CPython): the TimedTrap it awaited last,
 # for its next timed wait (traps.timed)
 lazy_fields(Thread, {"_tspare": None})

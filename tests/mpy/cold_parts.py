@@ -79,6 +79,18 @@ for obj, name in ((t, "no_such"), (k2, "no_such"), (k.stats, "no_such"),
         print("AttributeError", type(obj).__name__, name)
 if MICROPYTHON:
     assert loaded() == list(COLD), loaded()
+    # no interrupt line, timer nor critical section: the controller's
+    # work never loaded (irqcontrol.py)
+    assert "muos.irqcontrol" not in sys.modules
+
+
+async def masked():
+    with muos.interrupts_disabled():
+        return muos.in_isr()
+
+print("masked", muos.run(masked).value)
+if MICROPYTHON:
+    assert "muos.irqcontrol" in sys.modules
 
 
 # the mechanism on a class of its own: a part in this very script,
