@@ -29,6 +29,7 @@ LAYERS = {
     "waitany": 3, "watchdog": 3,
     "power": 1, "ports": 0,
     "": 4,           # muos/__init__.py
+    "recorders": 4,  # muos.recording (reads the package's list)
     "analysis": 5,
     "asyncio": 5,    # muos.asyncio: over the public API
     "export": 6,

@@ -22,6 +22,7 @@ from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
 if not MICROPYTHON:
     # (on MicroPython these load on first use: _LAZY below)
     from .condvar import ConditionVariable
+    from .recorders import recording
     from .critical import (interrupts_disabled, interrupts_masked,
                            scheduler_locked)
     from .evflags import ALL, ANY, EventFlags
@@ -81,7 +82,7 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "NotRecoverable", "moreerrors", "OwnerDead", "moreerrors",
          "Stalled", "moreerrors", "ThreadError", "moreerrors",
          "scheduler_locked", "critical", "interrupts_disabled", "critical",
-         "interrupts_masked", "critical")
+         "interrupts_masked", "critical", "recording", "recorders")
 TYPE_CHECKING = False
 if TYPE_CHECKING:                 # mypy: the real names
     from .watchdog import Watchdog
@@ -159,27 +160,8 @@ def _stopped(k, e):
                 pass
 
 
-# the recording() blocks in force, innermost last
+# the recording() blocks in force, innermost last (recorders.py)
 _recorders = []  # type: list
-
-
-class recording:
-    """``with muos.recording(trace=True) as runs:`` every ``muos.run``
-    inside (in this program, however deep) appends its RunResult to
-    ``runs``, and keeps a trace when ``trace``: how ``muos demo`` exports
-    the runs of a demo it does not control."""
-
-    def __init__(self, trace=False):
-        self.trace = trace
-        self.runs = []
-
-    def __enter__(self):
-        _recorders.append(self)
-        return self.runs
-
-    def __exit__(self, *exc):
-        _recorders.remove(self)
-        return False
 
 
 def run(main, *args, port=None, until=None, trace=False, **kernel_options):

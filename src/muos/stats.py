@@ -89,17 +89,18 @@ class ThreadCounters(Link):
     def __init__(self, name, tick_hz, stats=None):
         self._init_stats(name, tick_hz, stats)
 
-    def __reduce__(self):
-        # a Thread pickles as the plain ThreadCounters it also is (its
-        # coroutine and its kernel stay behind), so that Stats cross
-        # process boundaries (analysis.simulate in a process pool)
-        state = {}
-        for k in ThreadCounters.__slots__:
-            try:
-                state[k] = getattr(self, k)
-            except AttributeError:
-                pass
-        return (_restore_counters, (state,))
+    if not MICROPYTHON:     # (pickle: CPython's process pools only)
+        def __reduce__(self):
+            # a Thread pickles as the plain ThreadCounters it also is
+            # (its coroutine and its kernel stay behind), so that Stats
+            # cross process boundaries (analysis.simulate in a pool)
+            state = {}
+            for k in ThreadCounters.__slots__:
+                try:
+                    state[k] = getattr(self, k)
+                except AttributeError:
+                    pass
+            return (_restore_counters, (state,))
 
     def _init_stats(self, name, tick_hz, stats):
         self.name = name
@@ -192,11 +193,12 @@ def waits_total(c):
     return out
 
 
-def _restore_counters(state):
-    c = ThreadCounters(None, None)
-    for k in state:
-        setattr(c, k, state[k])
-    return c
+if not MICROPYTHON:
+    def _restore_counters(state):
+        c = ThreadCounters(None, None)
+        for k in state:
+            setattr(c, k, state[k])
+        return c
 
 
 # what a new thread has done (see compat.py)

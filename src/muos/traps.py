@@ -177,21 +177,6 @@ class Trap:
 lazy_fields(Trap, {"obj": None, "arg": None, "q": None})
 
 
-def _dev_mode():
-    if MICROPYTHON:
-        return False
-    import sys
-    return bool(getattr(sys.flags, "dev_mode", False))
-
-
-def _new_plain(cls):
-    """An empty Python Trap (no __init__ call: its fields are set by the
-    caller), not being awaited."""
-    t = object.__new__(cls)
-    t._up = 0
-    return t
-
-
 if _C is not None:
     Trap = _C.Trap  # type: ignore[misc]  # noqa: F811
     # new_trap(Trap): an empty Trap, no __init__ (its fields set by the
@@ -204,38 +189,17 @@ if _C is not None:
         """The kernel took ``trap`` without an await (wait_any's
         operations, try_lock's): no never-awaited warning."""
         trap.used = 1
-elif _dev_mode():
-    class _CheckedTrap(Trap):
-        """The plain Trap that reports itself never awaited (-X dev)."""
-
-        __slots__ = ("used",)
-
-        def __iter__(self):
-            self.used = 1
-            return (yield from super().__iter__())
-
-        __await__ = __iter__
-
-        def close(self):
-            self.used = 1         # (as a coroutine closed unawaited)
-
-        def __del__(self):
-            if not getattr(self, "used", 0):
-                self.used = 1
-                from .neverawaited import never_awaited
-                never_awaited(self, 3)
-
-    Trap = _CheckedTrap  # type: ignore[misc]  # noqa: F811
-    new_trap = _new_plain
-
-    def consumed(trap):
-        trap.used = 1
-else:
-    # (MicroPython: _up is a class attribute until the first await)
-    new_trap = object.__new__ if MICROPYTHON else _new_plain
+elif MICROPYTHON:
+    # (_up is a class attribute until the first await)
+    new_trap = object.__new__
 
     def consumed(trap):
         return None
+else:
+    # CPython's plain build: under -X dev a trap reports itself never
+    # awaited (neverawaited.py, which a board does not keep)
+    from .neverawaited import plain_traps
+    Trap, new_trap, consumed = plain_traps(Trap)  # type: ignore[misc]
 
 
 def reuse(th, kind, obj=None, arg=None, q=None):

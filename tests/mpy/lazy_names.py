@@ -31,7 +31,8 @@ print(log)
 for name in ("Semaphore", "BinarySemaphore", "Mutex", "EventFlags",
              "MessageQueue", "Timer", "ConditionVariable", "MemoryPool",
              "Watchdog", "wait_any", "Spinlock", "Trace", "ThreadStats",
-             "scheduler_locked", "interrupts_disabled", "interrupts_masked"):
+             "scheduler_locked", "interrupts_disabled", "interrupts_masked",
+             "recording"):
     print(name, getattr(muos, name).__name__)
 print(muos.ALL, muos.ANY)
 # the errors few programs meet (moreerrors.py): the same classes through
@@ -44,6 +45,9 @@ for name in ("DeadlockError", "Stalled", "NotOwnerError", "OwnerDead",
     print(name, cls is getattr(moreerrors, name),
           cls is getattr(muos.errors, name), issubclass(cls, muos.MuosError))
 print("OwnerDead", OwnerDead is muos.OwnerDead)
+with muos.recording() as runs:        # (recorders.py, loaded on first use)
+    muos.run(main)
+print("recorded", len(runs), runs[0].value, runs[0].now)
 try:
     print(muos.no_such_name)
 except AttributeError as e:

@@ -7,47 +7,11 @@ above the port contract. The four operations of the port contract
 cost of a simulation grows with events, not with simulated time.
 """
 
+from ..compat import computed, computed_attrs
 from ..units import shifted, tick_units
 from . import Port
 
-__all__ = ("SimPort", "Random")
-
-
-class Random:
-    """A small deterministic generator (xorshift64*), identical on CPython
-    and MicroPython, so that a seed gives the same run everywhere."""
-
-    def __init__(self, seed=0):
-        self.seed(seed)
-
-    def seed(self, seed):
-        s = (int(seed) * 0x9E3779B97F4A7C15 + 0x2545F4914F6CDD1D) \
-            & 0xFFFFFFFFFFFFFFFF
-        self._s = s or 0x2545F4914F6CDD1D
-
-    def _next(self):
-        x = self._s
-        x ^= x >> 12
-        x ^= (x << 25) & 0xFFFFFFFFFFFFFFFF
-        x ^= x >> 27
-        self._s = x
-        return (x * 0x2545F4914F6CDD1D) & 0xFFFFFFFFFFFFFFFF
-
-    def random(self):
-        """A float in [0, 1)."""
-        return (self._next() >> 11) / 9007199254740992.0
-
-    def randint(self, a, b):
-        """An int in [a, b]."""
-        if b < a:
-            raise ValueError("randint: empty range %r..%r" % (a, b))
-        return a + self._next() % (b - a + 1)
-
-    def uniform(self, a, b):
-        return a + (b - a) * self.random()
-
-    def choice(self, seq):
-        return seq[self._next() % len(seq)]
+__all__ = ("SimPort",)
 
 
 class SimPort(Port):
@@ -75,9 +39,19 @@ class SimPort(Port):
         self.tick_cost = tick_cost
         self.isr_entry_cost = isr_entry_cost
         self.power = power
-        self.random = Random(seed)
+        self._random = None
         self._now = 0
         self.kernel = None
+
+    @computed
+    def random(self):
+        """Its deterministic generator (``simrandom.Random``, seeded with
+        ``seed``), made when first read."""
+        r = self._random
+        if r is None:
+            from .simrandom import Random
+            r = self._random = Random(self.seed)
+        return r
 
     def attach(self, kernel):
         if self.kernel is not None and self.kernel is not kernel:
@@ -104,3 +78,6 @@ class SimPort(Port):
     def rebase(self, d):
         """The kernel moved its time origin ``d`` later (rebase.py)."""
         self._now = shifted(self._now, d)
+
+
+computed_attrs(SimPort)
