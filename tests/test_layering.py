@@ -27,7 +27,7 @@ LAYERS = {
     "mqueue": 3, "condvar": 3,
     "mempool": 3, "spinlock": 3, "timer": 3, "jobs": 3, "calls": 3,
     "waitany": 3, "watchdog": 3,
-    "power": 1, "ports": 0,
+    "power": 1, "powermodel": 0, "ports": 0,
     "": 4,           # muos/__init__.py
     "recorders": 4,  # muos.recording (reads the package's list)
     "analysis": 5,
@@ -78,6 +78,22 @@ def imports(path, mod):
                     for sub in ast.walk(node):
                         if isinstance(sub, (ast.Import, ast.ImportFrom)):
                             guarded.add(id(sub))
+        elif isinstance(node, ast.If):
+            # the CPython-only branch of ``if [not] MICROPYTHON:`` never
+            # runs on MicroPython
+            t = node.test
+            if (isinstance(t, ast.UnaryOp) and isinstance(t.op, ast.Not)
+                    and isinstance(t.operand, ast.Name)
+                    and t.operand.id == "MICROPYTHON"):
+                branch = node.body
+            elif isinstance(t, ast.Name) and t.id == "MICROPYTHON":
+                branch = node.orelse
+            else:
+                continue
+            for stmt in branch:
+                for sub in ast.walk(stmt):
+                    if isinstance(sub, (ast.Import, ast.ImportFrom)):
+                        guarded.add(id(sub))
     for node in ast.walk(tree):
         if isinstance(node, ast.ImportFrom):
             if node.level:

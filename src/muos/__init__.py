@@ -9,19 +9,21 @@ from .compat import MICROPYTHON, PURE
 if PURE and not MICROPYTHON:
     from . import _plain     # the .py modules, not the compiled ones
     _plain.install()
-from .calls import (busy, in_isr, now, sleep_for, sleep_until, spawn,
-                    set_deadline, suspend, this_core, this_thread,
-                    yield_now)
-from .errors import ContextError, Interrupted, MuosError
-from .kernel import Kernel, current_kernel
-from .ports.sim import SimPort
-from .power import PowerModel
-from .stats import Stats
-from .thread import (READY, RUNNING, SUSPENDED, TERMINATED, Priority,
-                     Thread)
+from .calls import now, sleep_for, spawn, this_thread, yield_now
+from .kernel import Kernel
+from .thread import TERMINATED, Priority
 if not MICROPYTHON:
-    # (on MicroPython these load on first use: _LAZY below)
+    # (on MicroPython these load on first use: _LAZY below; the names
+    # above are the ones run() and most programs use)
+    from .calls import (busy, in_isr, set_deadline, sleep_until, suspend,
+                        this_core)
+    from .errors import ContextError, Interrupted, MuosError
+    from .kernel import current_kernel
+    from .ports.sim import SimPort
+    from .stats import Stats
+    from .thread import READY, RUNNING, SUSPENDED, Thread
     from .condvar import ConditionVariable
+    from .powermodel import PowerModel
     from .recorders import recording
     from .critical import (interrupts_disabled, interrupts_masked,
                            scheduler_locked)
@@ -82,7 +84,14 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "NotRecoverable", "moreerrors", "OwnerDead", "moreerrors",
          "Stalled", "moreerrors", "ThreadError", "moreerrors",
          "scheduler_locked", "critical", "interrupts_disabled", "critical",
-         "interrupts_masked", "critical", "recording", "recorders")
+         "interrupts_masked", "critical", "recording", "recorders",
+         "PowerModel", "powermodel",
+         "busy", "calls", "in_isr", "calls", "set_deadline", "calls",
+         "sleep_until", "calls", "suspend", "calls", "this_core", "calls",
+         "ContextError", "errors", "Interrupted", "errors",
+         "MuosError", "errors", "current_kernel", "kernel",
+         "SimPort", "ports.sim", "Stats", "stats", "READY", "thread",
+         "RUNNING", "thread", "SUSPENDED", "thread", "Thread", "thread")
 TYPE_CHECKING = False
 if TYPE_CHECKING:                 # mypy: the real names
     from .watchdog import Watchdog

@@ -32,16 +32,13 @@ __all__ = ("MICROPYTHON", "PURE", "lazy_fields", "init_fields", "native",
 MICROPYTHON = sys.implementation.name == "micropython"
 
 
-def _pure():
-    if MICROPYTHON:
-        return True
-    import os
-    return os.environ.get("MUOS_PURE", "") not in ("", "0")
-
-
 # the plain modules run, not the compiled ones: MicroPython, or
 # MUOS_PURE=1 in the environment (muos/_plain.py then bypasses them)
-PURE = _pure()
+if MICROPYTHON:
+    PURE = True
+else:
+    import os
+    PURE = os.environ.get("MUOS_PURE", "") not in ("", "0")
 
 
 try:
@@ -60,15 +57,16 @@ except ImportError:        # a MicroPython port without threads
             return False
 
 
-def native(name):
-    """The C extension module ``muos.<name>`` when built and not PURE,
-    else None."""
-    if PURE:
-        return None
-    try:
-        return __import__("muos." + name, None, None, ["*"])
-    except ImportError:
-        return None
+if not MICROPYTHON:
+    def native(name):
+        """The C extension module ``muos.<name>`` when built and not
+        PURE, else None (CPython only)."""
+        if PURE:
+            return None
+        try:
+            return __import__("muos." + name, None, None, ["*"])
+        except ImportError:
+            return None
 
 
 def lazy_fields(cls, defaults):

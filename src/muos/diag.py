@@ -1,13 +1,14 @@
 """Diagnostics: how objects and waits are named in messages and reports.
 
 Owns: ``describe``, ``waiting_for`` and the stderr reports of a failed
-thread or handler. Imports ``traps`` (kinds) and ``sys``; portable (the
-traceback module is used where it exists, ``sys.print_exception`` on
+thread or handler. Imports ``compat``, ``traps`` (kinds) and ``sys``;
+portable (the traceback module on CPython, ``sys.print_exception`` on
 MicroPython).
 """
 
 import sys
 
+from .compat import MICROPYTHON
 from .traps import ANY, RELEASE, SLEEP, SUSPEND
 
 __all__ = ("describe", "waiting_for", "report", "check_name")
@@ -46,48 +47,44 @@ def report(what, exc):
     """Print an exception that ended a thread or handler, once."""
     err = sys.stderr
     err.write("muos: %s ended with an exception:\n" % what)
-    try:
+    if MICROPYTHON:
+        sys.print_exception(exc, err)  # type: ignore[attr-defined]
+    else:
         err.write(format_exception(exc))
-    except ImportError:
-        sys.print_exception(exc, err)   # MicroPython
     try:
         err.flush()
     except Exception:
         pass
 
 
-def _ours(filename):
-    """A frame of muos itself (or of importlib), not of the program."""
-    import os
-    f = filename.replace("\\", "/")
-    if f.startswith("<frozen importlib"):
-        return True
-    if not os.path.isabs(f):          # compiled modules: src/muos/x.py
-        return f.startswith("src/muos/") or f.startswith("muos/")
-    here = os.path.dirname(os.path.abspath(__file__)).replace("\\", "/")
-    return f.startswith(here + "/")
+if not MICROPYTHON:   # (the traceback module: CPython's)
+    def _ours(filename):
+        """A frame of muos itself (or of importlib), not of the program."""
+        import os
+        f = filename.replace("\\", "/")
+        if f.startswith("<frozen importlib"):
+            return True
+        if not os.path.isabs(f):          # compiled modules: src/muos/x.py
+            return f.startswith("src/muos/") or f.startswith("muos/")
+        here = os.path.dirname(os.path.abspath(__file__)).replace("\\", "/")
+        return f.startswith(here + "/")
 
-
-def format_exception(exc):
-    """``exc``'s traceback as text, its causes included, without the
-    frames of muos's own code (the kernel loop that stepped the thread,
-    the call that raised for it): the program's frames only. CPython
-    (ImportError on MicroPython, whose print_exception is used)."""
-    try:
+    def format_exception(exc):
+        """``exc``'s traceback as text, its causes included, without the
+        frames of muos's own code (the kernel loop that stepped the thread,
+        the call that raised for it): the program's frames only."""
         import traceback
-    except ImportError:             # MicroPython: report() falls back
-        raise
-    te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
-    seen = set()
-    x = te
-    while x is not None and id(x) not in seen:
-        seen.add(id(x))
-        kept = [f for f in x.stack if not _ours(f.filename)]
-        if kept or x.stack:
-            x.stack = traceback.StackSummary.from_list(kept)
-        x = x.__cause__ or (None if x.__suppress_context__
-                            else x.__context__)
-    return "".join(te.format())
+        te = traceback.TracebackException(type(exc), exc, exc.__traceback__)
+        seen = set()
+        x = te
+        while x is not None and id(x) not in seen:
+            seen.add(id(x))
+            kept = [f for f in x.stack if not _ours(f.filename)]
+            if kept or x.stack:
+                x.stack = traceback.StackSummary.from_list(kept)
+            x = x.__cause__ or (None if x.__suppress_context__
+                                else x.__context__)
+        return "".join(te.format())
 
 
 def check_name(name, what):

@@ -1,44 +1,17 @@
 """Power: what the CPU draws running, sleeping and in deep sleep.
 
-Owns: ``PowerModel`` and ``idle_sleep`` (what the idle thread does when
+Owns: ``idle_sleep`` (what the idle thread does when
 nothing is ready: sleep the CPU until the next event, in deep sleep when
 that is at least ``deep_sleep_after`` ticks away, paying ``wakeup`` ticks
 of CPU to come back, as a µOS++ idle thread with a low-power RTC does).
 Imports ``units``. The kernel calls ``idle_sleep``; the energy figures
-are computed by ``Stats`` from the time spent in each state.
+are computed by ``Stats`` from the time spent in each state, drawn as
+a ``PowerModel`` (powermodel.py) says.
 """
 
 from .units import ticks_to_ns
 
-__all__ = ("PowerModel", "idle_sleep")
-
-
-class PowerModel:
-    """Milliwatts drawn per state; ``deep_sleep=None`` never deep-sleeps."""
-
-    def __init__(self, run, sleep, deep_sleep=None, *, deep_sleep_after=100,
-                 wakeup=0):
-        for what, v in (("run", run), ("sleep", sleep),
-                        ("deep_sleep", deep_sleep),
-                        ("deep_sleep_after", deep_sleep_after),
-                        ("wakeup", wakeup)):
-            if v is None and what == "deep_sleep":
-                continue
-            if type(v) is not int and type(v) is not float:
-                raise TypeError("PowerModel: %s must be a number, not %r"
-                                % (what, v))
-            if v < 0:
-                raise ValueError("PowerModel: %s must not be negative, "
-                                 "not %r" % (what, v))
-        self.run = run
-        self.sleep = sleep
-        self.deep_sleep = deep_sleep
-        self.deep_sleep_after = deep_sleep_after
-        self.wakeup = wakeup
-
-    def __repr__(self):
-        return "PowerModel(run=%r, sleep=%r, deep_sleep=%r)" % (
-            self.run, self.sleep, self.deep_sleep)
+__all__ = ("idle_sleep",)
 
 
 def idle_sleep(k, nt, until_ns):

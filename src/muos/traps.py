@@ -10,11 +10,15 @@ A blocking call builds its Trap without side effects, so that
 object's ``_try(trap)`` runs only when the kernel processes the trap.
 """
 
-from .compat import MICROPYTHON, lazy_fields, native
+from .compat import MICROPYTHON, lazy_fields
 
 # the C trap (src/muos/_trap.c), its own awaitable iterator, when built;
 # this module's Trap otherwise (MicroPython, no compiler, MUOS_PURE=1)
-_C = native("_trap")
+if MICROPYTHON:
+    _C = None
+else:
+    from .compat import native
+    _C = native("_trap")
 
 __all__ = (
     "Trap", "TimedTrap", "new_trap", "reuse", "timed", "consumed",
@@ -40,18 +44,23 @@ IDLE_SLEEP = -1   # an idle thread while its CPU sleeps (IDLE_WAIT)
 SPINNING = -2     # a thread spinning on a Spinlock (SPIN, smp.py)
 
 
-class _Sentinel:
-    __slots__ = ("name",)
+if MICROPYTHON:
+    # (two plain objects: a class of their own, for their repr, would
+    # cost a board's heap more than both)
+    BLOCK = object()
+    NEVER = object()
+else:
+    class _Sentinel:
+        __slots__ = ("name",)
 
-    def __init__(self, name):
-        self.name = name
+        def __init__(self, name):
+            self.name = name
 
-    def __repr__(self):
-        return self.name
+        def __repr__(self):
+            return self.name
 
-
-BLOCK = _Sentinel("BLOCK")   # returned by _try(): the operation must wait
-NEVER = _Sentinel("NEVER")   # no timeout
+    BLOCK = _Sentinel("BLOCK")   # from _try(): the operation must wait
+    NEVER = _Sentinel("NEVER")   # no timeout
 
 
 # MicroPython: the ends of awaits, made once (see Trap.send)

@@ -32,9 +32,12 @@ for name in ("Semaphore", "BinarySemaphore", "Mutex", "EventFlags",
              "MessageQueue", "Timer", "ConditionVariable", "MemoryPool",
              "Watchdog", "wait_any", "Spinlock", "Trace", "ThreadStats",
              "scheduler_locked", "interrupts_disabled", "interrupts_masked",
-             "recording"):
+             "recording", "PowerModel", "busy", "in_isr", "set_deadline",
+             "sleep_until", "suspend", "this_core", "current_kernel",
+             "SimPort", "Stats", "Thread", "ContextError", "Interrupted",
+             "MuosError"):
     print(name, getattr(muos, name).__name__)
-print(muos.ALL, muos.ANY)
+print(muos.ALL, muos.ANY, muos.READY, muos.RUNNING, muos.SUSPENDED)
 # the errors few programs meet (moreerrors.py): the same classes through
 # muos, muos.errors (a module __getattr__ on MicroPython) and their module
 from muos.errors import OwnerDead  # noqa: E402

@@ -15,8 +15,9 @@ cancelled task simply ends. ``Task.cancel()`` is ``Thread.throw`` of a
 import sys
 
 import muos
+from ..calls import in_isr
 from ..compat import get_ident
-from ..running import kernel_here
+from ..running import current_kernel, kernel_here
 from ..traps import Trap
 
 __all__ = ("CancelledError", "TimeoutError", "Task", "create_task", "run",
@@ -198,7 +199,7 @@ def _this_thread():
     """The running muos thread of this OS thread, or None (outside one,
     in a handler)."""
     k = kernel_here()
-    if k is None or muos.in_isr():
+    if k is None or in_isr():
         return None
     return muos.this_thread()
 
@@ -298,7 +299,7 @@ def sleep(t):
     priority run, as asyncio's ``sleep(0)``)."""
     if t <= 0:
         return muos.yield_now()
-    return muos.sleep_for(t * muos.current_kernel("asyncio.sleep").tick_hz)
+    return muos.sleep_for(t * current_kernel("asyncio.sleep").tick_hz)
 
 
 def sleep_ms(t):
@@ -308,7 +309,7 @@ def sleep_ms(t):
                             % (t,))
     if t <= 0:
         return muos.yield_now()
-    n = t * muos.current_kernel("asyncio.sleep_ms").tick_hz
+    n = t * current_kernel("asyncio.sleep_ms").tick_hz
     # whole ticks stay ints (a float is a heap object on MicroPython)
     return muos.sleep_for(n // 1000 if n % 1000 == 0 else n / 1000)
 

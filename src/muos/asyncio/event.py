@@ -9,8 +9,10 @@ shares (MachinePort has a few hard-IRQ slots only).
 """
 
 import muos
+from ..calls import suspend
 from ..compat import MICROPYTHON
-from ..running import is_running, wait_trap
+from ..running import current_kernel, is_running, wait_trap
+from ..thread import SUSPENDED
 from ..traps import _STOP_TRUE, BLOCK
 from ..waitq import WaitQueue
 
@@ -109,7 +111,7 @@ class ThreadSafeFlag:
     async def wait(self):
         if not self._state:
             t = muos.this_thread()
-            k = muos.current_kernel()
+            k = current_kernel()
             line = self._line
             if line is None or line[0] is not k:
                 line = self._line = _line(k)
@@ -119,7 +121,7 @@ class ThreadSafeFlag:
                 # (set() from another OS thread between the test above
                 # and the registration found no waiter: look again)
                 if not self._state:
-                    await muos.suspend()
+                    await suspend()
             finally:
                 self._waiter = None
                 if self in line[2]:
@@ -140,7 +142,7 @@ def _line(k):
     def fire():
         for f in list(flags):
             t = f._waiter
-            if f._state and t is not None and t.state == muos.SUSPENDED:
+            if f._state and t is not None and t.state == SUSPENDED:
                 f._waiter = None
                 flags.remove(f)
                 t.resume()

@@ -7,6 +7,8 @@ first cancels the other, the runner passing its outcome in the
 """
 
 import muos
+from ..calls import suspend
+from ..thread import SUSPENDED
 
 from .core import (CancelledError, TimeoutError, _promote, current_task,
                    sleep, sleep_ms)
@@ -86,7 +88,7 @@ async def gather(*aws, return_exceptions=False):
             if left[0]:
                 return
             left[1] = True
-        if me.state == muos.SUSPENDED:   # (not if a cancel withdrew it)
+        if me.state == SUSPENDED:   # (not if a cancel withdrew it)
             me.resume()
 
     failed = None                    # the exception to raise
@@ -107,7 +109,7 @@ async def gather(*aws, return_exceptions=False):
                     t._mode = "gather"
                     t.add_done_callback(done)
             try:
-                await muos.suspend()
+                await suspend()
             except CancelledError:
                 for t in ts:
                     if not t.done():

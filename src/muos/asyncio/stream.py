@@ -10,6 +10,8 @@ Needs a port with those (``HostPort``); elsewhere the calls raise
 """
 
 import muos
+from ..calls import suspend
+from ..thread import SUSPENDED
 
 from .core import _loop_here, create_task
 
@@ -48,7 +50,7 @@ class _IO:
         (self.port.irq_on_writable if i else self.port.irq_on_readable)(
             f, self.irq)
         try:
-            await muos.suspend()
+            await suspend()
         finally:
             if e[i] is t:            # not resumed by readiness: cancelled
                 self._done(fd, e, i)
@@ -72,7 +74,7 @@ class _IO:
                 t = e[i]
                 if t is not None and id(f) in self.waits:
                     self._done(id(f), e, i)
-                    if t.state == muos.SUSPENDED:
+                    if t.state == SUSPENDED:
                         t.resume()
 
     def _ready(self):
@@ -83,7 +85,7 @@ class _IO:
             if e is not None and e[i] is not None:
                 t = e[i]
                 self._done(id(f), e, i)
-                if t.state == muos.SUSPENDED:   # (a cancel withdrew it)
+                if t.state == SUSPENDED:   # (a cancel withdrew it)
                     t.resume()
 
 

@@ -4,7 +4,7 @@ Owns: ``Port``, the port contract: what a kernel asks of the port it runs
 on, with the defaults a simulated port needs. A port subclasses it (or
 provides the same names). Times are in the kernel's integer time unit
 (``muos.units``: nanoseconds at every tick rate that divides a second).
-Imports nothing.
+Imports ``compat``.
 
 The four operations every port has:
 
@@ -45,6 +45,8 @@ Capabilities, with their defaults here:
   drops with it. Absent here: a port without it is never rebased.
 """
 
+from ..compat import MICROPYTHON
+
 __all__ = ("Port",)
 
 
@@ -56,14 +58,17 @@ class Port:
     foreign = None
     timed_steps = False
 
-    def attach(self, kernel):
-        raise NotImplementedError
+    if not MICROPYTHON:
+        # (what every port defines: on a board the port's own methods are
+        # the only ones, and these three would be heap)
+        def attach(self, kernel):
+            raise NotImplementedError
 
-    def now(self):
-        raise NotImplementedError
+        def now(self):
+            raise NotImplementedError
 
-    def advance(self, until_ns, busy):
-        raise NotImplementedError
+        def advance(self, until_ns, busy):
+            raise NotImplementedError
 
     def wake(self):
         """Nothing to cut short by default."""
