@@ -132,9 +132,9 @@ def computed_attrs(cls):
 
 
 # MicroPython: the classes whose cold parts were merged (cold_part), and
-# the parts merged into their owners
+# the computed attributes of each part merged, by module
 _WARMED = []  # type: list
-_MERGED = []  # type: list
+_PARTS = {}  # type: dict
 
 
 def cold_part(cls, module, part):
@@ -146,7 +146,8 @@ def cold_part(cls, module, part):
     On MicroPython ``cls``'s module does not import it. ``cls`` derives
     from the part's own base instead, and the first attribute missing on
     one of its objects loads the module and copies the part's methods and
-    computed attributes onto ``cls``. Frozen into a board's firmware, a
+    computed attributes onto ``cls``; the part's class is then dropped
+    (its functions live on ``cls``). Frozen into a board's firmware, a
     function costs about 40 bytes of heap (the object and its entry in a
     class) from the moment its class is made. A program pays this only
     for the parts it uses (issue 16 #2). The pattern in ``cls``'s module::
@@ -182,18 +183,21 @@ def _warm(cls):
     _WARMED.append(cls)
     table = cls._computed
     for owner, module, name in cold:
-        part = getattr(__import__("muos." + module, None, None, (name,)),
-                       name)
-        if part not in _MERGED:
-            _MERGED.append(part)
+        t = _PARTS.get(module)
+        if t is None:
+            m = __import__("muos." + module, None, None, (name,))
+            part = getattr(m, name)
             own = owner.__dict__
             d = part.__dict__
             for k in d:
                 if k[:2] != "__" and k != "_computed" and k not in own:
                     setattr(owner, k, d[k])
-        t = getattr(part, "_computed", None)
-        if t is not None:       # (each class merges into its own table)
-            for k in t:
-                if k not in table:
-                    table[k] = t[k]
+            t = _PARTS[module] = getattr(part, "_computed", None) or {}
+            # its functions live on the owner now, its computed ones in
+            # _PARTS: the part's class and its table are garbage (about
+            # 100 bytes and 10 a name on a board)
+            delattr(m, name)
+        for k in t:             # (each class merges into its own table)
+            if k not in table:
+                table[k] = t[k]
     return True

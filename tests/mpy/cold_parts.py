@@ -79,6 +79,13 @@ for obj, name in ((t, "no_such"), (k2, "no_such"), (k.stats, "no_such"),
         print("AttributeError", type(obj).__name__, name)
 if MICROPYTHON:
     assert loaded() == list(COLD), loaded()
+    # merged, the parts' classes are dropped (their functions live on
+    # the classes that own them): no second table of them on the heap
+    for mod, part in (("muos.threadapi", "ThreadApi"),
+                      ("muos.kernelapi", "KernelApi"),
+                      ("muos.statsapi", "StatsApi"),
+                      ("muos.mutexapi", "MutexApi")):
+        assert not hasattr(sys.modules[mod], part), part
     # no interrupt line, timer nor critical section: the controller's
     # work never loaded (irqcontrol.py)
     assert "muos.irqcontrol" not in sys.modules
