@@ -17,8 +17,8 @@ from setuptools.command.build_ext import build_ext
 COMPILED = [
     "kernel", "kernelbase", "kernelapi", "thread", "threadapi", "stats",
     "waitq", "ready", "timeq", "irq", "irqcontrol", "irqline", "calls",
-    "semaphore", "jobs", "power", "running", "blocking", "inversion",
-    "trace", "smp",
+    "semaphore", "semaphoreapi", "jobs", "power", "running", "blocking",
+    "inversion", "trace", "smp",
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))

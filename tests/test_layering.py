@@ -23,7 +23,8 @@ LAYERS = {
     "irqline": 1, "rebase": 1,
     "smp": 1,
     "kernel": 2, "ports.host": 2, "ports.micropython": 2,
-    "mutex": 3, "mutexapi": 3, "critical": 3, "semaphore": 3, "evflags": 3,
+    "mutex": 3, "mutexapi": 3, "critical": 3, "semaphore": 3,
+    "semaphoreapi": 3, "binarysem": 3, "evflags": 3,
     "mqueue": 3, "condvar": 3,
     "mempool": 3, "spinlock": 3, "timer": 3, "jobs": 3, "calls": 3,
     "waitany": 3, "watchdog": 3,
@@ -331,3 +332,26 @@ def test_the_shadow_check_can_fail():
             return True
 
     assert shadowed([Port]) == ["Port.external"]
+
+
+def test_cold_parts_declare_exactly_their_names():
+    # compat.cold_part: on MicroPython a missing attribute loads a cold
+    # part only if the part declares it; a name left out of the
+    # declaration would stay an AttributeError there, one declared but
+    # not defined would load the part for nothing
+    import importlib
+
+    import muos  # noqa: F401  (loads every class that declares a part)
+    from muos.compat import DECLARED
+    assert len(DECLARED) == 6
+    for cls, module, part, names in DECLARED:
+        p = getattr(importlib.import_module("muos." + module), part)
+        # (compiled, a part's type also lists the fields its .pxd
+        # declares, as descriptors: not names of the part's)
+        own = sorted(k for k, v in vars(p).items()
+                     if k[:2] != "__" and k != "_computed"
+                     and type(v).__name__ not in ("getset_descriptor",
+                                                  "member_descriptor"))
+        assert sorted(names) == own, (cls.__name__, module)
+        assert p in cls.__mro__
+

@@ -32,7 +32,8 @@ if not MICROPYTHON:
     from .mqueue import MessageQueue
     from .mutex import Mutex
     from .jobs import Job, periodic
-    from .semaphore import BinarySemaphore, Semaphore
+    from .binarysem import BinarySemaphore
+    from .semaphore import Semaphore
     from .spinlock import Spinlock
     from .threadstats import ThreadStats
     from .timer import Timer
@@ -76,7 +77,7 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "ALL", "evflags", "ANY", "evflags", "EventFlags", "evflags",
          "MemoryPool", "mempool", "MessageQueue", "mqueue",
          "Mutex", "mutex", "Job", "jobs", "periodic", "jobs",
-         "BinarySemaphore", "semaphore", "Semaphore", "semaphore",
+         "BinarySemaphore", "binarysem", "Semaphore", "semaphore",
          "Spinlock", "spinlock", "ThreadStats", "threadstats",
          "Timer", "timer", "Trace", "trace", "wait_any", "waitany",
          "DeadlockError", "moreerrors", "Empty", "moreerrors",

@@ -104,7 +104,7 @@ else:
 def _computed_getattr(obj, name):
     f = obj._computed.get(name)
     if f is None:
-        if _warm(type(obj)):          # a method of a cold part? (loaded)
+        if _warm(type(obj), name):    # a cold part's: loaded now
             return getattr(obj, name)
         raise AttributeError("%s has no attribute %r"
                              % (type(obj).__name__, name))
@@ -131,33 +131,40 @@ def computed_attrs(cls):
         cls.__getattr__ = _computed_getattr
 
 
-# MicroPython: the classes whose cold parts were merged (cold_part), and
-# the computed attributes of each part merged, by module
-_WARMED = []  # type: list
+# MicroPython: the cold parts merged into each class's table, by class
+# (cold_part), and each part's computed attributes, by module. CPython:
+# every declaration, for the test that its names are the part's
+_WARMED = {}  # type: dict
 _PARTS = {}  # type: dict
+DECLARED = []  # type: list
 
 
-def cold_part(cls, module, part):
+def cold_part(cls, module, part, names):
     """Declare ``cls``'s cold part: the class ``part`` of ``muos.<module>``,
     which holds the methods and computed attributes that the switch path
-    never uses (a thread's ``join``, the statistics' readers ...).
+    never uses (a thread's ``join``, the statistics' readers ...), named
+    in ``names`` (a tuple of constants: a board keeps it in flash).
 
-    On CPython the part is ``cls``'s base class, and nothing happens here.
+    On CPython the part is ``cls``'s base class, and nothing else happens
+    (tests/test_layering.py checks that ``names`` are the part's own).
     On MicroPython ``cls``'s module does not import it. ``cls`` derives
-    from the part's own base instead, and the first attribute missing on
-    one of its objects loads the module and copies the part's methods and
-    computed attributes onto ``cls``; the part's class is then dropped
-    (its functions live on ``cls``). Frozen into a board's firmware, a
-    function costs about 40 bytes of heap (the object and its entry in a
-    class) from the moment its class is made. A program pays this only
-    for the parts it uses (issue 16 #2). The pattern in ``cls``'s module::
+    from the part's own base instead, and the first read of one of
+    ``names`` on one of its objects loads the module and copies the
+    part's methods and computed attributes onto ``cls``; the part's class
+    is then dropped (its functions live on ``cls``). Any other missing
+    attribute stays an AttributeError without loading anything (a probe
+    such as ``getattr(obj, "_stat_name", None)`` must not load a part).
+    Frozen into a board's firmware, a function costs about 40 bytes of
+    heap (the object and its entry in a class) from the moment its class
+    is made. A program pays this only for the parts it uses (issue 16
+    #2). The pattern in ``cls``'s module::
 
         if MICROPYTHON:              # (the part loads at first use)
             globals()["PartName"] = PartBase
         else:
             from .module import PartName
         class Cls(PartName): ...
-        cold_part(Cls, "module", "PartName")
+        cold_part(Cls, "module", "PartName", ("name", ...))
 
     The name is set through ``globals()`` because Cython compiles ``Cls``
     against the base that the .pxd declares, and refuses an assignment to
@@ -166,27 +173,33 @@ def cold_part(cls, module, part):
     asks ``__getattr__``.
     """
     if MICROPYTHON:
-        cls._cold = getattr(cls, "_cold", ()) + ((cls, module, part),)
+        cls._cold = getattr(cls, "_cold", ()) + ((cls, module, part,
+                                                  names),)
         if getattr(cls, "_computed", None) is None:
             cls._computed = {}
         cls.__getattr__ = _computed_getattr
+    else:
+        DECLARED.append((cls, module, part, names))
 
 
-def _warm(cls):
-    """Merge the cold parts of ``cls`` (and of its bases) into their
-    owners, and their computed attributes into ``cls``'s table (a class
-    with a table of its own merges at its own first miss): True if there
-    was any to merge (once per class)."""
-    cold = getattr(cls, "_cold", None)
-    if cold is None or cls in _WARMED:
-        return False
-    _WARMED.append(cls)
-    table = cls._computed
-    for owner, module, name in cold:
+def _warm(cls, name):
+    """Load and merge the cold part (of ``cls`` or of a base) that
+    declares ``name``: its methods onto their owner, its computed
+    attributes into ``cls``'s table. True if it merged one now (once per
+    class and part: a name declared but missing stays missing)."""
+    for owner, module, part_name, names in getattr(cls, "_cold", ()):
+        if name not in names:
+            continue
+        done = _WARMED.get(cls)
+        if done is None:
+            done = _WARMED[cls] = []
+        if module in done:
+            return False
+        done.append(module)
         t = _PARTS.get(module)
         if t is None:
-            m = __import__("muos." + module, None, None, (name,))
-            part = getattr(m, name)
+            m = __import__("muos." + module, None, None, (part_name,))
+            part = getattr(m, part_name)
             own = owner.__dict__
             d = part.__dict__
             for k in d:
@@ -196,8 +209,10 @@ def _warm(cls):
             # its functions live on the owner now, its computed ones in
             # _PARTS: the part's class and its table are garbage (about
             # 100 bytes and 10 a name on a board)
-            delattr(m, name)
-        for k in t:             # (each class merges into its own table)
+            delattr(m, part_name)
+        table = cls._computed   # (each class merges into its own table)
+        for k in t:
             if k not in table:
                 table[k] = t[k]
-    return True
+        return True
+    return False

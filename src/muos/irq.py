@@ -78,4 +78,6 @@ class Interrupts(InterruptControl):
         return False
 
 
-cold_part(Interrupts, "irqcontrol", "InterruptControl")
+cold_part(Interrupts, "irqcontrol", "InterruptControl", (
+    "timer_expired", "cancel_timer", "_run_timers", "trigger", "level",
+    "post_foreign", "drain", "dispatch", "run_top", "set_mask"))

@@ -197,4 +197,7 @@ class KernelBase(KernelApi):
         return t
 
 computed_attrs(KernelBase)
-cold_part(KernelBase, "kernelapi", "KernelApi")
+cold_part(KernelBase, "kernelapi", "KernelApi", (
+    "interrupt", "close", "stop", "_get_preemptive", "_set_preemptive",
+    "preemptive", "_get_slice", "_set_slice", "time_slice", "threads",
+    "sysclock", "rtclock", "hrclock", "_clock", "current", "blocked"))

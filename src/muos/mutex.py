@@ -225,4 +225,6 @@ class Mutex(MutexApi):
         return reuse(current_kernel("Mutex")._current, PASS, None, False)
 
 computed_attrs(Mutex)
-cold_part(Mutex, "mutexapi", "MutexApi")
+cold_part(Mutex, "mutexapi", "MutexApi", (
+    "_label", "locked", "_chain", "_owner_dead", "_owner_died", "try_lock",
+    "timed_lock", "_make_unrecoverable", "consistent", "waiters"))

@@ -2,14 +2,9 @@
 cimport cython
 from muos._trap cimport Trap as CTrap
 from muos.kernelbase cimport KernelBase
-from muos.waitq cimport WaitQueue
+from muos.semaphoreapi cimport SemaphoreApi
 
-cdef class Semaphore:
-    cdef dict __dict__
-    cdef public object name
-    cdef public object max
-    cdef public object _value
-    cdef public WaitQueue _q
+cdef class Semaphore(SemaphoreApi):
 
     @cython.locals(items=list, trap=CTrap)
     cpdef post(self)

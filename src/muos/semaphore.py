@@ -1,17 +1,18 @@
 """Counting and binary semaphores (µOS++ ``semaphore``, POSIX ``sem_t``).
 
-Owns: ``Semaphore``, ``BinarySemaphore``. Built only on the wait queue and
-traps: ``post()`` hands its unit straight to the most urgent waiter, which
-never retries (no barging, no lost wake-up).
+Owns: ``Semaphore`` (its rarer calls: semaphoreapi.py; ``BinarySemaphore``:
+binarysem.py). Built only on the wait queue and traps: ``post()`` hands
+its unit straight to the most urgent waiter, which never retries (no
+barging, no lost wake-up).
 """
 
-from .compat import computed, computed_attrs
+from .compat import MICROPYTHON, cold_part, computed_attrs
 from .diag import check_name, describe
-from .running import RUNNING, can_block, wait_trap
+from .running import RUNNING, can_block
 from .traps import BLOCK, WAIT, Trap, new_trap
 from .waitq import WaitQueue
 
-__all__ = ("Semaphore", "BinarySemaphore")
+__all__ = ("Semaphore",)
 
 
 def _check_count(v, what):
@@ -22,8 +23,16 @@ def _check_count(v, what):
     return v
 
 
-class Semaphore:
-    """A counting semaphore with an optional ``max``."""
+if MICROPYTHON:    # (its API loads at first use: compat.cold_part)
+    globals()["SemaphoreApi"] = object
+else:
+    from .semaphoreapi import SemaphoreApi
+
+
+class Semaphore(SemaphoreApi):
+    """A counting semaphore with an optional ``max`` (here what a
+    hand-over uses; ``value``, ``try_wait`` and ``timed_wait`` are
+    ``SemaphoreApi``'s)."""
 
     def __init__(self, initial=0, *, max=None, name=None):
         label = "Semaphore %r" % name if name else "Semaphore"
@@ -41,10 +50,6 @@ class Semaphore:
     def __repr__(self):
         return "<%s value=%d waiting=%d>" % (describe(self), self._value,
                                              len(self._q))
-
-    @computed
-    def value(self):
-        return self._value
 
     def post(self):
         """Release one unit: to the most urgent waiter if any, else to the
@@ -95,25 +100,7 @@ class Semaphore:
         t.q = self._q
         return t
 
-    def try_wait(self):
-        """Take one unit if available. ISR-safe."""
-        if self._value > 0:
-            self._value -= 1
-            return True
-        return False
-
-    def timed_wait(self, ticks):
-        """Like ``wait`` but False after ``ticks``. Thread context; may
-        block."""
-        return wait_trap(self, "timed_wait", self._q, None, ticks, False)
-
 
 computed_attrs(Semaphore)
-
-
-class BinarySemaphore(Semaphore):
-    """A semaphore whose count is 0 or 1."""
-
-    def __init__(self, initial=0, *, name=None):
-        Semaphore.__init__(self, initial, max=1, name=name)
-
+cold_part(Semaphore, "semaphoreapi", "SemaphoreApi", (
+    "value", "try_wait", "timed_wait"))

@@ -380,7 +380,14 @@ class Stats(StatsApi):
 
 
 computed_attrs(Stats)
-cold_part(Stats, "statsapi", "StatsApi")
+cold_part(Stats, "statsapi", "StatsApi", (
+    "ended", "context_switches", "threads", "holds", "idle_ns",
+    "deep_sleep_ns", "blocked", "blocked_by", "longest_masked",
+    "_fold_waits", "retire", "_get_kept", "_set_kept", "ended_kept",
+    "_keep_ended", "_forget", "set_cores", "on_core_idle", "cores",
+    "cpu_load", "power_states", "energy", "elapsed", "_end",
+    "_inv_open_ns", "inversion_windows", "_inversion_windows",
+    "inversion_time", "inversion_by_object"))
 
 
 if not MICROPYTHON:

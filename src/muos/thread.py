@@ -122,7 +122,11 @@ class Thread(ThreadApi):
 
 
 computed_attrs(Thread)
-cold_part(Thread, "threadapi", "ThreadApi")
+cold_part(Thread, "threadapi", "ThreadApi", (
+    "set_priority", "deadline", "set_deadline", "core", "affinity",
+    "set_affinity", "migrations", "_not_idle", "join", "throw",
+    "_given_nothing", "interrupt", "kill", "resume", "stats", "cpu_time",
+    "flags", "result", "exception", "waiting_on", "alive", "_try", "_error"))
 
 
 def prime(t, trap):

@@ -91,6 +91,26 @@ if MICROPYTHON:
     assert "muos.irqcontrol" not in sys.modules
 
 
+async def hand_over():
+    s = muos.Semaphore()
+
+    async def taker():
+        await s.wait()
+        return muos.now()
+
+    t = muos.spawn(taker)
+    await muos.sleep_for(3)
+    s.post()                              # taker gets it at tick 3
+    await muos.sleep_for(1)
+    if MICROPYTHON:                       # a hand-over: no cold part
+        assert "muos.semaphoreapi" not in sys.modules
+    return t.result, s.value, s.try_wait()   # (value: the cold part)
+
+print("hand-over", muos.run(hand_over).value)
+if MICROPYTHON:
+    assert "muos.semaphoreapi" in sys.modules
+
+
 async def masked():
     with muos.interrupts_disabled():
         return muos.in_isr()
@@ -136,7 +156,7 @@ class Hot(Base):       # (the pattern of compat.cold_part's doc)
 
 
 computed_attrs(Hot)
-cold_part(Hot, "_cold_test", "Part")
+cold_part(Hot, "_cold_test", "Part", ("cold", "doubled"))
 
 
 class Sub(Hot):          # (a table of its own: computed_attrs)
