@@ -14,12 +14,8 @@ cdef class Kernel(Blocking):
                    idle=Thread, timed=bint, traced=bint, cur=Thread,
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
                    items=list, lv=int, b=list, entry=list, e=list, en=list, w=CTrap,
-                   nxt=Link,
+                   nxt=Link, ws=dict, k_sleep=int, k_wait=int, k_busy=int,
                    port=object)
     cpdef _loop(self, until_ns)
-    cpdef _spend_overhead(self, now, until_ns)
     @cython.locals(ready=ReadyList, top=Thread)
     cpdef _preempt(self, Thread cur, now)
-    cpdef _slice_end(self)
-    @cython.locals(h=_Head)
-    cpdef _advance(self, Thread cur, until_ns)

@@ -23,7 +23,7 @@ from heapq import heappop, heappush
 from .irq import Interrupts
 from .kernelbase import valid_slice
 from .blocking import Blocking, throw_in
-from .power import idle_sleep
+from .power import STEP, advance, idle_sleep, slice_end, spend_overhead
 from . import running
 from .running import can_block, current_kernel, running_kernel
 from .ready import ReadyList, earlier
@@ -37,7 +37,6 @@ from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 __all__ = ("Kernel", "current_kernel", "running_kernel", "can_block",
            "IDLE_WAIT")
 
-_STEP = "step"       # _advance: the work ended, step the thread now
 _NEVER = float("inf")  # no rebase (rebase.py)
 
 
@@ -156,6 +155,18 @@ class Kernel(Blocking):
             self.stats.elapsed_ns = self._now + self._epoch
 
     def _loop(self, until_ns):
+        # the trap kinds, states and types the switch path compares
+        # with, as locals (a global is a dictionary look-up on
+        # MicroPython: 2% of a sleeper's wake-up; the kinds are C ints
+        # compiled)
+        k_sleep = SLEEP
+        k_wait = WAIT
+        k_busy = BUSY
+        s_ready = READY
+        s_running = RUNNING
+        s_suspended = SUSPENDED
+        thread_type = Thread
+        trap_type = Trap
         tq = self._tq
         heap = tq._heap
         buckets = tq._buckets
@@ -209,19 +220,44 @@ class Kernel(Blocking):
                         e[1] = None
                         if p is None:
                             pass                 # cancelled
-                        elif type(p) is not Thread:
+                        elif type(p) is not thread_type:
                             p.fire(self)
                         else:
                             th = p
                             w = th._trap
-                            if (w is not None and w.kind == SLEEP
-                                    and not traced and not self._mwaits):
-                                # a sleep ends (the common case of
-                                # _timeout)
-                                th._tentry = None
+                            if (w is None or w.kind != k_sleep or traced
+                                    or self._mwaits):
+                                self._timeout(th)
+                            elif th._dl is not None:
+                                th._tentry = None      # a sleep ends
                                 self.wake(w, w.obj)
                             else:
-                                self._timeout(th)
+                                # a sleep ends: _timeout's common case,
+                                # and wake's, written out (a call costs a
+                                # board more than these lines:
+                                # benchmarks/mpy_switch.py)
+                                th._tentry = None
+                                lv = th.priority
+                                if not listed[lv]:
+                                    ready.top_level(lv)
+                                ws = th.waits
+                                was = (None if ws is None
+                                       else ws.get(th.blk_on))
+                                if was is not None:
+                                    ws[th.blk_on] = was + (now - th.blk_at)
+                                    th.blk_on = None
+                                else:       # its first sleep
+                                    self.stats.on_unblock(self, th)
+                                th._trap = None
+                                th._wake_value = w.obj
+                                th._wake_exc = None
+                                th.state = s_ready
+                                h = heads[lv]                # push_tail
+                                nxt = h._rprev
+                                th._rnext = h
+                                th._rprev = nxt
+                                nxt._rnext = th
+                                h._rprev = th
                         e[2] = tq._free        # tq.recycle(e)
                         tq._free = e
                         e = en
@@ -234,7 +270,7 @@ class Kernel(Blocking):
                         continue
                 # 3. kernel work (switch, tick) that only interrupts preempt
                 if self._overhead:
-                    self._spend_overhead(now, until_ns)
+                    spend_overhead(self, now, until_ns)
                     continue
                 # 4. who runs (the ready list is only looked at when a thread
                 # at least as urgent as the current one may be ready)
@@ -248,7 +284,7 @@ class Kernel(Blocking):
                         # sleeper on a board, benchmarks/mpy_switch.py);
                         # if no thread is ready after all (a level
                         # emptied since) the pick takes it again
-                        cur.state = READY
+                        cur.state = s_ready
                         h = heads[0]
                         nxt = h._rnext
                         cur._rnext = nxt
@@ -284,7 +320,7 @@ class Kernel(Blocking):
                         h._rnext = nxt
                         nxt._rprev = h
                         cur._rnext = None
-                    cur.state = RUNNING
+                    cur.state = s_running
                     self._current = cur
                     prev = self._last
                     if traced:
@@ -300,9 +336,13 @@ class Kernel(Blocking):
                             self._overhead += switch_cost
                             continue           # spent before it steps
                 # 5. time passes while it computes (or idles), or it steps
+                if cur._work < 0:       # IDLE_SLEEP: the CPU sleeps
+                    if not idle_sleep(self, until_ns):
+                        return "idle"
+                    continue
                 if cur._work:
-                    r = self._advance(cur, until_ns)
-                    if r is not _STEP:
+                    r = advance(self, cur, until_ns)
+                    if r is not STEP:
                         if r is False:
                             return "idle"
                         continue
@@ -330,16 +370,16 @@ class Kernel(Blocking):
             if timed:
                 port.charge(self, cur, t0)
                 now = self._now
-            if type(got) is not Trap:     # a TimedTrap, or not a trap
+            if type(got) is not trap_type:     # a TimedTrap, or not a trap
                 self._trap_in(cur, got)
                 continue
             trap = got
             cur._spare = trap          # to reuse once this await ends
-            if trap.kind != WAIT:
-                if trap.kind == BUSY:
+            if trap.kind != k_wait:
+                if trap.kind == k_busy:
                     cur._work = trap.arg
                     continue
-                if (trap.kind != SLEEP or trap.arg <= now or cur.interrupted
+                if (trap.kind != k_sleep or trap.arg <= now or cur.interrupted
                         or traced):
                     self._trap_in(cur, trap)
                     continue
@@ -364,7 +404,7 @@ class Kernel(Blocking):
                     b[3][2] = entry
                     b[3] = entry
                 cur._tentry = entry
-                cur.state = SUSPENDED
+                cur.state = s_suspended
                 self._current = None
                 cur.blk_at = now
                 cur.blk_on = "sleep"
@@ -394,22 +434,10 @@ class Kernel(Blocking):
                 items.append(trap)       # behind every one as urgent
             else:
                 q.push(trap)
-            cur.state = SUSPENDED
+            cur.state = s_suspended
             self._current = None
             cur.blk_at = now
             cur.blk_on = obj
-
-    def _spend_overhead(self, now, until_ns):
-        target = now + self._overhead
-        nt = self._tq.next_time()
-        if nt is not None and nt < target:
-            target = nt
-        if until_ns is not None and target > until_ns:
-            target = until_ns
-        self._now = self.port.advance(target, True)
-        self._overhead -= self._now - now
-        if self._overhead < 0:
-            self._overhead = 0
 
     def _preempt(self, cur, now):
         """The current thread, or None when a ready one takes its place
@@ -426,7 +454,7 @@ class Kernel(Blocking):
             cur.state = READY
             if (self.time_slice is not None and cur is not self.idle
                     and ready.has_equal(cur.priority, cur._dl)
-                    and now >= self._slice_end()):
+                    and now >= slice_end(self)):
                 # its slice expired at this same instant: that sends it
                 # to the tail (API.md) before the preemption would keep
                 # it at the head
@@ -438,59 +466,10 @@ class Kernel(Blocking):
             return None
         if (top.priority == cur.priority and top._dl == cur._dl
                 and self.preemptive and self.time_slice is not None
-                and now >= self._slice_end()):
+                and now >= slice_end(self)):
             cur.state = READY
             ready.push_tail(cur)
             if self._trace is not None:
                 self._trace.on_ready(self, cur, "slice")
             return None
         return cur
-
-    def _slice_end(self):
-        """When the current thread's round-robin slice ends:
-        ``time_slice`` tick boundaries after it was switched in (a thread
-        switched in again starts a fresh slice)."""
-        tick = self._tick
-        return (self._slice_from // tick + self.time_slice) * tick
-
-    def _advance(self, cur, until_ns):
-        now = self._now
-        nt = self._tq.next_time()
-        if cur._work < 0:           # IDLE_SLEEP
-            return idle_sleep(self, nt, until_ns)
-        target = now + cur._work
-        if nt is not None and nt < target:
-            target = nt
-        # another thread of its key is ready (round-robin): written out
-        # for a thread without a deadline (has_equal is a call)
-        h = self._ready._heads[cur.priority]   # (None: never joined)
-        same = (h is not None and h._rnext is not h if cur._dl is None
-                else self._ready.has_equal(cur.priority, cur._dl))
-        if (same and self.preemptive
-                and self.time_slice is not None
-                and self._lock == 0 and not self._irqs.mask):
-            se = self._slice_end()
-            if se <= now:
-                se = now   # slice already over: rotate at this instant
-            if target is None or se < target:
-                target = se
-        tc = self._tick_cost
-        if tc:
-            # the tick interrupt steals tc at every boundary while computing
-            tick = self._tick
-            nb = (now // tick + 1) * tick
-            if nb < target:
-                target = nb
-        if until_ns is not None and target > until_ns:
-            target = until_ns
-        new = self.port.advance(target, True)
-        dt = new - now
-        self._now = new
-        cur.cpu_ns += dt
-        if tc and new % tick == 0 and dt > 0:
-            self._overhead += tc
-        cur._work -= dt
-        if cur._work <= 0:
-            cur._work = 0
-            return _STEP
-        return True

@@ -439,7 +439,7 @@ def _advance(k, cores, until_ns):
         if cur._work > 0:
             cur._work -= dt
             if tc and new % tick == 0:
-                c._overhead += tc     # (as kernel.py's _advance)
+                c._overhead += tc     # (as power.advance)
             if cur._work <= 0:
                 cur._work = 0
                 done.append(c)
