@@ -18,7 +18,7 @@ if not MICROPYTHON:
     from .calls import (busy, in_isr, set_deadline, sleep_until, suspend,
                         this_core)
     from .errors import ContextError, Interrupted, MuosError
-    from .kernel import current_kernel
+    from .running import current_kernel
     from .ports.sim import SimPort
     from .stats import Stats
     from .thread import READY, RUNNING, SUSPENDED, Thread
@@ -90,7 +90,7 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "busy", "calls", "in_isr", "calls", "set_deadline", "calls",
          "sleep_until", "calls", "suspend", "calls", "this_core", "calls",
          "ContextError", "errors", "Interrupted", "errors",
-         "MuosError", "errors", "current_kernel", "kernel",
+         "MuosError", "errors", "current_kernel", "running",
          "SimPort", "ports.sim", "Stats", "stats", "READY", "thread",
          "RUNNING", "thread", "SUSPENDED", "thread", "Thread", "thread")
 TYPE_CHECKING = False

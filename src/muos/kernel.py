@@ -23,9 +23,8 @@ from heapq import heappop, heappush
 from .irq import Interrupts
 from .kernelbase import valid_slice
 from .blocking import Blocking, throw_in
-from .power import STEP, advance, idle_sleep, slice_end, spend_overhead
+from .power import advance, idle_sleep, slice_end, spend_overhead
 from . import running
-from .running import can_block, current_kernel, running_kernel
 from .ready import ReadyList, earlier
 from .stats import Stats
 from .thread import (READY, RUNNING, SUSPENDED, Priority,
@@ -34,8 +33,7 @@ from .timeq import TimeQueue
 from .units import rebase_span, tick_units
 from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
 
-__all__ = ("Kernel", "current_kernel", "running_kernel", "can_block",
-           "IDLE_WAIT")
+__all__ = ("Kernel", "IDLE_WAIT")
 
 _NEVER = float("inf")  # no rebase (rebase.py)
 
@@ -341,11 +339,8 @@ class Kernel(Blocking):
                         return "idle"
                     continue
                 if cur._work:
-                    r = advance(self, cur, until_ns)
-                    if r is not STEP:
-                        if r is False:
-                            return "idle"
-                        continue
+                    if advance(self, cur, until_ns):
+                        continue          # time passed: look again
                     # its work ended: it steps at this same instant, before
                     # anything else due now
                     now = self._now

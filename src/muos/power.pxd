@@ -6,11 +6,11 @@ from muos.thread cimport Thread
 from muos.timeq cimport TimeQueue
 
 @cython.locals(h=_Head)
-cpdef advance(KernelBase k, Thread cur, until_ns)
+cpdef bint advance(KernelBase k, Thread cur, until_ns)
 cpdef spend_overhead(KernelBase k, now, until_ns)
 cpdef slice_end(KernelBase k)
 
 @cython.locals(tq=TimeQueue)
-cpdef idle_sleep(KernelBase k, until_ns)
+cpdef bint idle_sleep(KernelBase k, until_ns)
 @cython.locals(deep=bint)
-cdef _modelled_sleep(KernelBase k, nt, until_ns, pm)
+cdef bint _modelled_sleep(KernelBase k, nt, until_ns, pm)

@@ -14,14 +14,12 @@ each state, drawn as a ``PowerModel`` (powermodel.py) says.
 
 from .units import ticks_to_ns
 
-__all__ = ("idle_sleep", "advance", "spend_overhead", "slice_end", "STEP")
-
-STEP = "step"       # advance: the work ended, step the thread now
+__all__ = ("idle_sleep", "advance", "spend_overhead", "slice_end")
 
 
 def advance(k, cur, until_ns):
-    """Let time pass while ``cur`` computes; ``STEP`` when its work
-    ended (it steps at this same instant), else True."""
+    """Let time pass while ``cur`` computes; False when its work ended
+    (it steps at this same instant), else True."""
     now = k._now
     nt = k._tq.next_time()
     target = now + cur._work
@@ -58,7 +56,7 @@ def advance(k, cur, until_ns):
     cur._work -= dt
     if cur._work <= 0:
         cur._work = 0
-        return STEP
+        return False
     return True
 
 
