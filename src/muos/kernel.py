@@ -236,8 +236,13 @@ class Kernel(Blocking):
                                 # benchmarks/mpy_switch.py)
                                 th._tentry = None
                                 lv = th.priority
-                                if not listed[lv]:
-                                    ready.top_level(lv)
+                                if listed[lv]:
+                                    pass
+                                elif heads[lv] is None:
+                                    ready.top_level(lv)   # (makes its head)
+                                else:
+                                    heappush(levels, -lv)  # top_level's
+                                    listed[lv] = 1
                                 ws = th.waits
                                 was = (None if ws is None
                                        else ws.get(th.blk_on))
