@@ -6,7 +6,8 @@ import threading
 import pytest
 
 import muos
-from muos import ContextError
+import muos.asyncio
+from muos import ContextError, Priority
 
 
 def test_current_kernel_in_a_thread_and_in_a_handler():
@@ -59,6 +60,63 @@ def test_kernels_in_two_os_threads_at_once_do_not_see_each_other():
     for t in ts:
         t.join(60)
     assert out == {0: (0, 300), 1: (0, 300)}
+
+
+def _handovers(barrier=None):
+    # a Semaphore and an Event hand-over, a Mutex, busy work and a yield
+    # per round: the blocking calls' inline paths, which read RUNNING[0]
+    # first
+    async def main():
+        s = muos.Semaphore(0)
+        m = muos.Mutex()
+        ev = muos.asyncio.Event()
+
+        async def poster():
+            for _ in range(100):
+                await muos.sleep_for(1)
+                s.post()
+                ev.set()
+
+        muos.spawn(poster, priority=Priority.HIGH)
+        if barrier is not None:
+            barrier.wait()
+        for _ in range(100):
+            await s.wait()
+            await ev.wait()
+            ev.clear()
+            async with m:
+                await muos.busy(1)
+            await muos.yield_now()
+        return muos.now()
+    return main
+
+
+def test_blocking_calls_in_kernels_of_two_os_threads_at_once():
+    # while two OS threads run kernels, RUNNING[0] is a stand-in that
+    # fails the calls' fast checks, and each call must then find its
+    # own kernel (Semaphore.wait once went on with the stand-in): both
+    # runs end as the same program run alone does
+    # alone: the poster (HIGH) sleeps to tick 1, posts and sets; main
+    # takes both, computes 1 tick under the mutex (to 2), yields; from
+    # then on the poster's post at tick k finds main ready to take it at
+    # once, so round k ends its work at tick k + 1: round 100 at 101
+    alone = muos.run(_handovers()).value
+    assert alone == 101
+    barrier = threading.Barrier(2, timeout=30)
+    out = {}
+
+    def simulate(i):
+        try:
+            out[i] = muos.run(_handovers(barrier)).value
+        except BaseException as e:      # reported by the assertion below
+            out[i] = e
+
+    ts = [threading.Thread(target=simulate, args=(i,)) for i in range(2)]
+    for t in ts:
+        t.start()
+    for t in ts:
+        t.join(60)
+    assert out == {0: alone, 1: alone}
 
 
 def test_one_kernel_cannot_run_inside_another_in_one_os_thread():

@@ -1,11 +1,12 @@
 """The kernel: run loop, current thread, ready list, traps, waking.
 
-Owns: ``Kernel`` (its plain parts are in kernelbase.py) and the notion of
-"the running kernel". Imports the layers below it (thread, ready, timeq,
-waitq, traps, stats, trace, errors, ports.sim). It never knows what a
-semaphore or a mutex is: objects give it traps (``obj._try(trap)`` and
-``trap.q``) and call ``wake()``; a wait queue's ``on_change`` hook is how
-inheritance propagates through it.
+Owns: ``Kernel`` (its plain parts are in kernelbase.py, the wait/wake
+protocol in blocking.py, how time passes on the CPU in power.py; which
+kernel runs is running.py's). Imports the layers below it (thread,
+ready, timeq, waitq, traps, stats, trace, errors, ports.sim). It never
+knows what a semaphore or a mutex is: objects give it traps
+(``obj._try(trap)`` and ``trap.q``) and call ``wake()``; a wait queue's
+``on_change`` hook is how inheritance propagates through it.
 
 Time is an integer count of nanoseconds (``self._now``); the port decides
 how it passes. The loop, one iteration per decision:

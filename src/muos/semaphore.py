@@ -85,7 +85,7 @@ class Semaphore(SemaphoreApi):
         k = RUNNING[0]
         if (k is None or k._isr or k._lock or k._irqs.mask
                 or k._current is None):
-            can_block("Semaphore.wait", "wait", self)
+            k = can_block("Semaphore.wait", "wait", self)
         # traps.reuse, inline (the measured hand-over: instructions.py's
         # ping-pong)
         c = k._current

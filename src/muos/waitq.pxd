@@ -17,5 +17,6 @@ cdef class WaitQueue:
     cpdef wake_one(self, value)
     @cython.locals(items=list, trap=CTrap)
     cpdef fail_one(self, exc)
+    @cython.locals(items=list, trap=CTrap)
     cpdef wake_all(self, value)
     cpdef wake(self, CTrap trap, value)

@@ -103,9 +103,14 @@ class WaitQueue:
     def wake_all(self, value):
         """Complete every wait with ``value``, most urgent first; returns
         how many. ISR-safe."""
+        items = self.items
         n = 0
-        while self.items:
-            self.wake_one(value)
+        while items:
+            # wake_one's body (a call less per waiter: the measured
+            # Event hand-over of muos.asyncio wakes here)
+            trap = items[0]
+            trap.thread._kernel.wake(trap, value)
+            del items[0]
             n += 1
         return n
 

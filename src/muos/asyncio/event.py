@@ -11,9 +11,9 @@ shares (MachinePort has a few hard-IRQ slots only).
 import muos
 from ..calls import suspend
 from ..compat import MICROPYTHON
-from ..running import current_kernel, is_running, wait_trap
+from ..running import RUNNING, current_kernel, is_running, wait_trap
 from ..thread import SUSPENDED
-from ..traps import _STOP_TRUE, BLOCK
+from ..traps import _STOP_TRUE, BLOCK, WAIT, Trap, new_trap
 from ..waitq import WaitQueue
 
 __all__ = ("Event", "ThreadSafeFlag", "TRUE_NOW")
@@ -82,7 +82,26 @@ class Event:
         ``set`` woke it raises CancelledError here: ``hands_over``)."""
         if self._set:
             return TRUE_NOW
-        return wait_trap(self, "wait", self._q)
+        # running.wait_trap(self, "wait", self._q) and traps.reuse,
+        # inline (as Semaphore.wait's): the measured hand-over of issue
+        # 17 (benchmarks/asyncio_layer.py) waits here
+        k = RUNNING[0]
+        if (k is None or k._isr or k._lock or k._irqs.mask
+                or k._current is None):
+            # the general path: the context's error, or the kernel of
+            # this OS thread when several run kernels
+            return wait_trap(self, "wait", self._q)
+        c = k._current
+        t = c._spare
+        if t is None:
+            t = new_trap(Trap)
+        else:
+            c._spare = None
+        t.kind = WAIT
+        t.obj = self
+        t.arg = None
+        t.q = self._q
+        return t
 
 
 class ThreadSafeFlag:
