@@ -7,7 +7,9 @@ instructions, exact) of tools/firmware, when they can be run.
 Rows: a Semaphore ping-pong (muos, SimPort and MachinePort) against
 asyncio's Event ping-pong, microseconds per hand-over; a wake-up of one
 of ten threads sleeping 1..10 ms (muos.sleep_for, SimPort and
-MachinePort; asyncio.sleep_ms), its idle time taken out. Targets: muos
+MachinePort; asyncio.sleep_ms), its idle time taken out; an uncontended
+lock and unlock of a Mutex against asyncio's Lock (no target: a muos
+Mutex also tracks ownership, inheritance and hold times). Targets: muos
 no slower than asyncio (ratio <= 1); MachinePort <= 1.3x SimPort."""
 
 import json
@@ -72,11 +74,14 @@ def main():
         ratios = {}
         ev = rows.get("hand-over, asyncio Event")
         sl = rows.get("wake-up, asyncio sleep_ms")
+        lk = rows.get("lock, asyncio Lock")
         for k, v in rows.items():
             if k.startswith("hand-over, muos") and ev:
                 ratios[k + " / asyncio"] = v / ev
             if k.startswith("wake-up, muos") and sl:
                 ratios[k + " / asyncio"] = v / sl
+            if k.startswith("lock, muos") and lk:
+                ratios[k + " / asyncio"] = v / lk
         sim = rows.get("hand-over, muos Semaphore (SimPort)")
         mach = rows.get("hand-over, muos Semaphore (MachinePort)")
         if sim and mach:

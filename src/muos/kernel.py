@@ -32,7 +32,7 @@ from .thread import (READY, RUNNING, SUSPENDED, Priority,
                      Thread)
 from .timeq import TimeQueue
 from .units import rebase_span, tick_units
-from .traps import BLOCK, BUSY, IDLE_WAIT, SLEEP, WAIT, Trap
+from .traps import BLOCK, BUSY, IDLE_WAIT, PASS, SLEEP, WAIT, Trap
 
 __all__ = ("Kernel", "IDLE_WAIT")
 
@@ -161,6 +161,7 @@ class Kernel(Blocking):
         k_sleep = SLEEP
         k_wait = WAIT
         k_busy = BUSY
+        k_pass = PASS
         s_ready = READY
         s_running = RUNNING
         s_suspended = SUSPENDED
@@ -382,7 +383,10 @@ class Kernel(Blocking):
                     continue
                 if (trap.kind != k_sleep or trap.arg <= now or cur.interrupted
                         or traced):
-                    self._trap_in(cur, trap)
+                    if trap.kind == k_pass:    # a preemption point (the
+                        cur._wake_value = trap.arg  # exit of async with)
+                    else:
+                        self._trap_in(cur, trap)
                     continue
                 # the common sleep, inline (see _trap_in)
                 trap.thread = cur

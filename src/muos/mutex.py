@@ -105,16 +105,14 @@ class Mutex(MutexApi):
 
     # -- the one internal path for locking --
     def _try(self, trap):
+        # (the errors are made by the cold part: their messages would
+        # make this frame too large for MicroPython's C stack, and it
+        # would come from the heap at every lock)
         t = trap.thread
         if self._state == _UNRECOVERABLE:
-            from .moreerrors import NotRecoverable
-            raise NotRecoverable("%s is not recoverable: its owner died and "
-                                 "the state was never made consistent"
-                                 % self._label())
+            raise self._not_recoverable()
         if self.protocol == "protect" and t.base_priority > self.ceiling:
-            raise ValueError("%s: thread %r of priority %d is above the "
-                             "ceiling %d" % (self._label(), t.name,
-                                             t.base_priority, self.ceiling))
+            raise self._above_ceiling(t)
         owner = self.owner
         if owner is None:
             self._acquire(t)
@@ -125,9 +123,7 @@ class Mutex(MutexApi):
             if self.kind == "recursive":
                 self._count += 1
                 return True
-            from .moreerrors import DeadlockError
-            raise DeadlockError("%s: thread %r already owns it" % (
-                self._label(), t.name), [t])
+            raise self._owned_already(t)
         if trap.timeout != 0:
             # only a caller that would really wait can close a cycle:
             # try_lock (and timed_lock(0)) just fail
@@ -141,12 +137,7 @@ class Mutex(MutexApi):
         o = self.owner
         while o is not None:
             if o is t:
-                chain = self._chain(t)
-                from .moreerrors import DeadlockError
-                raise DeadlockError(
-                    "%s: thread %r would wait in a cycle: %s" % (
-                        self._label(), t.name,
-                        " -> ".join(x.name for x in chain + [t])), chain)
+                raise self._cycle(t)      # (made by the cold part)
             o = _waited_owner(o)
 
     def _acquire(self, t):
@@ -157,7 +148,10 @@ class Mutex(MutexApi):
             t._held.append(self)
         else:
             t._held = [self]       # most threads never hold a mutex
-        t._kernel.recompute_priority(t)
+        if self.protocol == "protect" or self._q.items:
+            # it may raise t's key (a ceiling, a waiter to inherit
+            # from); a mutex that gives nothing changes nothing
+            t._kernel.recompute_priority(t)
 
     def _release(self, t):
         """Give the mutex to the most urgent waiter (or nobody)."""
@@ -174,7 +168,10 @@ class Mutex(MutexApi):
                 q.fail_one(self._owner_dead())
             else:
                 q.wake_one(True)
-        if t.state != TERMINATED:
+        if t.state != TERMINATED and (t.priority != t.base_priority
+                                      or t._dl is not None):
+            # its key may drop back (a thread at its own priority, with
+            # no deadline, has nothing to drop: no mutex raised it)
             t._kernel.recompute_priority(t)
 
     # -- public API --
@@ -192,10 +189,12 @@ class Mutex(MutexApi):
 
     def unlock(self):
         """Unlock; only the owner may. Thread context."""
-        k = current_kernel("Mutex.unlock")
+        k = RUNNING[0]              # (as lock: the running kernel, read
+        if k is None or k._isr or k._current is None:     # in one cell)
+            k = current_kernel("Mutex.unlock")
+            if k._isr or k._current is None:   # (the label only to raise)
+                k._thread_context("%s.unlock" % self._label())
         t = k._current
-        if k._isr or t is None:     # (the label made only to raise)
-            k._thread_context("%s.unlock" % self._label())
         if self.owner is not t:
             from .moreerrors import NotOwnerError
             raise NotOwnerError("%s: thread %r cannot unlock it, %s" % (
@@ -222,9 +221,14 @@ class Mutex(MutexApi):
                 current_kernel("Mutex")._current:
             return Trap(PASS, None, False)
         self.unlock()
-        return reuse(current_kernel("Mutex")._current, PASS, None, False)
+        k = RUNNING[0]
+        if k is None or k._isr:
+            k = current_kernel("Mutex")    # (several OS threads run kernels)
+        return reuse(k._current, PASS, None, False)
 
 computed_attrs(Mutex)
 cold_part(Mutex, "mutexapi", "MutexApi", (
-    "_label", "locked", "_chain", "_owner_dead", "_owner_died", "try_lock",
-    "timed_lock", "_make_unrecoverable", "consistent", "waiters"))
+    "_label", "locked", "_chain", "_cycle", "_owner_dead",
+    "_not_recoverable", "_above_ceiling", "_owned_already", "_owner_died",
+    "try_lock", "timed_lock", "_make_unrecoverable", "consistent",
+    "waiters"))

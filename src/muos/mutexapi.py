@@ -9,7 +9,7 @@ constants; loaded whenever this is).
 """
 
 from .compat import MICROPYTHON, computed, computed_attrs
-from .moreerrors import NotRecoverable, OwnerDead
+from .moreerrors import DeadlockError, NotRecoverable, OwnerDead
 from .mutex import _CONSISTENT, _INCONSISTENT, _UNRECOVERABLE, _waited_owner
 from .running import RUNNING, current_kernel
 from .traps import BLOCK, WAIT, consumed, timed
@@ -37,9 +37,32 @@ class MutexApi:
             o = _waited_owner(o)
         return chain
 
+    def _cycle(self, t):
+        # Mutex._check_cycle's error: the chain of owners named
+        chain = self._chain(t)
+        return DeadlockError(
+            "%s: thread %r would wait in a cycle: %s" % (
+                self._label(), t.name,
+                " -> ".join(x.name for x in chain + [t])), chain)
+
     def _owner_dead(self):
         return OwnerDead("%s: previous owner died holding it; call "
                          "consistent() to keep using it" % self._label())
+
+    # the errors of Mutex._try, made here (see there)
+    def _not_recoverable(self):
+        return NotRecoverable("%s is not recoverable: its owner died and "
+                              "the state was never made consistent"
+                              % self._label())
+
+    def _above_ceiling(self, t):
+        return ValueError("%s: thread %r of priority %d is above the "
+                          "ceiling %d" % (self._label(), t.name,
+                                          t.base_priority, self.ceiling))
+
+    def _owned_already(self, t):
+        return DeadlockError("%s: thread %r already owns it"
+                             % (self._label(), t.name), [t])
 
     def _owner_died(self, t):
         """Called by the kernel when owner ``t`` ends holding the mutex."""

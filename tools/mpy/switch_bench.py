@@ -6,6 +6,8 @@ instructions):
 
 - hand-over: a Semaphore ping-pong between two threads (muos, on SimPort
   and on MachinePort) against asyncio's Event ping-pong;
+- lock: an uncontended ``async with`` of a muos Mutex (priority
+  inheritance, the default) against asyncio's Lock;
 - wake-up: ten threads sleeping 1..10 ms each in a loop, per wake-up
   (muos.sleep_for on SimPort and MachinePort, asyncio.sleep_ms).
 
@@ -78,6 +80,34 @@ def event_pingpong(asyncio, n):
     t0 = ticks_us()
     asyncio.run(main())
     return ticks_diff(ticks_us(), t0) / (2 * n)
+
+
+def mutex_lock(muos, n, port):
+    """us per uncontended lock and unlock of a muos Mutex (``async
+    with``), one thread."""
+    m = muos.Mutex()
+
+    async def main():
+        for _ in range(n):
+            async with m:
+                pass
+
+    t0 = ticks_us()
+    muos.run(main, port=port())
+    return ticks_diff(ticks_us(), t0) / n
+
+
+def lock_lock(asyncio, n):
+    """us per uncontended acquire and release of an asyncio Lock."""
+    async def main():
+        lock = asyncio.Lock()
+        for _ in range(n):
+            async with lock:
+                pass
+
+    t0 = ticks_us()
+    asyncio.run(main())
+    return ticks_diff(ticks_us(), t0) / n
 
 
 def _wakeups(ms):
@@ -155,6 +185,16 @@ def main():
             continue
         fn(50)
         print("hand-over, %s: %.3f us" % (label, fn(N)))
+    for label, fn in (
+            ("asyncio Lock", lambda n: lock_lock(asyncio, n)),
+            ("muos Mutex (SimPort)",
+             lambda n: mutex_lock(muos, n, muos.SimPort)),
+            ("muos Mutex (MachinePort)",
+             lambda n: mutex_lock(muos, n, MachinePort))):
+        if label.startswith("asyncio") and not has_run:
+            continue
+        fn(50)
+        print("lock, %s: %.3f us" % (label, fn(N)))
     ms = 500
     for label, fn in (
             ("asyncio sleep_ms", lambda m: asyncio_sleepers(asyncio, m)),
