@@ -49,6 +49,10 @@ class Mutex(MutexApi):
     INHERIT = "inherit"
     PROTECT = "protect"
 
+    # the name Stats.name_of gave it when it has none of its own (read by
+    # Stats.on_hold at every unlock, set at the first)
+    _stat_name = None
+
     def __init__(self, name=None, *, kind="normal", protocol="inherit",
                  ceiling=None, robust=False):
         label = "Mutex %r" % name if name is not None else "Mutex"

@@ -24,6 +24,7 @@ class Spinlock:
     """A lock a thread spins on (``async with sl:``)."""
 
     protocol = "spin"    # (its sections are non-preemptive: muos analyze)
+    _stat_name = None    # Stats.name_of's name for it (as Mutex's)
 
     def __init__(self, name=None):
         self.name = check_name(name, "Spinlock")
