@@ -34,10 +34,7 @@ def test_kernels_in_two_os_threads_at_once_do_not_see_each_other():
     # are running at once; then each sleeps 1 tick 300 times, checking at
     # every step that muos calls act on its own kernel: main i ends at
     # tick 300 on its own clock (sleep_for(1) x 300 from tick 0)
-    barrier = threading.Barrier(2, timeout=30)
-    out = {}
-
-    def simulate(i):
+    def make_main(barrier):
         async def main():
             k = muos.current_kernel()
             barrier.wait()
@@ -48,10 +45,22 @@ def test_kernels_in_two_os_threads_at_once_do_not_see_each_other():
                         muos.this_thread()._kernel is not k:
                     bad += 1
             return bad, muos.now()
+        return main
 
+    assert _in_two_os_threads(make_main) == {0: (0, 300), 1: (0, 300)}
+
+
+def _in_two_os_threads(make_main):
+    """{i: value} of muos.run(make_main(barrier)) in two OS threads at
+    once (the mains meet at the barrier inside their runs), or the
+    exception a run raised."""
+    barrier = threading.Barrier(2, timeout=30)
+    out = {}
+
+    def simulate(i):
         try:
-            out[i] = muos.run(main).value
-        except BaseException as e:      # reported by the assertion below
+            out[i] = muos.run(make_main(barrier)).value
+        except BaseException as e:      # reported by the caller's assert
             out[i] = e
 
     ts = [threading.Thread(target=simulate, args=(i,)) for i in range(2)]
@@ -59,7 +68,7 @@ def test_kernels_in_two_os_threads_at_once_do_not_see_each_other():
         t.start()
     for t in ts:
         t.join(60)
-    assert out == {0: (0, 300), 1: (0, 300)}
+    return out
 
 
 def _handovers(barrier=None):
@@ -102,21 +111,7 @@ def test_blocking_calls_in_kernels_of_two_os_threads_at_once():
     # once, so round k ends its work at tick k + 1: round 100 at 101
     alone = muos.run(_handovers()).value
     assert alone == 101
-    barrier = threading.Barrier(2, timeout=30)
-    out = {}
-
-    def simulate(i):
-        try:
-            out[i] = muos.run(_handovers(barrier)).value
-        except BaseException as e:      # reported by the assertion below
-            out[i] = e
-
-    ts = [threading.Thread(target=simulate, args=(i,)) for i in range(2)]
-    for t in ts:
-        t.start()
-    for t in ts:
-        t.join(60)
-    assert out == {0: alone, 1: alone}
+    assert _in_two_os_threads(_handovers) == {0: alone, 1: alone}
 
 
 def test_one_kernel_cannot_run_inside_another_in_one_os_thread():

@@ -168,6 +168,15 @@ def asyncio_sleepers(asyncio, ms):
     return us / _wakeups(ms)
 
 
+def _rows(kind, cases, warm, n, has_run):
+    # each case warmed up, then measured: one printed row each
+    for label, fn in cases:
+        if label.startswith("asyncio") and not has_run:
+            continue
+        fn(warm)
+        print("%s, %s: %.3f us" % (kind, label, fn(n)))
+
+
 def main():
     import asyncio
     import muos
@@ -175,37 +184,24 @@ def main():
     # (the WebAssembly build's asyncio runs on the browser's event loop:
     # no asyncio.run, no asyncio rows there)
     has_run = hasattr(asyncio, "run") and hasattr(asyncio, "core")
-    for label, fn in (
-            ("asyncio Event", lambda n: event_pingpong(asyncio, n)),
-            ("muos Semaphore (SimPort)",
-             lambda n: sem_pingpong(muos, n, muos.SimPort)),
-            ("muos Semaphore (MachinePort)",
-             lambda n: sem_pingpong(muos, n, MachinePort))):
-        if label.startswith("asyncio") and not has_run:
-            continue
-        fn(50)
-        print("hand-over, %s: %.3f us" % (label, fn(N)))
-    for label, fn in (
-            ("asyncio Lock", lambda n: lock_lock(asyncio, n)),
-            ("muos Mutex (SimPort)",
-             lambda n: mutex_lock(muos, n, muos.SimPort)),
-            ("muos Mutex (MachinePort)",
-             lambda n: mutex_lock(muos, n, MachinePort))):
-        if label.startswith("asyncio") and not has_run:
-            continue
-        fn(50)
-        print("lock, %s: %.3f us" % (label, fn(N)))
-    ms = 500
-    for label, fn in (
-            ("asyncio sleep_ms", lambda m: asyncio_sleepers(asyncio, m)),
-            ("muos sleep_for (SimPort)",
-             lambda m: muos_sleepers(muos, m, muos.SimPort, False)),
-            ("muos sleep_for (MachinePort)",
-             lambda m: muos_sleepers(muos, m, MachinePort, True))):
-        if label.startswith("asyncio") and not has_run:
-            continue
-        fn(20)
-        print("wake-up, %s: %.3f us" % (label, fn(ms)))
+    _rows("hand-over", (
+        ("asyncio Event", lambda n: event_pingpong(asyncio, n)),
+        ("muos Semaphore (SimPort)",
+         lambda n: sem_pingpong(muos, n, muos.SimPort)),
+        ("muos Semaphore (MachinePort)",
+         lambda n: sem_pingpong(muos, n, MachinePort))), 50, N, has_run)
+    _rows("lock", (
+        ("asyncio Lock", lambda n: lock_lock(asyncio, n)),
+        ("muos Mutex (SimPort)", lambda n: mutex_lock(muos, n, muos.SimPort)),
+        ("muos Mutex (MachinePort)",
+         lambda n: mutex_lock(muos, n, MachinePort))), 50, N, has_run)
+    _rows("wake-up", (
+        ("asyncio sleep_ms", lambda m: asyncio_sleepers(asyncio, m)),
+        ("muos sleep_for (SimPort)",
+         lambda m: muos_sleepers(muos, m, muos.SimPort, False)),
+        ("muos sleep_for (MachinePort)",
+         lambda m: muos_sleepers(muos, m, MachinePort, True))), 20, 500,
+        has_run)
 
 
 if __name__ == "__main__":
