@@ -89,7 +89,7 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "PowerModel", "powermodel",
          "busy", "calls", "in_isr", "calls", "set_deadline", "calls",
          "sleep_until", "calls", "suspend", "calls", "this_core", "calls",
-         "ContextError", "errors", "Interrupted", "errors",
+         "ContextError", "moreerrors", "Interrupted", "moreerrors",
          "MuosError", "errors", "current_kernel", "running",
          "SimPort", "ports.sim", "Stats", "stats", "READY", "thread",
          "RUNNING", "thread", "SUSPENDED", "thread", "Thread", "thread")

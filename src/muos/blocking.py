@@ -17,7 +17,6 @@ raises. Imports ``diag``, ``errors``, ``kernelbase``, ``thread``,
 
 from .compat import MICROPYTHON
 from .diag import describe
-from .errors import Interrupted
 from .kernelbase import KernelBase
 from .ready import earlier
 from .thread import READY, SUSPENDED, Deferred, Killed
@@ -60,6 +59,7 @@ class Blocking(KernelBase):
     def _suspend(self, t, trap):
         """Queue ``t`` on ``trap.q`` (its operation must wait)."""
         if t.interrupted:
+            from .moreerrors import Interrupted   # (loaded to raise it)
             t._wake_exc = Interrupted("thread %r interrupted before waiting "
                                       "on %s" % (t.name, describe(trap.obj)))
             return
@@ -106,6 +106,7 @@ class Blocking(KernelBase):
                 t._wake_value = (i, v)
                 return
         if t.interrupted:
+            from .moreerrors import Interrupted   # (loaded to raise it)
             t._wake_exc = Interrupted("thread %r interrupted" % t.name)
             return
         timeout = trap.timeout
@@ -342,6 +343,7 @@ class Blocking(KernelBase):
             elif t.interrupted:
                 # like every blocking call: a pending interrupt ends the
                 # wait before it starts (µOS++ EINTR)
+                from .moreerrors import Interrupted   # (loaded to raise it)
                 t._wake_exc = Interrupted("thread %r interrupted before "
                                           "sleeping" % t.name)
             else:
@@ -362,6 +364,7 @@ class Blocking(KernelBase):
             if x is not None and x.resume_pending:
                 x.resume_pending = False
             elif t.interrupted:
+                from .moreerrors import Interrupted   # (loaded to raise it)
                 t._wake_exc = Interrupted("thread %r interrupted" % t.name)
             else:
                 trap.thread = t

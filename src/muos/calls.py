@@ -7,7 +7,6 @@ ones build a trap and check their context before any await (API.md: the
 call itself raises).
 """
 
-from .errors import ContextError
 from .running import RUNNING, can_block, current_kernel, running_kernel
 from .units import ticks_to_ns
 from .thread import Priority
@@ -27,6 +26,7 @@ def this_thread():
     """The running thread. Thread context."""
     t = current_kernel("muos.this_thread")._current
     if t is None:
+        from .moreerrors import ContextError   # (loaded to raise it)
         raise ContextError("muos.this_thread: no thread is running")
     return t
 

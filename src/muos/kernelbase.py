@@ -10,7 +10,6 @@ Imports ``compat``, ``diag``, ``errors``, ``thread``, ``traps``, ``units``
 """
 
 from .diag import describe, report
-from .errors import ContextError
 from .units import public_ticks, ticks_to_ns
 from .compat import MICROPYTHON, cold_part, computed, computed_attrs
 from .traps import Trap, new_trap
@@ -174,6 +173,7 @@ class KernelBase(KernelApi):
             return self
         if obj is not None:
             what = "%s.%s" % (describe(obj), what)
+        from .moreerrors import ContextError   # (loaded to raise it)
         if self._isr:
             raise ContextError("%s may block: not allowed in an interrupt "
                                "handler or timer callback" % what)
@@ -188,11 +188,12 @@ class KernelBase(KernelApi):
         return self
 
     def _thread_context(self, what):
-        if self._isr:
-            raise ContextError("%s: not allowed in an interrupt handler or "
-                               "timer callback" % what)
         t = self._current
-        if t is None:
+        if self._isr or t is None:
+            from .moreerrors import ContextError   # (loaded to raise it)
+            if self._isr:
+                raise ContextError("%s: not allowed in an interrupt handler "
+                                   "or timer callback" % what)
             raise ContextError("%s must be called from a thread" % what)
         return t
 

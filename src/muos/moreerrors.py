@@ -1,18 +1,30 @@
-"""The exceptions of the muos contract that few programs meet (API.md,
-"Errors"): a deadlock refused, a stalled run, a mutex unlocked by another
-thread or left by a dead owner, a full or empty queue, a thread's error.
+"""The exceptions of the muos contract (API.md, "Errors") but their base:
+a call made where it is not allowed, an interrupted wait, a deadlock
+refused, a stalled run, a mutex unlocked by another thread or left by a
+dead owner, a full or empty queue, a thread's error.
 
 Owns: those classes; ``muos`` and ``muos.errors`` give them too. Imports
 ``errors`` (their base, ``MuosError``). On MicroPython loaded at the
-first use of one of them.
+first use of one of them (a program that raises none never loads it).
 """
 
 from .errors import MuosError
 
 __all__ = (
-    "DeadlockError", "Stalled", "NotOwnerError", "OwnerDead",
-    "NotRecoverable", "Full", "Empty", "ThreadError",
+    "ContextError", "Interrupted", "DeadlockError", "Stalled",
+    "NotOwnerError", "OwnerDead", "NotRecoverable", "Full", "Empty",
+    "ThreadError",
 )
+
+
+class ContextError(MuosError):
+    """A call made where it is not allowed: blocking in an interrupt
+    handler, a timer callback or a scheduler-locked region, or a kernel
+    call with no kernel running."""
+
+
+class Interrupted(MuosError):
+    """The waiting thread was interrupted (``Thread.interrupt()``)."""
 
 
 class DeadlockError(MuosError):

@@ -19,7 +19,6 @@ for its threads and handlers.)
 
 from .compat import allocate_lock, get_ident
 from .diag import describe
-from .errors import ContextError
 from .kernelbase import KernelBase
 from .traps import NEVER, WAIT, reuse, timed
 
@@ -63,15 +62,21 @@ def _refuse(k, me):
     # (under _registry_lock) ContextError if k may not start here
     r = _by_os_thread.get(me)
     if r is k:
-        raise ContextError("Kernel.run: this kernel is running already "
-                           "(a thread of it called run())")
+        raise _context_error("Kernel.run: this kernel is running already "
+                             "(a thread of it called run())")
     if r is not None:
-        raise ContextError("Kernel.run: another kernel is running in this "
-                           "OS thread")
+        raise _context_error("Kernel.run: another kernel is running in this "
+                             "OS thread")
     for r in _by_os_thread.values():
         if r is k:
-            raise ContextError("Kernel.run: this kernel is running in "
-                               "another OS thread")
+            raise _context_error("Kernel.run: this kernel is running in "
+                                 "another OS thread")
+
+
+def _context_error(message):
+    # (moreerrors.py is loaded when one is raised: MicroPython)
+    from .moreerrors import ContextError
+    return ContextError(message)
 
 
 def check_free(k):
@@ -118,8 +123,9 @@ def current_kernel(what="muos.current_kernel"):
     naming the call."""
     k = running_kernel()
     if k is None:
-        raise ContextError("%s needs a running muos kernel (call it from a "
-                           "thread started by muos.run or Kernel.run)" % what)
+        raise _context_error("%s needs a running muos kernel (call it from "
+                             "a thread started by muos.run or Kernel.run)"
+                             % what)
     return k
 
 

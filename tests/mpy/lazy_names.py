@@ -38,12 +38,13 @@ for name in ("Semaphore", "BinarySemaphore", "Mutex", "EventFlags",
              "MuosError"):
     print(name, getattr(muos, name).__name__)
 print(muos.ALL, muos.ANY, muos.READY, muos.RUNNING, muos.SUSPENDED)
-# the errors few programs meet (moreerrors.py): the same classes through
+# the errors but their base (moreerrors.py): the same classes through
 # muos, muos.errors (a module __getattr__ on MicroPython) and their module
 from muos.errors import OwnerDead  # noqa: E402
 from muos import moreerrors  # noqa: E402
-for name in ("DeadlockError", "Stalled", "NotOwnerError", "OwnerDead",
-             "NotRecoverable", "Full", "Empty", "ThreadError"):
+for name in ("ContextError", "Interrupted", "DeadlockError", "Stalled",
+             "NotOwnerError", "OwnerDead", "NotRecoverable", "Full",
+             "Empty", "ThreadError"):
     cls = getattr(muos, name)
     print(name, cls is getattr(moreerrors, name),
           cls is getattr(muos.errors, name), issubclass(cls, muos.MuosError))
