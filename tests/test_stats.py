@@ -99,6 +99,33 @@ def test_unnamed_objects_are_numbered_per_type():
     assert st.name_of("sleep") == "sleep" and st.name_of(None) is None
 
 
+def test_holds_name_named_and_unnamed_mutexes_and_spinlocks():
+    # Stats.on_hold names the mutex itself at every unlock (its name, else
+    # the one name_of gave it at the first): t computes 2 ticks holding
+    # the unnamed mutex (its first unlock names it Mutex#1), 1 holding M,
+    # then 3 holding the unnamed one again (the longest, 3, is kept), and
+    # 1 holding an unnamed spinlock; the other mutex, never locked, takes
+    # no number
+    a, m, unused = muos.Mutex(), muos.Mutex("M"), muos.Mutex()
+    sl = muos.Spinlock()
+
+    async def t():
+        for ticks, mx in ((2, a), (1, m), (3, a)):
+            async with mx:
+                await muos.busy(ticks)
+        async with sl:
+            await muos.busy(1)
+
+    async def main():
+        await muos.spawn(t, name="t").join()
+
+    off, on = both(main)
+    assert off.stats.holds == {("t", "Mutex#1"): [3 * MS, "inherit"],
+                               ("t", "M"): [1 * MS, "inherit"],
+                               ("t", "Spinlock#1"): [1 * MS, "spin"]}
+    assert a._stat_name == "Mutex#1" and unused._stat_name is None
+
+
 # -- priority inversion -------------------------------------------------
 
 async def _inversion(protocol, raise_at=None, ceiling=None):
