@@ -18,7 +18,7 @@ COMPILED = [
     "kernel", "kernelbase", "kernelapi", "thread", "threadapi", "stats",
     "waitq", "ready", "timeq", "irq", "irqcontrol", "irqline", "calls",
     "semaphore", "semaphoreapi", "jobs", "power", "running", "blocking",
-    "inversion", "trace", "smp",
+    "blockingapi", "inversion", "trace", "smp",
 ]
 
 HERE = os.path.dirname(os.path.abspath(__file__))

@@ -72,7 +72,11 @@ def test_pathfinder_waveform_in_gtkwave(tmp_path):
         return
     img = Image.open(png).convert("RGB")
     w, h = img.size
-    green = sum(1 for x in range(w // 2, w, 3) for y in range(0, h, 3)
-                if img.getpixel((x, y))[1] > 150 > img.getpixel((x, y))[0])
-    assert green > 500, green
+    px = img.load()
+    # every pixel of the right half (a sample of every third row missed
+    # GTKWave's one-pixel lines whole where they fell on other rows: 225
+    # against 19,710 in all with Debian 12's gtkwave 3.3.118)
+    green = sum(1 for x in range(w // 2, w) for y in range(h)
+                if px[x, y][1] > 150 > px[x, y][0])
+    assert green > 4500, green
     assert os.path.basename(vcd) == "pf.vcd"

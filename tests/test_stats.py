@@ -123,7 +123,8 @@ def test_holds_name_named_and_unnamed_mutexes_and_spinlocks():
     assert off.stats.holds == {("t", "Mutex#1"): [3 * MS, "inherit"],
                                ("t", "M"): [1 * MS, "inherit"],
                                ("t", "Spinlock#1"): [1 * MS, "spin"]}
-    assert a._stat_name == "Mutex#1" and unused._stat_name is None
+    assert a._stat_name == "Mutex#1"
+    assert unused._stat_name is None
 
 
 # -- priority inversion -------------------------------------------------

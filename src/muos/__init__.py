@@ -15,14 +15,16 @@ from .thread import TERMINATED, Priority
 if not MICROPYTHON:
     # (on MicroPython these load on first use: _LAZY below; the names
     # above are the ones run() and most programs use)
-    from .calls import (busy, in_isr, set_deadline, sleep_until, suspend,
-                        this_core)
+    from .calls import busy
+    from .morecalls import (in_isr, set_deadline, sleep_until, suspend,
+                            this_core)
     from .errors import ContextError, Interrupted, MuosError
     from .running import current_kernel
     from .ports.sim import SimPort
     from .stats import Stats
     from .thread import READY, RUNNING, SUSPENDED, Thread
     from .condvar import ConditionVariable
+    from .outcome import RunResult
     from .powermodel import PowerModel
     from .recorders import recording
     from .critical import (interrupts_disabled, interrupts_masked,
@@ -42,10 +44,12 @@ if not MICROPYTHON:
     from .moreerrors import (DeadlockError, Empty, Full, NotOwnerError,
                              NotRecoverable, OwnerDead, Stalled, ThreadError)
 
-try:                      # CPython only: MicroPython has no threading
-    from .ports.host import HostPort
-except ImportError:
-    HostPort = None  # type: ignore[misc,assignment]
+HostPort = None
+if not MICROPYTHON:       # (a board has no host.py: its ports package
+    try:                  # loads with the kernel's first port)
+        from .ports.host import HostPort  # type: ignore[assignment]
+    except ImportError:
+        pass
 
 __version__ = "0.1.0"
 
@@ -86,9 +90,10 @@ _LAZY = ("Watchdog", "watchdog", "ConditionVariable", "condvar",
          "Stalled", "moreerrors", "ThreadError", "moreerrors",
          "scheduler_locked", "critical", "interrupts_disabled", "critical",
          "interrupts_masked", "critical", "recording", "recorders",
-         "PowerModel", "powermodel",
-         "busy", "calls", "in_isr", "calls", "set_deadline", "calls",
-         "sleep_until", "calls", "suspend", "calls", "this_core", "calls",
+         "PowerModel", "powermodel", "RunResult", "outcome",
+         "busy", "calls", "in_isr", "morecalls", "set_deadline", "morecalls",
+         "sleep_until", "morecalls", "suspend", "morecalls",
+         "this_core", "morecalls",
          "ContextError", "moreerrors", "Interrupted", "moreerrors",
          "MuosError", "errors", "current_kernel", "running",
          "SimPort", "ports.sim", "Stats", "stats", "READY", "thread",
@@ -138,38 +143,6 @@ def build():
     return "plain" if f.endswith(".py") or MICROPYTHON else "compiled"
 
 
-class RunResult:
-    """What ``muos.run()`` returns: ``value``, ``now``, ``stats``,
-    ``trace`` (None unless ``trace=True``) and the ``kernel``."""
-
-    def __init__(self, value, now, stats, trace, kernel):
-        self.value = value
-        self.now = now
-        self.stats = stats
-        self.trace = trace
-        self.kernel = kernel
-
-    def __repr__(self):
-        return "<RunResult value=%r now=%r>" % (self.value, self.now)
-
-
-def _stopped(k, e):
-    """Ctrl-C on a real port: keep what the run measured in ``e.result``,
-    and end the threads' coroutines now, quietly (their ``finally`` blocks
-    run outside the kernel: a muos call there raises, and is ignored),
-    rather than at garbage collection."""
-    try:
-        e.result = RunResult(None, k.now, k.stats, k.trace, k)
-    except AttributeError:
-        pass                  # MicroPython: no attributes on exceptions
-    for t in k._threads:
-        if t.state != TERMINATED:
-            try:
-                t._coro.close()
-            except BaseException:
-                pass
-
-
 # the recording() blocks in force, innermost last (recorders.py)
 _recorders = []  # type: list
 
@@ -189,38 +162,16 @@ def run(main, *args, port=None, until=None, trace=False, **kernel_options):
     try:
         why = k.run(until, stop_on=t)
     except KeyboardInterrupt as e:
-        _stopped(k, e)
+        from .outcome import stopped
+        stopped(k, e)
         raise
     except BaseException:
         k.close()
         raise
     try:
-        return _outcome(k, t, why, rec)
+        from .outcome import outcome   # (outcome.py: loaded at the end)
+        return outcome(k, t, why, rec)
     finally:
         # threads left blocked end now, in this kernel (not later in the
         # garbage collector, possibly inside another run)
         k.close()
-
-
-def _outcome(k, t, why, rec):
-    if t.state == TERMINATED:
-        if t.exception is not None:
-            err = t._error()
-            try:
-                err.__cause__ = t.exception   # MicroPython: no chaining
-            except AttributeError:
-                pass
-            raise err
-        value = t.result
-    elif why in ("until", "stopped"):
-        value = None
-    else:
-        from .moreerrors import Stalled
-        blocked = k.blocked()
-        raise Stalled("main can never run again: " + "; ".join(
-            "%s waits for %s" % (n, blocked[n]) for n in sorted(blocked)),
-            blocked)
-    r = RunResult(value, k.now, k.stats, k.trace, k)
-    if rec is not None:
-        rec.runs.append(r)
-    return r

@@ -1,13 +1,11 @@
 # Types for Cython (blocking.py is the source; see setup.py).
 cimport cython
 from muos._trap cimport Trap as CTrap
-from muos.kernelbase cimport KernelBase
+from muos.blockingapi cimport BlockingApi
 from muos.ready cimport Link, ReadyList, _Head
 from muos.thread cimport Thread
 
-cdef class Blocking(KernelBase):
+cdef class Blocking(BlockingApi):
     @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict, prv=Link)
     cpdef wake(self, CTrap trap, value=*, exc=*)
     cpdef _make_ready(self, Thread t, why)
-    @cython.locals(p=int, old=int, bp=int)
-    cpdef recompute_priority(self, Thread t)

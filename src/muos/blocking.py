@@ -7,19 +7,20 @@ a trap: ``_wait`` tries the object's operation (``obj._try(trap)``), and
 if it must wait ``_suspend`` queues the trap on the object's WaitQueue,
 with its timeout in the time queue; ``_wait_any`` does the same for
 several operations at once. A waiter whose priority changes moves in
-its queues (``recompute_priority``: inheritance and ceilings). A wait
-ends one way only, through ``wake`` (a waker completes it: waitq.py's
-``wake_one`` and friends), a timeout (``_timeout``), an interrupt or a
-kill (``_withdraw``): the waker decides what the wait returns or
-raises. Imports ``diag``, ``errors``, ``kernelbase``, ``thread``,
-``ready``, ``timeq``, ``traps``.
+its queues (``recompute_priority``: inheritance and ceilings). Those
+two, deadlines and a timed wait's failure are the cold part
+(blockingapi.py: ``Blocking``'s base on CPython, loaded at first use
+on MicroPython). A wait ends one way only, through ``wake`` (a waker
+completes it: waitq.py's ``wake_one`` and friends), a timeout
+(``_timeout``), an interrupt or a kill (``_withdraw``): the waker
+decides what the wait returns or raises. Imports ``compat``,
+``kernelbase``, ``thread``, ``traps`` (and where they are needed
+``diag`` for a message, ``moreerrors`` to raise).
 """
 
-from .compat import MICROPYTHON
-from .diag import describe
+from .compat import MICROPYTHON, cold_part
 from .kernelbase import KernelBase
-from .ready import earlier
-from .thread import READY, SUSPENDED, Deferred, Killed
+from .thread import READY, SUSPENDED
 from .traps import (ANY, BLOCK, BUSY, IDLE_SLEEP, IDLE_WAIT, PASS, RELEASE,
                     SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, TimedTrap,
                     Trap)
@@ -32,7 +33,7 @@ def throw_in(t, exc):
     (Thread.throw) first delivers that await's result, and raises at the
     await the thread reaches next (which has not acted yet). Returns
     what the thread awaits then."""
-    if type(exc) is Deferred:
+    if not isinstance(exc, BaseException):   # a Deferred (threadapi.py)
         v = t._wake_value
         t._wake_value = None
         t._coro.send(v)
@@ -40,7 +41,13 @@ def throw_in(t, exc):
     return t._coro.throw(exc)
 
 
-class Blocking(KernelBase):
+if MICROPYTHON:    # (its rarer paths load at first use: compat.cold_part)
+    globals()["BlockingApi"] = KernelBase
+else:
+    from .blockingapi import BlockingApi
+
+
+class Blocking(BlockingApi):
     """How threads wait and are woken (see the module doc)."""
 
     # -- starting a wait --
@@ -60,6 +67,7 @@ class Blocking(KernelBase):
         """Queue ``t`` on ``trap.q`` (its operation must wait)."""
         if t.interrupted:
             from .moreerrors import Interrupted   # (loaded to raise it)
+            from .diag import describe
             t._wake_exc = Interrupted("thread %r interrupted before waiting "
                                       "on %s" % (t.name, describe(trap.obj)))
             return
@@ -87,103 +95,6 @@ class Blocking(KernelBase):
         if self._trace is not None:
             self._trace.on_block(self, t, what)
         self.stats.on_block(self, t, what)
-
-    def _wait_any(self, t, trap):
-        """The kernel's handling of an ANY trap: try each operation in order;
-        if none completes, queue the thread on every object (the first waker
-        wins; the kernel's wake() withdraws the others)."""
-        ops = trap.arg
-        for i in range(len(ops)):
-            op = ops[i]
-            op.thread = t
-            op.index = i
-            try:
-                v = op.obj._try(op)
-            except Exception as e:
-                t._wake_exc = e
-                return
-            if v is not BLOCK:
-                t._wake_value = (i, v)
-                return
-        if t.interrupted:
-            from .moreerrors import Interrupted   # (loaded to raise it)
-            t._wake_exc = Interrupted("thread %r interrupted" % t.name)
-            return
-        timeout = trap.timeout
-        if timeout is not None and timeout <= 0:
-            t._wake_value = (None, None)
-            return
-        trap.thread = t
-        t._trap = trap
-        for op in ops:
-            self._seq += 1
-            op.seq = self._seq
-            op.q.push(op)
-        if timeout is not None:
-            t._tentry = self._tq.push(self._now + timeout, t)
-        self._block(t, trap, "wait_any")
-        for op in ops:
-            if op.q.on_change is not None:
-                op.q.on_change()
-
-    # -- key changes (inheritance, ceilings, set_priority, deadlines) --
-    def recompute_priority(self, t):
-        """Effective key = the most urgent (priority, then earliest
-        deadline) of its own (base priority, own deadline) and what each
-        mutex it holds gives (ceiling, or the head waiter's key)."""
-        p = t.base_priority
-        x = t._x
-        d = None if x is None else x.deadline_ns
-        for m in t._held:
-            s = m._boost()
-            if s is None:
-                continue
-            if s is m:                 # a ceiling, with the own deadline
-                if m.ceiling > p:
-                    p = m.ceiling
-                continue
-            bp = s.priority            # the head waiter's key
-            if bp > p or (bp == p and earlier(s._dl, d)):
-                p = bp
-                d = s._dl
-        old = t.priority
-        od = t._dl
-        if p == old and d == od:
-            return
-        # out of the ready list under its old key (a deadline heap is
-        # found by priority); moved only if linked: a thread being
-        # killed was unlinked first, and its cleanup (releasing a
-        # boosted mutex) must not put it back (issue 14 #1)
-        linked = t.state == READY and self._ready.remove(t)
-        t.priority = p
-        t._dl = d
-        if p != old:
-            if self._trace is not None:
-                self._trace.on_priority(self, t, old, p)
-            self.stats.on_priority(self, t, old, p)
-        if self._trace is not None and d != od:
-            self._trace.on_deadline(self, t, d)
-        if linked:
-            self._ready.push_tail(t)
-        elif t.state == SUSPENDED:
-            trap = t._trap
-            if trap is not None and trap.kind in (WAIT, ANY):
-                ops = trap.arg if trap.kind == ANY else (trap,)
-                for op in ops:
-                    op.q.reposition(op)
-                    if op.q.on_change is not None:
-                        op.q.on_change()
-
-    def set_deadline_ns(self, t, d):
-        """Set ``t``'s own deadline (absolute, in kernel units; None:
-        none) and recompute its key."""
-        x = t._x
-        if x is None:
-            if d is None:
-                return
-            x = t._extra()
-        x.deadline_ns = d
-        self.recompute_priority(t)
 
     # -- ending a wait: the waker decides the outcome --
     def wake(self, trap, value=None, exc=None):
@@ -240,13 +151,6 @@ class Blocking(KernelBase):
         self._make_ready(t, "wake")
 
     # -- ending a wait: its general paths --
-    def _deliver_fail(self, t, trap):
-        fail = trap.fail
-        if isinstance(fail, type) and issubclass(fail, BaseException):
-            t._wake_exc = fail("%s: timed out" % describe(trap.obj))
-        else:
-            t._wake_value = fail
-
     def _withdraw(self, t, keep=None):
         """Take ``t`` off every queue it waits on (but ``keep``) and cancel
         its timeout; returns the trap it was blocked in."""
@@ -310,11 +214,13 @@ class Blocking(KernelBase):
         """``t``'s coroutine raised ``e`` out of a step."""
         if type(e) is StopIteration:
             self._finish(t, e.args[0] if e.args else None, None)
-        elif type(e) is Killed:
-            self._finish(t, None, None, "kill")
         elif isinstance(e, (KeyboardInterrupt, SystemExit)):
             raise e            # the program's own end: out of run()
         else:
+            from .moreerrors import Killed   # (loaded by kill(): threadapi)
+            if type(e) is Killed:
+                self._finish(t, None, None, "kill")
+                return
             # any other exception (asyncio's CancelledError, a
             # BaseException of the program's) ends only its thread
             self._finish(t, None, e)
@@ -381,3 +287,7 @@ class Blocking(KernelBase):
         else:
             t._wake_exc = ValueError("thread %r: unknown trap %r"
                                      % (t.name, trap))
+
+
+cold_part(Blocking, "blockingapi", "BlockingApi", (
+    "_wait_any", "recompute_priority", "set_deadline_ns", "_deliver_fail"))

@@ -1,25 +1,21 @@
-"""The functions a running thread calls: time, yielding, work, spawning.
+"""The functions a running thread calls most: time, yielding, work,
+spawning.
 
-Owns: ``this_thread``, ``now``, ``sleep_for``, ``sleep_until``,
-``yield_now``, ``busy``, ``spawn``, ``suspend`` and ``in_isr`` (the
-critical sections are critical.py's). Imports the kernel. Blocking
-ones build a trap and check their context before any await (API.md: the
-call itself raises).
+Owns: ``this_thread``, ``now``, ``sleep_for``, ``yield_now``, ``busy``
+and ``spawn`` (the rarer calls are morecalls.py's, the critical
+sections critical.py's). Imports the kernel. Blocking ones build a trap
+and check their context before any await (API.md: the call itself
+raises).
 """
 
-from .running import RUNNING, can_block, current_kernel, running_kernel
+from .running import RUNNING, can_block, current_kernel
 from .units import ticks_to_ns
 from .thread import Priority
-from .traps import (BUSY, PASS, SLEEP, SUSPEND, YIELD, Trap, new_trap,
-                    reuse)
+from .traps import BUSY, PASS, SLEEP, YIELD, Trap, new_trap, reuse
 
 _INF = float("inf")
 
-__all__ = ("this_thread", "this_core", "set_deadline", "now", "sleep_for",
-           "sleep_until",
-           "yield_now",
-           "busy", "spawn", "suspend", "in_isr")
-
+__all__ = ("this_thread", "now", "sleep_for", "yield_now", "busy", "spawn")
 
 
 def this_thread():
@@ -29,19 +25,6 @@ def this_thread():
         from .moreerrors import ContextError   # (loaded to raise it)
         raise ContextError("muos.this_thread: no thread is running")
     return t
-
-
-def set_deadline(ticks):
-    """Set the running thread's deadline ``ticks`` from now (None clears
-    it): threads of equal priority run earliest deadline first. Thread
-    context."""
-    k = current_kernel("muos.set_deadline")
-    k._thread_context("muos.set_deadline").set_deadline(ticks)
-
-
-def this_core():
-    """The index of the core the caller runs on (0 on one core)."""
-    return current_kernel("muos.this_core")._cpu
 
 
 def now():
@@ -72,14 +55,6 @@ def sleep_for(ticks):
     t.arg = arg
     t.q = None
     return t
-
-
-def sleep_until(tick):
-    """Sleep until the absolute ``tick``; returns at once if it is past.
-    Thread context; may block."""
-    k = can_block("muos.sleep_until")
-    return Trap(SLEEP, None, k.abs_ns(tick, "sleep_until: tick"))
-
 
 def yield_now():
     """Go to the tail of this priority's ready list. Thread context."""
@@ -123,16 +98,3 @@ def spawn(fn, *args, name=None, priority=Priority.NORMAL, affinity=None):
     return current_kernel("muos.spawn").spawn(fn, *args, name=name,
                                               priority=priority,
                                               affinity=affinity)
-
-
-def suspend():
-    """Block until ``Thread.resume()`` (one kept if it came first).
-    Thread context; may block."""
-    can_block("muos.suspend")
-    return Trap(SUSPEND)
-
-
-def in_isr():
-    """True inside an interrupt handler or timer callback."""
-    k = running_kernel()
-    return k is not None and k._isr > 0

@@ -90,13 +90,13 @@ def init_fields(obj, defaults):
 
 
 if MICROPYTHON:
-    class computed:
-        """A computed attribute's getter, kept aside (see the module doc):
-        no ``__get__``, so that its class stays without special accessors
-        until ``computed_attrs`` moves it to the table."""
-
-        def __init__(self, fget, fset=None):
-            self.fget = fget
+    def computed(fget, fset=None):
+        """A computed attribute's getter, kept aside (see the module doc)
+        as the pair (computed, getter): no ``__get__``, so that its class
+        stays without special accessors until ``computed_attrs`` moves
+        it to the table (a pair, not an object of a class of its own: a
+        class would cost a board's heap about 130 bytes)."""
+        return (computed, fget)
 else:
     computed = property  # type: ignore[misc, assignment]
 
@@ -119,8 +119,8 @@ def computed_attrs(cls):
         table = dict(getattr(cls, "_computed", ()))
         for name in dir(cls):
             v = getattr(cls, name)
-            if type(v) is computed:
-                table[name] = v.fget
+            if type(v) is tuple and len(v) == 2 and v[0] is computed:
+                table[name] = v[1]
                 delattr(cls, name)
                 if hasattr(cls, name):
                     # a base's attribute would be found first
@@ -136,7 +136,8 @@ def computed_attrs(cls):
 # every declaration, for the test that its names are the part's
 _WARMED = {}  # type: dict
 _PARTS = {}  # type: dict
-DECLARED = []  # type: list
+if not MICROPYTHON:
+    DECLARED = []  # type: list
 
 
 def cold_part(cls, module, part, names):
@@ -177,7 +178,9 @@ def cold_part(cls, module, part, names):
                                                   names),)
         if getattr(cls, "_computed", None) is None:
             cls._computed = {}
-        cls.__getattr__ = _computed_getattr
+        if getattr(cls, "__getattr__", None) is not _computed_getattr:
+            # (inherited, it is no entry in this class's table)
+            cls.__getattr__ = _computed_getattr
     else:
         DECLARED.append((cls, module, part, names))
 

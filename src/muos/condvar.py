@@ -8,8 +8,7 @@ reacquires the mutex before returning, also on timeout and interruption.
 """
 
 from .errors import Interrupted
-from .moreerrors import NotOwnerError
-from .thread import Killed
+from .moreerrors import Killed, NotOwnerError
 from .diag import check_name, describe
 from .running import current_kernel
 from .traps import BLOCK, WAIT, TimedTrap, Trap

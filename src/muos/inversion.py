@@ -1,10 +1,13 @@
 """Priority inversion: the windows in which a thread waits on a mutex
 whose owner runs below it.
 
-Owns: ``InversionTracker``, the base class of ``Stats`` (stats.py): the
-waits on mutexes in progress (``_mwaits``, which the kernel reads to skip
-its hooks when there are none), the types waited on that are not mutexes
-(``_plain``) and the inversion state machine; its views
+Owns: ``InversionTracker``, the inversion state machine over the waits
+on mutexes in progress (``_mwaits``, which the kernel reads to skip its
+hooks when there are none); the base of ``statsapi.StatsApi`` on
+CPython, a cold part of ``Stats`` on MicroPython (loaded by the first
+wait on a mutex: a program whose mutexes never make a thread wait never
+loads it). ``Stats.__init__`` makes its state (``_mwaits``, ``_plain``:
+the types waited on that are not mutexes, ...). Its views
 (``inversion_windows``, ``inversion_time``, ``inversion_by_object``) are
 ``statsapi.StatsApi``'s, with the definition at ``inversion_time``.
 Imports ``compat`` and ``units``. ``Stats``'s hooks ``on_block`` /
@@ -24,18 +27,7 @@ WINDOWS_KEPT = 16 if MICROPYTHON else 10000
 
 class InversionTracker:
     """Priority inversion on mutexes, computed from the kernel's hooks
-    (the base of ``Stats``)."""
-
-    def __init__(self):
-        self._mwaits = []       # the waits on mutexes in progress
-        self._inversions = []   # ended windows, see inversion_windows
-        self._inv_by = {}       # mutex name -> ns of inversion on it
-        self._plain = set()     # types waited on that are not mutexes
-        self._mw_free = None    # records of ended waits, chained by [1]
-        # the kernel's time origin, ticks after the start (rebase.py): the
-        # waits in progress are in kernel time, the ended windows and
-        # elapsed_ns public
-        self._et = 0
+    (a part of ``Stats``)."""
 
     def _shift_open(self, d):
         """The kernel moved its time origin ``d`` later (rebase.py)."""
@@ -48,30 +40,24 @@ class InversionTracker:
         return self._et * tick_units(self.tick_hz)
 
     # -- called by Stats's hooks --
-    def _inv_block(self, t, what, tp, now):
-        """``t`` starts waiting on ``what`` (of type ``tp``, neither str
-        nor in ``_plain``)."""
-        # a Mutex (it has _boost)? asked once per type: a failed
-        # getattr costs more than the rest of this hook
-        if not hasattr(what, "_boost"):
-            self._plain.add(tp)
+    def _inv_block(self, t, what, now):
+        """``t`` starts waiting on the mutex ``what``."""
+        # [waiter, mutex, inversion since, mutex name, owner]: an ended
+        # wait's record again when there is one (a lock that waits
+        # allocates nothing: issue 16 #4)
+        o = what.owner
+        inv = o is not None and o.priority < t.priority
+        e = self._mw_free
+        if e is None:
+            e = [None, None, None, None, None]
         else:
-            # [waiter, mutex, inversion since, mutex name, owner]: an
-            # ended wait's record again when there is one (a lock that
-            # waits allocates nothing: issue 16 #4)
-            o = what.owner
-            inv = o is not None and o.priority < t.priority
-            e = self._mw_free
-            if e is None:
-                e = [None, None, None, None, None]
-            else:
-                self._mw_free = e[1]
-            e[0] = t
-            e[1] = what
-            e[2] = now if inv else None
-            e[3] = self.name_of(what)
-            e[4] = o.name if inv else None
-            self._mwaits.append(e)
+            self._mw_free = e[1]
+        e[0] = t
+        e[1] = what
+        e[2] = now if inv else None
+        e[3] = self.name_of(what)
+        e[4] = o.name if inv else None
+        self._mwaits.append(e)
 
     def _inv_unblock(self, t, now):
         """``t``'s wait ends (called while ``_mwaits`` is not empty)."""

@@ -1,19 +1,19 @@
 """The kernel's cold part: what a program asks of a kernel besides
 running it (its interrupt lines, stop and close, the scheduling
-settings, the clocks, views of its threads).
+settings, the clocks, absolute times, views of its threads).
 
 Owns: ``KernelApi`` (``KernelBase``'s base on CPython; on MicroPython
 loaded at the first use of one of its names: ``compat.cold_part``).
 Imports ``compat``, ``diag``, ``errors``, ``running``, ``thread``,
-``units``, ``kernelbase`` (``valid_slice``; loaded whenever this is), and
-``irqline`` and ``clocks`` when first used.
+``units``, ``kernelbase`` (``valid_slice``; loaded whenever
+this is), and ``irqline`` and ``clocks`` when first used.
 """
 
 from . import running
 from .compat import computed, computed_attrs
 from .diag import waiting_for
 from .errors import ContextError
-from .thread import READY, SUSPENDED, TERMINATED
+from .thread import READY, SUSPENDED, TERMINATED, prime
 from .units import units_per_ns
 
 __all__ = ("KernelApi",)
@@ -23,6 +23,26 @@ class KernelApi:
     """``Kernel``'s API beyond running (see the module doc)."""
 
     __slots__ = ()
+
+    # -- absolute times (a timer's, a job's start, sleep_until) --
+    def abs_ns(self, tick, what="time"):
+        """An absolute tick (may be in the past) to kernel time (since
+        the origin of rebase.py)."""
+        tp = type(tick)
+        if tp is int or tp is float:
+            tick -= self._epoch_ticks
+        return self._signed_ns(tick, what)
+
+    def _signed_ns(self, ticks, what):
+        """Ticks (int or float, may be negative) to kernel time units."""
+        if type(ticks) in (int, float) and ticks < 0:
+            return -self.to_ns(-ticks, what)
+        return self.to_ns(ticks, what)
+
+    def prime(self, t):
+        """Make thread ``t``'s first steps allocate nothing (before
+        ``micropython.heap_lock()``: muos.asyncio's tasks): thread.prime."""
+        prime(self, t)
 
     # -- interrupts and timers --
     def interrupt(self, name, handler, *, priority=1, cost=0, core=0):

@@ -4,16 +4,15 @@ and the context checks every blocking call makes.
 Owns: ``KernelBase``, the base of the kernel's layers: blocking.py
 (waiting and waking) builds on it, kernel.py (the run loop) on that.
 Its own base is ``kernelapi.KernelApi`` (interrupt lines, stop, close,
-settings, clocks, views), loaded at first use on MicroPython.
-Imports ``compat``, ``diag``, ``errors``, ``thread``, ``traps``, ``units``
-(and ``threadapi`` for a spawn with an affinity).
+settings, clocks, absolute times, views), loaded at first use on
+MicroPython. Imports ``compat``, ``thread``, ``units`` (and, where they
+are needed, ``diag`` for a message, ``moreerrors`` to raise,
+``threadapi`` for a spawn with an affinity).
 """
 
-from .diag import describe, report
 from .units import public_ticks, ticks_to_ns
 from .compat import MICROPYTHON, cold_part, computed, computed_attrs
-from .traps import Trap, new_trap
-from .thread import TERMINATED, Priority, Thread, make_coroutine, prime
+from .thread import TERMINATED, Priority, Thread, make_coroutine
 
 __all__ = ("KernelBase", "valid_slice")
 
@@ -40,10 +39,13 @@ class KernelBase(KernelApi):
 
     # the run loop's state as slots (typed fields when compiled:
     # kernelbase.pxd); every other attribute lives in the __dict__
-    __slots__ = ("_now", "_stop", "_overhead", "_current", "_last", "_seq",
-                 "_slice_from", "_ready", "_trace", "_mwaits", "_isr",
-                 "_lock", "_irqs", "tick_hz", "_tick", "__dict__",
-                 "__weakref__")
+    if not MICROPYTHON:
+        # (MicroPython ignores __slots__: there it would be one more entry
+        # in the class's table, which that makes a step larger)
+        __slots__ = ("_now", "_stop", "_overhead", "_current", "_last",
+                     "_seq", "_slice_from", "_ready", "_trace", "_mwaits",
+                     "_isr", "_lock", "_irqs", "tick_hz", "_tick",
+                     "__dict__", "__weakref__")
 
     # -- threads and interrupt lines: creation and end --
     def _new_thread(self, coro, name, priority):
@@ -72,20 +74,6 @@ class KernelBase(KernelApi):
         if affinity is not None:
             t._extra().affinity = affinity
         return t
-
-    def prime(self, t):
-        """Make thread ``t``'s first steps allocate nothing: its first
-        trap, its fields (thread.prime), an entry and room for its first
-        sleep in the time queue (released when it ends). MicroPython's
-        asyncio tasks switch under ``micropython.heap_lock()`` before
-        they ever ran (muos.asyncio primes its tasks there); about 110
-        bytes per thread, so plain threads are not primed (their first
-        steps allocate, then nothing: tests/test_heap_lock.py)."""
-        if not t._primed and t.state != TERMINATED:
-            t._primed = True
-            if MICROPYTHON:
-                prime(t, new_trap(Trap))
-            self._tq.reserve()
 
     def _reclaim(self):
         # amortised O(1): sweep when a quarter of the list has ended
@@ -132,6 +120,7 @@ class KernelBase(KernelApi):
                 # report)
                 self._retrieved.append(exc)
             elif t is not self._stop_on:
+                from .diag import report    # (loaded to report it)
                 report("thread %r" % t.name, exc)
         if t is self._stop_on:
             self._stop = True
@@ -152,26 +141,13 @@ class KernelBase(KernelApi):
         """Ticks (int or float, >= 0) to integer nanoseconds."""
         return ticks_to_ns(ticks, self.tick_hz, what)
 
-    def abs_ns(self, tick, what="time"):
-        """An absolute tick (may be in the past) to kernel time (since
-        the origin of rebase.py)."""
-        tp = type(tick)
-        if tp is int or tp is float:
-            tick -= self._epoch_ticks
-        return self._signed_ns(tick, what)
-
-    def _signed_ns(self, ticks, what):
-        """Ticks (int or float, may be negative) to kernel time units."""
-        if type(ticks) in (int, float) and ticks < 0:
-            return -self.to_ns(-ticks, what)
-        return self.to_ns(ticks, what)
-
     # -- contexts --
     def _check_block(self, what, obj=None):
         if (not self._isr and not self._lock and not self._irqs.mask
                 and self._current is not None):
             return self
         if obj is not None:
+            from .diag import describe    # (loaded for the error only)
             what = "%s.%s" % (describe(obj), what)
         from .moreerrors import ContextError   # (loaded to raise it)
         if self._isr:
@@ -201,4 +177,5 @@ computed_attrs(KernelBase)
 cold_part(KernelBase, "kernelapi", "KernelApi", (
     "interrupt", "close", "stop", "_get_preemptive", "_set_preemptive",
     "preemptive", "_get_slice", "_set_slice", "time_slice", "threads",
-    "sysclock", "rtclock", "hrclock", "_clock", "current", "blocked"))
+    "sysclock", "rtclock", "hrclock", "_clock", "current", "blocked",
+    "abs_ns", "_signed_ns", "prime"))

@@ -17,6 +17,11 @@ __all__ = (
 )
 
 
+class Killed(BaseException):
+    """Thrown out of a thread that kills itself; never seen by users (the
+    kernel's own: not in the contract, not in ``__all__``)."""
+
+
 class ContextError(MuosError):
     """A call made where it is not allowed: blocking in an interrupt
     handler, a timer callback or a scheduler-locked region, or a kernel

@@ -11,9 +11,8 @@ the most urgent waiter the owner: the woken thread never retries.
 """
 
 from .compat import MICROPYTHON, cold_part, computed_attrs
-from .diag import check_name
 from .running import RUNNING, current_kernel
-from .thread import TERMINATED, Killed, check_priority
+from .thread import TERMINATED, check_priority
 from .traps import BLOCK, PASS, WAIT, Trap, reuse
 from .waitq import WaitQueue
 
@@ -49,10 +48,6 @@ class Mutex(MutexApi):
     INHERIT = "inherit"
     PROTECT = "protect"
 
-    # the name Stats.name_of gave it when it has none of its own (read by
-    # Stats.on_hold at every unlock, set at the first)
-    _stat_name = None
-
     def __init__(self, name=None, *, kind="normal", protocol="inherit",
                  ceiling=None, robust=False):
         label = "Mutex %r" % name if name is not None else "Mutex"
@@ -70,7 +65,16 @@ class Mutex(MutexApi):
         elif ceiling is not None:
             raise ValueError("%s: a ceiling (%r) needs protocol PROTECT"
                              % (label, ceiling))
-        self.name = check_name(name, "Mutex")
+        if name is not None:
+            from .diag import check_name    # (loaded for a name only)
+            check_name(name, "Mutex")
+        else:
+            # the name Stats.name_of gives it at its first unlock (read
+            # by Stats.on_hold at every unlock; a field of unnamed mutexes
+            # only, not a class default: that made the class's table a
+            # step larger on a board)
+            self._stat_name = None
+        self.name = name
         self.kind = kind
         self.protocol = protocol
         self.ceiling = ceiling
@@ -221,9 +225,11 @@ class Mutex(MutexApi):
         # returning False. A thread killed in cv.wait(m) while another
         # held m runs its cleanup without m: it does not unlock it then
         # (named arguments, not *exc: a tuple per exit is heap)
-        if exc_type is Killed and self.owner is not \
-                current_kernel("Mutex")._current:
-            return Trap(PASS, None, False)
+        if exc_type is not None:
+            from .moreerrors import Killed   # (loaded with the exception)
+            if exc_type is Killed and self.owner is not \
+                    current_kernel("Mutex")._current:
+                return Trap(PASS, None, False)
         self.unlock()
         k = RUNNING[0]
         if k is None or k._isr:

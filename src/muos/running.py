@@ -18,7 +18,6 @@ for its threads and handlers.)
 """
 
 from .compat import allocate_lock, get_ident
-from .diag import describe
 from .kernelbase import KernelBase
 from .traps import NEVER, WAIT, reuse, timed
 
@@ -151,6 +150,7 @@ def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
     k = RUNNING[0]
     if (k is None or k._isr or k._lock or k._irqs.mask
             or k._current is None):
+        from .diag import describe     # (loaded for the error only)
         label = "%s.%s" % (describe(obj), what)
         k = current_kernel(label)._check_block(label)
     if ticks is NEVER:
@@ -158,5 +158,6 @@ def wait_trap(obj, what, q, arg=None, ticks=NEVER, fail=None):
     if type(ticks) is int and ticks >= 0:
         ns = ticks * k._tick     # (no message made: nothing allocated)
     else:
+        from .diag import describe     # (a duration not an int of ticks)
         ns = k.to_ns(ticks, "%s.%s: ticks" % (describe(obj), what))
     return timed(k._current, WAIT, obj, arg, q, ns, fail)

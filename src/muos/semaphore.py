@@ -7,7 +7,6 @@ barging, no lost wake-up).
 """
 
 from .compat import MICROPYTHON, cold_part, computed_attrs
-from .diag import check_name, describe
 from .running import RUNNING, can_block
 from .traps import BLOCK, WAIT, Trap, new_trap
 from .waitq import WaitQueue
@@ -42,12 +41,16 @@ class Semaphore(SemaphoreApi):
             if max < 1 or initial > max:
                 raise ValueError("%s: initial %r must be within 0..max %r "
                                  "(max >= 1)" % (label, initial, max))
-        self.name = check_name(name, "Semaphore")
+        if name is not None:
+            from .diag import check_name    # (loaded for a name only)
+            check_name(name, "Semaphore")
+        self.name = name
         self.max = max
         self._value = initial
         self._q = WaitQueue(self)
 
     def __repr__(self):
+        from .diag import describe
         return "<%s value=%d waiting=%d>" % (describe(self), self._value,
                                              len(self._q))
 

@@ -27,7 +27,7 @@ again after each: runs are deterministic.
 
 from .irq import Interrupts
 from .ready import earlier
-from .thread import READY, RUNNING, Thread
+from .thread import READY, RUNNING, Thread, prime
 
 __all__ = ("Core", "setup", "place", "select", "load")
 
@@ -70,7 +70,7 @@ def setup(k, n, idle_body):
         irqs = k._irqs if i == 0 else Interrupts(k)
         idle = k._new_thread(idle_body(k), "idle%d" % i, 0)
         idle._coro.send(None)            # started (see Kernel.__init__)
-        k.prime(idle)
+        prime(k, idle)
         k._ready.remove(idle)            # a core's own, never placed
         idle._core = i
         cores.append(Core(i, irqs, idle))

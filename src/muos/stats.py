@@ -1,11 +1,14 @@
 """Statistics: cheap counters the kernel updates at its choke points.
 
 Owns: ``Stats`` (the whole system) and the counters of each thread
-(``ThreadCounters``). Imports ``compat``, ``units``, ``inversion``
-(``Stats``'s base class, the priority-inversion tracking), at the first
-view (MicroPython) ``threadstats`` (``ThreadStats`` and the tables a
-program reads) and at the first ``str(stats)`` ``statreport`` (the text
-report). Times are kept as integer nanoseconds and shown in ticks.
+(``ThreadCounters``). Imports ``compat``, ``units``; ``statsapi`` (the
+readers: ``Stats``'s base on CPython, a cold part on MicroPython) and
+``inversion`` (the priority-inversion tracking: ``StatsApi``'s base on
+CPython, a cold part loaded by the first wait on a mutex on
+MicroPython); at the first view (MicroPython) ``threadstats``
+(``ThreadStats`` and the tables a program reads) and at the first
+``str(stats)`` ``statreport`` (the text report). Times are kept as
+integer nanoseconds and shown in ticks.
 ``Stats`` is one of the kernel's observers (observe.py's events): it
 defines the events it records, which are all the kernel calls on it, so
 it does not load observe.py's defaults (about 850 bytes of a board's
@@ -17,9 +20,11 @@ is computed from those calls, so it is the same with tracing on or off.
 
 from .compat import (MICROPYTHON, cold_part, computed_attrs, init_fields,
                      lazy_fields)
-from .inversion import InversionTracker
 from .ready import Link
-from .units import ns_to_ticks, ticks_to_ns
+if not MICROPYTHON:
+    # (their home before units.py, kept for the programs that import them
+    # from here; a board does without the two names)
+    from .units import ns_to_ticks, ticks_to_ns  # noqa: F401
 
 __all__ = ("Stats", "ThreadCounters", "ns_to_ticks", "ticks_to_ns",
            "cpu_total", "waits_total")
@@ -83,8 +88,11 @@ class ThreadCounters(Link):
     own is a record of them: a pickled thread, or ``ThreadStats`` made by
     hand. Read them through a ``ThreadStats``."""
 
-    __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "waits",
-                 "blk_at", "blk_on", "_system", "_x")
+    if not MICROPYTHON:
+        # (MicroPython ignores __slots__: there it would be one more entry
+        # in the class's table, which that makes a step larger)
+        __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "waits",
+                     "blk_at", "blk_on", "_system", "_x")
 
     def __init__(self, name, tick_hz, stats=None):
         self._init_stats(name, tick_hz, stats)
@@ -213,8 +221,10 @@ _THREAD_STATS_FIELDS = lazy_fields(ThreadCounters, {
 })
 
 
-if MICROPYTHON:    # (the readers load at first use: compat.cold_part)
-    globals()["StatsApi"] = InversionTracker
+if MICROPYTHON:
+    # (the readers, and the inversion tracking of the first wait on a
+    # mutex, load at first use: compat.cold_part)
+    globals()["StatsApi"] = object
 else:
     from .statsapi import StatsApi
 
@@ -257,7 +267,16 @@ class Stats(StatsApi):
         self._ring = []
         self._ring_at = 0
         self._ended = None      # EndedThreads, made when first needed
-        InversionTracker.__init__(self)     # _mwaits, _plain ...
+        # the priority inversion tracking's state (inversion.py)
+        self._mwaits = []       # the waits on mutexes in progress
+        self._inversions = []   # ended windows, see inversion_windows
+        self._inv_by = {}       # mutex name -> ns of inversion on it
+        self._plain = set()     # types waited on that are not mutexes
+        self._mw_free = None    # records of ended waits, chained by [1]
+        # the kernel's time origin, ticks after the start (rebase.py): the
+        # waits in progress are in kernel time, the ended windows and
+        # elapsed_ns public
+        self._et = 0
 
     def name_of(self, obj):
         """The name an object has in statistics and trace events: its
@@ -293,7 +312,7 @@ class Stats(StatsApi):
         # here: a call and its general tests cost a board 5 us)
         mn = m.name
         if mn is None:
-            mn = m._stat_name
+            mn = m._stat_name      # (an unnamed Mutex or Spinlock has one)
             if mn is None:
                 mn = self.name_of(m)
         d = self._holds.get(mn)
@@ -313,7 +332,12 @@ class Stats(StatsApi):
         t.blk_on = what
         tp = type(what)
         if tp is not str and tp not in self._plain:
-            self._inv_block(t, what, tp, now)   # a mutex? (inversion.py)
+            # a Mutex (it has _boost)? asked once per type: a failed
+            # getattr costs more than the rest of this hook
+            if hasattr(what, "_boost"):
+                self._inv_block(t, what, now)   # (inversion.py)
+            else:
+                self._plain.add(tp)
 
     def on_unblock(self, k, t):
         now = k._now
@@ -338,7 +362,8 @@ class Stats(StatsApi):
     def on_priority(self, k, t, old, new):
         """Something that decides an inversion may have changed (a
         priority, a mutex's owner): check every wait on a mutex."""
-        self._inv_priority(t, k._now)
+        if self._mwaits:
+            self._inv_priority(t, k._now)
 
     def on_idle(self, k, dt, deep):
         self._idle += dt
@@ -394,6 +419,9 @@ cold_part(Stats, "statsapi", "StatsApi", (
     "cpu_load", "power_states", "energy", "elapsed", "_end",
     "_inv_open_ns", "inversion_windows", "_inversion_windows",
     "inversion_time", "inversion_by_object"))
+cold_part(Stats, "inversion", "InversionTracker", (
+    "_shift_open", "_epoch", "_inv_block", "_inv_unblock", "_inv_priority",
+    "_inv_check", "_inv_end"))
 
 
 if not MICROPYTHON:

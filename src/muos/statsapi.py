@@ -5,17 +5,22 @@ the ends of threads and several cores record.
 Owns: ``StatsApi`` (``Stats``'s base on CPython; on MicroPython loaded at
 the first use of one of its names: ``compat.cold_part``), ``Retired`` (an
 ended thread's record) and ``EndedThreads``. Imports ``compat``,
-``inversion``, ``units`` and, for the helpers it shares with the
-switch path, ``stats`` (already loaded whenever this is).
+``inversion`` (``StatsApi``'s base on CPython), ``units`` and, for the
+helpers it shares with the switch path, ``stats`` (already loaded
+whenever this is).
 """
 
-from .compat import computed, computed_attrs
-from .inversion import WINDOWS_KEPT, InversionTracker
+from .compat import MICROPYTHON, computed, computed_attrs
 from .stats import (ThreadExtra, cpu_total, record_response,
                     waits_total)
 from .units import ns_to_ticks, units_per_ns, units_to_ns
 
 __all__ = ("StatsApi", "Retired", "EndedThreads")
+
+if MICROPYTHON:   # (a cold part of Stats of its own there: stats.py)
+    globals()["InversionTracker"] = object
+else:
+    from .inversion import InversionTracker
 
 
 def _valid_kept(n):
@@ -346,6 +351,7 @@ class StatsApi(InversionTracker):
 
     def _inversion_windows(self):
         # the same, in kernel time units (units.py)
+        from .inversion import WINDOWS_KEPT   # (MicroPython: loaded now)
         out = self._inversions[-WINDOWS_KEPT:]
         end = self.elapsed_ns
         ep = self._epoch()

@@ -11,10 +11,10 @@ methods a program never calls).
 from .compat import (MICROPYTHON, cold_part, computed_attrs, init_fields,
                      lazy_fields)
 from .stats import ThreadCounters
+from .traps import Trap, new_trap
 
 __all__ = ("Thread", "Priority", "READY", "RUNNING", "SUSPENDED",
-           "TERMINATED", "check_priority", "make_coroutine",
-           "Killed")
+           "TERMINATED", "check_priority", "make_coroutine")
 
 READY = "READY"
 RUNNING = "RUNNING"
@@ -44,21 +44,6 @@ def check_priority(p, what):
     if p < Priority.LOWEST or p > Priority.HIGHEST:
         raise ValueError("%s: priority %r out of range 1..254" % (what, p))
     return p
-
-
-class Killed(BaseException):
-    """Thrown out of a thread that kills itself; never seen by users."""
-
-
-class Deferred:
-    """A ``throw()`` held for the thread's next await: its current await
-    completed with something handed to it, which it keeps (a semaphore
-    unit, a mutex, a message: nothing handed over is lost)."""
-
-    __slots__ = ("exc",)
-
-    def __init__(self, exc):
-        self.exc = exc
 
 
 def make_coroutine(fn, args, name, priority):
@@ -129,15 +114,26 @@ cold_part(Thread, "threadapi", "ThreadApi", (
     "flags", "result", "exception", "waiting_on", "alive", "_try", "_error"))
 
 
-def prime(t, trap):
-    """MicroPython: give the new thread ``t`` now every field a switch
-    writes (its instance map sized once) and ``trap``, its first trap
-    with every field set, and a waits table with room for a first
-    object: its first steps then allocate nothing (issue 16 #4:
-    asyncio's heaplock test locks the heap before its tasks ran). A
-    thread that waits has all of these anyway."""
+def prime(k, t):
+    """Make thread ``t``'s first steps on kernel ``k`` allocate nothing
+    (``Kernel.prime``): an entry and room for its first sleep in the time
+    queue (released when it ends) and, on MicroPython, every field a
+    switch writes (its instance map sized once), its first trap with
+    every field set, and a waits table with room for a first object.
+    MicroPython's asyncio tasks switch under ``micropython.heap_lock()``
+    before they ever ran (muos.asyncio primes its tasks there; issue 16
+    #4); about 110 bytes per thread, so plain threads are not primed
+    (their first steps allocate, then nothing: tests/test_heap_lock.py).
+    A thread that waits has all of these anyway."""
+    if t._primed or t.state == TERMINATED:
+        return
+    t._primed = True
+    k._tq.reserve()
+    if not MICROPYTHON:
+        return
     for name in _PRIMED:
         setattr(t, name, getattr(t, name))
+    trap = new_trap(Trap)
     trap.kind = 0
     trap.obj = None
     trap.arg = None

@@ -3,7 +3,8 @@ path never uses (join, throw, interrupt, kill, resume, priorities,
 deadline and affinity, the end's result, statistics).
 
 Owns: ``ThreadApi`` (``Thread``'s base on CPython; on MicroPython loaded at
-the first use of one of its names: ``compat.cold_part``). Imports
+the first use of one of its names: ``compat.cold_part``) and ``Deferred``
+(a throw held for the next await). Imports
 ``compat``, ``diag``, ``errors``, ``stats``, ``traps``, ``units``,
 ``waitq`` and ``thread`` (the states and checks it shares with the switch
 path; already loaded whenever this is). Scheduling decisions are the
@@ -15,15 +16,27 @@ kernel's: the control methods here only use the kernel's primitives
 from .compat import computed, computed_attrs
 from .diag import waiting_for
 from .errors import ContextError, Interrupted
-from .moreerrors import DeadlockError, ThreadError
+from .moreerrors import DeadlockError, Killed, ThreadError
 from .stats import ThreadCounters, cpu_total
-from .thread import (READY, SUSPENDED, TERMINATED, Deferred, Killed,
-                     Priority, check_priority)
+from .thread import (READY, SUSPENDED, TERMINATED, Priority,
+                     check_priority)
 from .traps import BLOCK, PASS, SPINNING, SUSPEND, WAIT, Trap
 from .units import ns_to_ticks, public_ticks
 from .waitq import WaitQueue
 
 __all__ = ("ThreadApi", "check_affinity")
+
+
+class Deferred:
+    """A ``throw()`` held for the thread's next await: its current await
+    completed with something handed to it, which it keeps (a semaphore
+    unit, a mutex, a message: nothing handed over is lost). Not an
+    exception: that is how blocking.throw_in knows it."""
+
+    __slots__ = ("exc",)
+
+    def __init__(self, exc):
+        self.exc = exc
 
 
 def check_affinity(k, aff, what):

@@ -78,7 +78,11 @@ class Trap:
     stores (kind, obj, arg, q): a class call with an ``__init__`` costs
     more an await (BENCHMARKS.md)."""
 
-    __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index", "_up")
+    if not MICROPYTHON:
+        # (MicroPython ignores __slots__: there it would be one more entry
+        # in the class's table, which that makes a step larger)
+        __slots__ = ("kind", "obj", "arg", "q", "thread", "seq", "index",
+                     "_up")
 
     timeout = None    # relative ns, or None for none (TimedTrap: a slot)
     fail = None       # value on timeout, or an exception (TimedTrap)

@@ -9,7 +9,13 @@ reads every kind of cold attribute: a method (join), a computed attribute
 (result, cpu_load, locked), one read through a subclass's object (a
 Kernel's ``now``, declared on KernelBase), one from a hot method of the
 same class (Stats.retire, when a thread ends), and a missing name after
-the part loaded (AttributeError, no loop)."""
+the part loaded (AttributeError, no loop).
+
+Before all that, a kernel whose threads wait on an unnamed Semaphore,
+take an unnamed Mutex no one holds and never end must not load what a
+contended mutex (the inversion tracking), a name (diag's check), a
+thread's end or the end of ``muos.run()`` (outcome.py) or an error
+(moreerrors.py) needs."""
 
 import sys
 
@@ -23,6 +29,37 @@ COLD = ("muos.threadapi", "muos.kernelapi", "muos.statsapi",
 def loaded():
     return [m for m in COLD if m in sys.modules]
 
+
+# (muos.run() is not used before this point: its end loads outcome.py,
+# and its kernel's close the kernel's cold part; nor run(until=...),
+# whose absolute time is the cold part's too)
+order = []
+
+
+async def poster(s, never):
+    order.append(("post", muos.now()))
+    s.post()
+    await muos.sleep_for(2)
+    await never.wait()            # (a thread that ends loads statsapi)
+
+
+async def forever(s, m, never):
+    muos.spawn(poster, s, never)  # (same priority: it runs when we wait)
+    await s.wait()                # blocks until poster posts, at tick 0
+    order.append(("got", muos.now()))
+    async with m:                 # no one holds it: no wait
+        await muos.sleep_for(3)
+    order.append(("unlocked", muos.now()))
+    await never.wait()            # nothing left to happen: run() returns
+
+
+k0 = muos.Kernel()
+k0.spawn(forever, muos.Semaphore(), muos.Mutex(), muos.Semaphore())
+print(k0.run(), k0.now, order)
+if MICROPYTHON:
+    for mod in ("muos.inversion", "muos.diag", "muos.outcome",
+                "muos.moreerrors", "muos.statsapi") + COLD:
+        assert mod not in sys.modules, mod
 
 log = []
 
@@ -48,9 +85,14 @@ k = muos.Kernel()
 k.spawn(main)
 k.run()
 print(log)
-# (the worker ended: Stats.retire, a cold method called by the kernel)
+# (the worker ended: Stats.retire, a cold method called by the kernel;
+# main waited on a Mutex: the inversion tracking)
 if MICROPYTHON:
     assert loaded() == ["muos.statsapi"], loaded()
+    assert "muos.inversion" in sys.modules
+print("inversion", k.stats.inversion_time,
+      sorted(k.stats.inversion_by_object.items()))
+
 
 
 async def joiner():
@@ -170,3 +212,33 @@ computed_attrs(Sub)
 
 print(Sub(4).doubled, Hot(5).cold(), Sub(1).cold(), Hot(3).doubled,
       Sub(2).tripled)
+
+
+# an inversion, with the tracking loaded at its first wait above: low
+# holds m (no inheritance) and computes 0..2, high waits on it from tick
+# 1, mid computes 2..5 above low, low ends its 4 ticks 5..7 and unlocks:
+# high waits 1..7 behind a lower owner, 6 ticks
+async def low(m):
+    async with m:
+        await muos.busy(4)
+
+
+async def high(m):
+    await muos.sleep_for(1)
+    async with m:
+        return muos.now()
+
+
+async def mid():
+    await muos.sleep_for(2)
+    await muos.busy(3)
+
+m3 = muos.Mutex("inv", protocol=muos.Mutex.NONE)
+k3 = muos.Kernel()
+k3.spawn(low, m3, priority=muos.Priority.LOW)
+th = k3.spawn(high, m3, priority=muos.Priority.HIGH)
+k3.spawn(mid, priority=muos.Priority.NORMAL)
+k3.run()
+print("inverted", th.result, k3.stats.inversion_time,
+      sorted(k3.stats.inversion_by_object.items()),
+      [w[2:] for w in k3.stats.inversion_windows])

@@ -15,7 +15,7 @@ cancelled task simply ends. ``Task.cancel()`` is ``Thread.throw`` of a
 import sys
 
 import muos
-from ..calls import in_isr
+from ..morecalls import in_isr
 from ..compat import get_ident
 from ..running import current_kernel, kernel_here
 from ..traps import Trap

@@ -9,7 +9,7 @@ shares (MachinePort has a few hard-IRQ slots only).
 """
 
 import muos
-from ..calls import suspend
+from ..morecalls import suspend
 from ..compat import MICROPYTHON
 from ..running import RUNNING, current_kernel, is_running, wait_trap
 from ..thread import SUSPENDED

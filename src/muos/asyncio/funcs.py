@@ -7,7 +7,7 @@ first cancels the other, the runner passing its outcome in the
 """
 
 import muos
-from ..calls import suspend
+from ..morecalls import suspend
 from ..thread import SUSPENDED
 
 from .core import (CancelledError, TimeoutError, _promote, current_task,

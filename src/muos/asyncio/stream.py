@@ -10,7 +10,7 @@ Needs a port with those (``HostPort``); elsewhere the calls raise
 """
 
 import muos
-from ..calls import suspend
+from ..morecalls import suspend
 from ..thread import SUSPENDED
 
 from .core import _loop_here, create_task
