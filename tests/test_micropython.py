@@ -134,18 +134,45 @@ def _diff(a: str, b: str, name: str, other: str = "MicroPython") -> str:
     )
 
 
-def test_runner_works(tmp_path: Path) -> None:
-    """The node runner itself works, even before any script exists."""
+def _runner_output(script: Path, text: str) -> bytes:
+    """``text`` written to ``script``, run by the node runner: its stdout
+    (a failure's stderr fails the test)."""
     node = _require_mpy()
-    script = tmp_path / "hello.py"
-    script.write_text(
-        "import sys\nprint('hello', sys.implementation.name, end='')\n")
+    script.write_text(text)
     proc = subprocess.run(
         [node, str(RUNNER), str(PKG_DIR), str(script)],
         cwd=ROOT, capture_output=True, timeout=TIMEOUT, check=False,
     )
     assert proc.returncode == 0, _text(proc.stderr)
-    assert proc.stdout == b"hello micropython"
+    return proc.stdout
+
+
+def test_runner_works(tmp_path: Path) -> None:
+    """The node runner itself works, even before any script exists."""
+    out = _runner_output(
+        tmp_path / "hello.py",
+        "import sys\nprint('hello', sys.implementation.name, end='')\n")
+    assert out == b"hello micropython"
+
+
+def test_runner_returns_to_javascript_between_parts(tmp_path: Path) -> None:
+    """A "# run.mjs: back to JavaScript" line splits a script in parts
+    run in one interpreter (names kept), the garbage of each collected
+    before the next: 200 KB made and dropped in the first part still
+    count in it, and no longer in the second."""
+    out = _runner_output(
+        tmp_path / "parts.py",
+        "import gc\n"
+        "gc.collect()\n"
+        "base = gc.mem_alloc()\n"
+        "junk = [bytearray(1000) for _ in range(200)]\n"
+        "del junk\n"
+        "gc.collect()\n"
+        "print(gc.mem_alloc() - base > 150000)\n"
+        "# run.mjs: back to JavaScript\n"
+        "gc.collect()\n"
+        "print(gc.mem_alloc() - base < 50000, end='')\n")
+    assert out == b"True\nTrue"
 
 
 def compare(name: str, cpython: Result, other: Result,

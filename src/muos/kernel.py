@@ -28,7 +28,7 @@ from .power import advance, idle_sleep, slice_end, spend_overhead
 from . import running
 from .ready import ReadyList, earlier
 from .stats import Stats
-from .thread import READY, RUNNING, SUSPENDED, Priority, Thread, prime
+from .thread import READY, RUNNING, SUSPENDED, Priority, Thread
 from .timeq import TimeQueue
 from .units import rebase_span, tick_units
 from .traps import BLOCK, BUSY, IDLE_WAIT, PASS, SLEEP, WAIT, Trap
@@ -124,7 +124,11 @@ class Kernel(Blocking):
             return
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
-        prime(self, self.idle)       # (a board's first idle allocates not)
+        # (a board's first idle allocates not; imported here: one name
+        # more in this module's globals slows the loop's look-ups of
+        # builtins on a board, BENCHMARKS.md)
+        from .thread import prime
+        prime(self, self.idle)
 
     # -- the run loop --
     def run(self, until=None, *, stop_on=None, forever=False):

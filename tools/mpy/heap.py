@@ -6,9 +6,14 @@
                                              # the Cortex-M3 board (QEMU)
 
 Prints ``gc.mem_alloc()`` differences in bytes, each measured after an
-explicit ``gc.collect()`` (the WebAssembly build collects no garbage by
-itself while a script runs). Figures for the README's "On a MicroPython
-board". Not a test: the numbers depend on the build.
+explicit ``gc.collect()``. The WebAssembly build collects garbage only
+once control is back in JavaScript: run.mjs runs the parts between the
+"back to JavaScript" lines one after the other, so that each figure
+there is what the step keeps, not what it left (elsewhere the lines are
+comments). Figures for the README's "On a MicroPython board". Not a
+test: the numbers depend on the build (and by a few hundred bytes on
+the script: tests/test_firmware.py's short one checks issue 16's
+target).
 """
 
 import gc
@@ -32,14 +37,20 @@ def used():
 muos = objs = after_import = after_objs = None
 base = used()
 import muos  # noqa: E402
+# run.mjs: back to JavaScript
 
 after_import = used()
 objs = (muos.Semaphore(0), muos.Mutex())   # issue 16 #2's measure
+# run.mjs: back to JavaScript
+
 after_objs = used()
 from muos.ports.micropython import MachinePort  # noqa: E402, F401
+# run.mjs: back to JavaScript
 
 after_port = used()
 k = muos.Kernel()
+# run.mjs: back to JavaScript
+
 after_kernel = used()
 del k
 res = {}

@@ -9,7 +9,9 @@
 // /script and put second on sys.path, like CPython's sys.path[0], so a test
 // script may import a helper module that sits beside it.
 //
-// Each script runs in a fresh interpreter.  Its stdout is written to ours
+// Each script runs in a fresh interpreter (a line "# run.mjs: back to
+// JavaScript" splits it in parts run one after the other in it, garbage
+// collected between them).  Its stdout is written to ours
 // byte for byte; an uncaught exception prints the traceback to stderr and
 // makes the exit status 1 (sys.exit(n) gives n).  After a failing script the
 // remaining ones still run; the status is that of the first failure.
@@ -180,7 +182,15 @@ async function runOne(loadMicroPython, heap, pkgDir, script) {
         `_s.argv[:] = [${pyStr(script)}]\n` +
         "del _s\n",
     );
-    mp.runPython(code);
+    // A line "# run.mjs: back to JavaScript" splits the script: its parts
+    // run one after the other in this interpreter, control returning to
+    // JavaScript between them, so that the garbage of the parts before is
+    // collected (this build collects none while Python runs): heap
+    // figures taken after the line show what is kept, not what loading
+    // left (tools/mpy/heap.py). Elsewhere the line is a comment.
+    for (const part of code.split(/^# run\.mjs: back to JavaScript[^\n]*$/m)) {
+      mp.runPython(part);
+    }
   } catch (e) {
     stdout.flush();
     if (e && e.name === "PythonError") {
