@@ -100,6 +100,15 @@ class Thread(ThreadApi):
         self._kernel = kernel
         self._coro = coro
         init_fields(self, _THREAD_FIELDS)
+        if MICROPYTHON:
+            # every field a switch writes, now and in one order: each
+            # thread's table of attributes the same, and as large as a
+            # thread that has waited and slept has anyway (a board's
+            # look-ups then hit where the bytecode's cache expects them:
+            # the lock 10 %, the hand-over 3 % faster; 48 bytes more a
+            # thread before its first sleep, BENCHMARKS.md)
+            for name in _PRIMED:
+                setattr(self, name, getattr(self, name))
 
     def __repr__(self):
         return "<Thread %s prio=%d %s>" % (self.name, self.priority,
@@ -117,13 +126,14 @@ cold_part(Thread, "threadapi", "ThreadApi", (
 def prime(k, t):
     """Make thread ``t``'s first steps on kernel ``k`` allocate nothing
     (``Kernel.prime``): an entry and room for its first sleep in the time
-    queue (released when it ends) and, on MicroPython, every field a
-    switch writes (its instance map sized once), its first trap with
-    every field set, and a waits table with room for a first object.
+    queue (released when it ends) and, on MicroPython, its first trap
+    with every field set and a waits table with room for a first object
+    (every field a switch writes is set when a thread is made).
     MicroPython's asyncio tasks switch under ``micropython.heap_lock()``
     before they ever ran (muos.asyncio primes its tasks there; issue 16
-    #4); about 110 bytes per thread, so plain threads are not primed
-    (their first steps allocate, then nothing: tests/test_heap_lock.py).
+    #4); a trap, a table and an entry more per thread, so plain threads
+    are not primed (their first steps allocate, then nothing:
+    tests/test_heap_lock.py).
     A thread that waits has all of these anyway."""
     if t._primed or t.state == TERMINATED:
         return
@@ -131,8 +141,6 @@ def prime(k, t):
     k._tq.reserve()
     if not MICROPYTHON:
         return
-    for name in _PRIMED:
-        setattr(t, name, getattr(t, name))
     trap = new_trap(Trap)
     trap.kind = 0
     trap.obj = None
@@ -149,7 +157,8 @@ def prime(k, t):
 
 
 _PRIMED = ("_trap", "_tentry", "_wake_value", "_wake_exc", "_work",
-           "_rnext", "_rprev", "blk_at", "blk_on", "switches", "cpu_ns")
+           "_rnext", "_rprev", "blk_at", "blk_on", "switches", "cpu_ns",
+           "_spare", "waits")
 
 
 # the fields most threads never change (see compat.py)
