@@ -156,9 +156,14 @@ def prime(k, t):
     t.waits = w
 
 
+# (the fields a switch writes, and two it reads at each wait and wake-up,
+# which would otherwise be looked up in the instance's table, then the
+# class's: 21 keys, in a table of 23 slots that a thread which has waited
+# and slept has anyway; two more would fill it, and a look-up that misses
+# a full table, as every method call's does first, probes all of it)
 _PRIMED = ("_trap", "_tentry", "_wake_value", "_wake_exc", "_work",
            "_rnext", "_rprev", "blk_at", "blk_on", "switches", "cpu_ns",
-           "_spare", "waits")
+           "_spare", "waits", "_dl", "interrupted")
 
 
 # the fields most threads never change (see compat.py)
