@@ -363,3 +363,48 @@ def test_stats_cross_process_boundaries():
         assert type(b) is muos.ThreadStats and b.name == name
         assert b.response_times == t.response_times
         assert b.cpu_time == t.cpu_time and b.switches == t.switches
+
+
+# -- response times kept over a long run ------------------------------------
+
+def test_folded_response_times_keep_exact_figures_in_small_parts(
+        monkeypatch):
+    # every RESPONSES_KEPT jobs the older response times fold into
+    # [count, min, max, sum, high] (stats._fold); the sum is kept as
+    # sum + high * SUM_UNIT, each part below 2**30, so that a 32-bit
+    # board adds no long int (an allocation) however long it runs. Fed
+    # response times up to 2**31 ns (long on a board), the summary the
+    # views read still equals the plain count, min, max and sum
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    import muos.stats
+    from muos.stats import SUM_UNIT, ThreadCounters, record_response
+    from muos.threadstats import _summary
+
+    # (a fold every 4 jobs, as with MicroPython's 64, where CPython keeps
+    # 10,000)
+    monkeypatch.setattr(muos.stats, "RESPONSES_KEPT", 4)
+    kept = muos.stats.RESPONSES_KEPT
+
+    @settings(max_examples=200, deadline=None)
+    @given(st.lists(st.integers(0, 2 ** 31), min_size=1, max_size=40))
+    def check(times):
+        c = ThreadCounters("t", 1000)
+        for ns in times:
+            record_response(c, ns)
+        assert _summary(c._x) == (len(times), min(times), max(times),
+                                  sum(times))
+        o = c._x.rt_old
+        if o is not None:
+            assert 0 <= o[3] < SUM_UNIT and 0 <= o[4] < 2 ** 30
+
+    check()
+    # (12 jobs of 0.1 s each, a fold at the 8th and the 12th keeping the
+    # last 4: 8 folded, 0.8 s, one SUM_UNIT and 0.26 s; none of them
+    # above SUM_UNIT alone)
+    c = ThreadCounters("t", 1000)
+    for _ in range(3 * kept):
+        record_response(c, 100_000_000)
+    assert _summary(c._x) == (12, 100_000_000, 100_000_000, 1_200_000_000)
+    assert c._x.rt_old[:1] == [8] and c._x.rt_old[4] == 1   # 0.8 s

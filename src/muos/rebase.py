@@ -70,7 +70,10 @@ def rebase(k, until_ns):
         _shift_thread(k, th[i], d, span)
     irqs.rebase(d)
     irqs.moving = False
-    k.stats._shift_open(d)
+    if k.stats._mwaits:
+        # (waits on mutexes in progress: the inversion tracking's, which
+        # MicroPython loads at the first one; not loaded by a move)
+        k.stats._shift_open(d)
     r = k._rebasers
     for i in range(len(r)):
         r[i]._rebase(d)
@@ -128,31 +131,34 @@ def _fold(k, span):
     # what grows with time in every program: each thread's CPU time and
     # waits, the idle time; whole spans move to counts (small ints), the
     # readers add them back (stats.cpu_total, waits_total, idle_ns)
+    # (a thread's first fold makes its ThreadExtra, its first fold of a
+    # wait an entry: with the heap locked (micropython.heap_lock) that
+    # fold waits for a later move, the value a small int for three more)
     th = k._threads
     for i in range(len(th)):
         t = th[i]
         c = t.cpu_ns
         if c >= span:
-            n = _spans(c, span)
-            t.cpu_ns = _rest(c, n, span)
-            x = t._extra()
-            x.cpu_hi += n
-            held = t._held
-            if held:
-                for j in range(len(held)):
-                    held[j]._since -= n * span   # (its cpu_ns snapshot)
+            try:
+                x = t._extra()
+            except MemoryError:
+                x = None
+            if x is not None:
+                n = _spans(c, span)
+                t.cpu_ns = _rest(c, n, span)
+                x.cpu_hi += n
+                held = t._held
+                if held:
+                    for j in range(len(held)):
+                        held[j]._since -= n * span   # (its snapshot)
         w = t.waits
         if w:
             for o in w:
                 v = w[o]
                 if v >= span:
                     n = _spans(v, span)
-                    w[o] = _rest(v, n, span)
-                    x = t._extra()
-                    h = x.waits_hi
-                    if h is None:
-                        h = x.waits_hi = {}
-                    h[o] = h.get(o, 0) + n
+                    if _fold_wait(t, o, n):
+                        w[o] = _rest(v, n, span)
     lines = k.interrupts
     for i in range(len(lines)):
         s = lines[i].stats
@@ -162,6 +168,20 @@ def _fold(k, span):
     st = k.stats
     _fold_sum(st, "_idle", "_idle_hi", span)
     _fold_sum(st, "_deep", "_deep_hi", span)
+
+
+def _fold_wait(t, on, n):
+    """Count ``n`` spans of ``t``'s waits on ``on`` in its folded waits;
+    False when that needs memory and the heap is locked."""
+    try:
+        x = t._extra()
+        h = x.waits_hi
+        if h is None:
+            h = x.waits_hi = {}
+        h[on] = h.get(on, 0) + n
+    except MemoryError:
+        return False
+    return True
 
 
 def _fold_sum(o, lo, hi, span):
@@ -212,12 +232,8 @@ def _shift_thread(k, t, d, span):
             # wait go to its folded waits now (stats.waits_total), so
             # that blk_at stays a small int however long it waits
             n = _spans(-b, span)
-            b = -_rest(-b, n, span)
-            x = t._extra()
-            h = x.waits_hi
-            if h is None:
-                h = x.waits_hi = {}
-            h[on] = h.get(on, 0) + n
+            if _fold_wait(t, on, n):
+                b = -_rest(-b, n, span)
         t.blk_at = b
     if t._dl is not None:
         t._dl = shifted(t._dl, d)

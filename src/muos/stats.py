@@ -61,7 +61,9 @@ class ThreadExtra:
 
     def __init__(self):
         self.rt = None           # the last response times (ns, in order)
-        self.rt_old = None       # [count, min, max, sum] of those dropped
+        # [count, min, max, sum, sum's high part] of those dropped (the
+        # sum is sum + high * SUM_UNIT: see _fold)
+        self.rt_old = None
         self.deadline_misses = 0
         self.misses = None       # the missed Jobs, in order
         self.deadline_ns = None  # its own deadline (Thread.deadline)
@@ -144,6 +146,13 @@ def record_response(c, ns):
             _fold(x, rt)
 
 
+# the dropped response times' sum is kept as sum + high * SUM_UNIT, each
+# part below 2**30: on a 32-bit MicroPython port a larger int is a long,
+# a new object at each addition (after about a second of summed response
+# times a periodic thread would allocate at every fold)
+SUM_UNIT = 1 << 29
+
+
 def _fold(x, rt):
     """Drop all but the last RESPONSES_KEPT response times, keeping the
     count, shortest, longest and sum of the dropped ones (amortized O(1)
@@ -151,29 +160,35 @@ def _fold(x, rt):
     # in place, without a slice: the list keeps its room, so that a
     # periodic thread allocates nothing in steady state (issue 16 #4)
     n = len(rt) - RESPONSES_KEPT
-    lo = hi = rt[0]
-    total = 0
+    o = x.rt_old
+    if o is None:
+        o = x.rt_old = [0, rt[0], rt[0], 0, 0]
+    lo = o[1]
+    hi = o[2]
+    total = o[3]
+    high = o[4]
     for i in range(n):
         v = rt[i]
         if v < lo:
             lo = v
         if v > hi:
             hi = v
-        total += v
+        if v >= SUM_UNIT:      # (a response of half a second or more)
+            high += v // SUM_UNIT
+            v = v % SUM_UNIT
+        total += v             # (below 2 * SUM_UNIT = 2**30)
+        if total >= SUM_UNIT:
+            total -= SUM_UNIT
+            high += 1
     for i in range(RESPONSES_KEPT):
         rt[i] = rt[i + n]
     for _ in range(n):
         rt.pop()           # (never shrinks it: half of it stays used)
-    o = x.rt_old
-    if o is None:
-        x.rt_old = [n, lo, hi, total]
-    else:
-        o[0] += n
-        if lo < o[1]:
-            o[1] = lo
-        if hi > o[2]:
-            o[2] = hi
-        o[3] += total
+    o[0] += n
+    o[1] = lo
+    o[2] = hi
+    o[3] = total
+    o[4] = high
 
 
 def cpu_total(c):

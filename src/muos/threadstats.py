@@ -8,7 +8,7 @@ reads its statistics), at ``import muos`` on CPython.
 """
 
 from . import stats
-from .stats import ThreadCounters
+from .stats import SUM_UNIT, ThreadCounters
 from .units import ns_to_ticks, ticks_to_ns
 
 __all__ = ("ThreadStats", "ThreadTable", "CoreStats")
@@ -21,7 +21,7 @@ def _summary(x):
     if o is None:
         return len(rt), min(rt), max(rt), sum(rt)
     return (o[0] + len(rt), min(o[1], min(rt)), max(o[2], max(rt)),
-            o[3] + sum(rt))
+            o[3] + o[4] * SUM_UNIT + sum(rt))
 
 
 class ThreadStats:
