@@ -127,8 +127,10 @@ class Blocking(BlockingApi):
                 t.state = READY
                 return
             t._trap = None
-            t._wake_value = value
-            t._wake_exc = exc
+            if value is not None:    # (a blocked thread's are None: a
+                t._wake_value = value   # store less, thread.py)
+            if exc is not None:
+                t._wake_exc = exc
             t.state = READY
             # ReadyList.push_tail, inline: measured (instructions.py), a
             # hand-over costs 5,600 so and 6,350 through the call

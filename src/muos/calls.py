@@ -13,7 +13,9 @@ from .units import ticks_to_ns
 from .thread import Priority
 from .traps import BUSY, PASS, SLEEP, YIELD, Trap, new_trap, reuse
 
-_INF = float("inf")
+# (the builtins sleep_for calls, made globals: kernel.py says why)
+globals()["type"] = type
+globals()["int"] = int
 
 __all__ = ("this_thread", "now", "sleep_for", "yield_now", "busy", "spawn")
 
@@ -35,16 +37,18 @@ def now():
 def sleep_for(ticks):
     """Sleep for ``ticks`` (µOS++ ``sleep_for``). Thread context; may block."""
     k = RUNNING[0]
-    if (k is None or k._isr or k._lock or k._irqs.mask
-            or k._current is None):
-        k = can_block("muos.sleep_for")     # raises the context's error
+    c = None if k is None else k._current
+    if c is None or k._isr or k._lock or k._irqs.mask:
+        # raises the context's error (or, in another OS thread than the
+        # last kernel's, gives that thread's kernel)
+        k = can_block("muos.sleep_for")
+        c = k._current
     if type(ticks) is int and ticks >= 0:
         arg = k._now + ticks * k._tick
     else:        # (checked before the trap exists: a refused call
         #          leaves no trap never awaited behind)
         arg = k._now + ticks_to_ns(ticks, k.tick_hz, "sleep_for: ticks")
     # traps.reuse, inline (the measured wake-up: sleepers.py)
-    c = k._current
     t = c._spare
     if t is None:
         t = new_trap(Trap)
@@ -75,8 +79,6 @@ def busy(ticks):
         k._thread_context("muos.busy")
     if type(ticks) is int and ticks >= 0:
         arg = ticks * k._tick
-    elif type(ticks) is float and 0.0 <= ticks < _INF:   # as ticks_to_ns
-        arg = int(round(ticks * k._tick))
     else:
         arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
     # traps.reuse, inline (a job's work: simtime.py)

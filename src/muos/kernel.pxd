@@ -15,7 +15,7 @@ cdef class Kernel(Blocking):
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
                    items=list, lv=int, b=list, entry=list, e=list, en=list, w=CTrap,
                    nxt=Link, ws=dict, k_sleep=int, k_wait=int, k_busy=int,
-                   k_pass=int,
+                   k_pass=int, jumps=bint, kind=int,
                    port=object)
     cpdef _loop(self, until_ns)
     @cython.locals(ready=ReadyList, top=Thread)

@@ -13,10 +13,9 @@ how it passes. The loop, one iteration per decision:
 fire what is due -> pick who runs -> let time pass (busy work, idle) or
 step the running coroutine to its next trap -> handle the trap. The
 common cases (a wait that blocks, a sleep, a plain wake-up, a sleep that
-ends) are written out inline in the loop and in ``wake``: they are the
-switch path that benchmarks/ measures. On CPython this module is
-compiled by Cython (types in kernel.pxd); the same source runs plain on
-MicroPython and under ``MUOS_PURE=1``.
+ends, SimPort's idle time) are written out inline in the loop and in
+``wake``: the switch path that benchmarks/ measures. Cython compiles it
+on CPython (kernel.pxd); it runs plain on MicroPython, ``MUOS_PURE=1``.
 """
 
 from heapq import heappop, heappush
@@ -36,6 +35,11 @@ from .traps import BLOCK, BUSY, IDLE_WAIT, PASS, SLEEP, WAIT, Trap
 __all__ = ("Kernel", "IDLE_WAIT")
 
 _NEVER = float("inf")  # no rebase (rebase.py)
+
+# (MicroPython looks a builtin up in the module's table, a miss, then in
+# the builtins': a global, it is one look-up, the wake-up 3 % faster on
+# the board; Cython compiles the builtin itself whatever this holds)
+globals()["type"] = type
 
 
 async def _idle_body(k):
@@ -124,9 +128,8 @@ class Kernel(Blocking):
             return
         self.idle = self._new_thread(_idle_body(self), "idle", Priority.IDLE)
         self.idle._coro.send(None)   # started: no "never awaited" warning
-        # (a board's first idle allocates not; imported here: one name
-        # more in this module's globals slows the loop's look-ups of
-        # builtins on a board, BENCHMARKS.md)
+        # (a board's first idle allocates not; imported here: a global
+        # less in this module's table, BENCHMARKS.md)
         from .thread import prime
         prime(self, self.idle)
 
@@ -157,10 +160,8 @@ class Kernel(Blocking):
             self.stats.elapsed_ns = self._now + self._epoch
 
     def _loop(self, until_ns):
-        # the trap kinds, states and types the switch path compares
-        # with, as locals (a global is a dictionary look-up on
-        # MicroPython: 2% of a sleeper's wake-up; the kinds are C ints
-        # compiled)
+        # the trap kinds, states and types the switch path compares with,
+        # as locals (a global is a look-up on MicroPython; C ints compiled)
         k_sleep = SLEEP
         k_wait = WAIT
         k_busy = BUSY
@@ -184,6 +185,10 @@ class Kernel(Blocking):
         switch_cost = self._switch_cost
         traced = self._trace is not None   # fixed for the kernel's life
         smp = self._cores is not None
+        stats = self.stats
+        from .ports.sim import SimPort   # its idle time jumps (step 5)
+        jumps = (type(port).advance is SimPort.advance and not smp
+                 and stats.power is None)
         if smp:
             from .smp import select
         if self._span is None:
@@ -235,10 +240,8 @@ class Kernel(Blocking):
                                 th._tentry = None      # a sleep ends
                                 self.wake(w, w.obj)
                             else:
-                                # a sleep ends: _timeout's common case,
-                                # and wake's, written out (a call costs a
-                                # board more than these lines:
-                                # benchmarks/mpy_switch.py)
+                                # a sleep ends: _timeout's and wake's
+                                # common case, written out (mpy_switch)
                                 th._tentry = None
                                 lv = th.priority
                                 if listed[lv]:
@@ -257,8 +260,8 @@ class Kernel(Blocking):
                                 else:       # its first sleep
                                     self.stats.on_unblock(self, th)
                                 th._trap = None
-                                th._wake_value = w.obj
-                                th._wake_exc = None
+                                if w.obj is not None:   # (else None
+                                    th._wake_value = w.obj  # already)
                                 th.state = s_ready
                                 h = heads[lv]                # push_tail
                                 nxt = h._rprev
@@ -334,8 +337,8 @@ class Kernel(Blocking):
                     if traced:
                         self._trace.on_switch(self, cur, prev)
                     self._slice_from = now   # its round-robin slice starts
-                    if (cur is idle
-                            and self._dead * 4 >= len(self._threads) > 0):
+                    if (cur is idle and self._dead
+                            and self._dead * 4 >= len(self._threads)):
                         cur._work = 0        # reclaim before sleeping again
                     if cur is not prev:
                         self._last = cur
@@ -344,11 +347,23 @@ class Kernel(Blocking):
                             self._overhead += switch_cost
                             continue           # spent before it steps
                 # 5. time passes while it computes (or idles), or it steps
-                if cur._work < 0:       # IDLE_SLEEP: the CPU sleeps
+                work = cur._work
+                if work < 0:       # IDLE_SLEEP: the CPU sleeps
+                    if jumps and heap:
+                        nt = heap[0]
+                        if buckets[nt][1] is not None and (
+                                until_ns is None or nt <= until_ns):
+                            # idle_sleep's common case, SimPort's jump
+                            # (two calls less: benchmarks/mpy_switch.py)
+                            port._now = nt
+                            idle.cpu_ns += nt - now
+                            stats._idle += nt - now
+                            self._now = nt
+                            continue
                     if not idle_sleep(self, until_ns):
                         return "idle"
                     continue
-                if cur._work:
+                if work:
                     if advance(self, cur, until_ns):
                         continue          # time passed: look again
                     # its work ended: it steps at this same instant, before
@@ -365,7 +380,8 @@ class Kernel(Blocking):
                     got = throw_in(cur, exc)
                 else:
                     v = cur._wake_value
-                    cur._wake_value = None
+                    if v is not None:
+                        cur._wake_value = None
                     got = cur._coro.send(v)
             except BaseException as e:
                 if timed:
@@ -380,21 +396,22 @@ class Kernel(Blocking):
                 continue
             trap = got
             cur._spare = trap          # to reuse once this await ends
-            if trap.kind != k_wait:
-                if trap.kind == k_busy:
-                    cur._work = trap.arg
+            kind = trap.kind
+            if kind != k_wait:
+                when = trap.arg
+                if kind == k_busy:
+                    cur._work = when
                     continue
-                if (trap.kind != k_sleep or trap.arg <= now or cur.interrupted
+                if (kind != k_sleep or when <= now or cur.interrupted
                         or traced):
-                    if trap.kind == k_pass:    # a preemption point (the
-                        cur._wake_value = trap.arg  # exit of async with)
+                    if kind == k_pass:    # a preemption point (the
+                        cur._wake_value = when  # exit of async with)
                     else:
                         self._trap_in(cur, trap)
                     continue
                 # the common sleep, inline (see _trap_in)
                 trap.thread = cur
                 cur._trap = trap
-                when = trap.arg
                 entry = tq._free                    # tq.push inline
                 if entry is None:
                     entry = [when, cur, None, None]

@@ -169,6 +169,8 @@ _PRIMED = ("_trap", "_tentry", "_wake_value", "_wake_exc", "_work",
 # the fields most threads never change (see compat.py)
 _THREAD_FIELDS = lazy_fields(Thread, {
     "interrupted": False,
+    # what its await ends with: set when it is woken, cleared when it
+    # steps (None while it waits: the switch path stores only others)
     "_wake_value": None, "_wake_exc": None,
     "_primed": False,         # Kernel.prime made its first steps ready
     "_trap": None,            # the trap this thread is blocked in
