@@ -589,3 +589,48 @@ def test_a_level_first_reached_while_running_then_joined(log, switches):
     assert switches(r.trace) == [(0, "main"), (0, "A"), (1, "B"), (2, "A"),
                                  (3, "B"), (4, "A"), (5, "main")]
     assert log == [(4, "B end"), (5, "A end"), (5, "main end")]
+
+
+def _level_0(k):
+    # the threads linked at level 0, walked at most 4 steps (a thread
+    # linked twice makes a loop)
+    h = k._ready._heads[0]
+    out, t = [], h._rnext
+    while t is not h and len(out) < 4:
+        out.append(t)
+        t = t._rnext
+    return out
+
+
+@pytest.mark.parametrize("how", ["plain", "traced", "timer",
+                                 "cooperative"])
+def test_the_idle_thread_stays_alone_at_level_0(how):
+    # The idle thread stays in the ready list while it runs (kernel.py,
+    # step 4): however it leaves the CPU (the loop's written-out case;
+    # _preempt, traced; a timer that wakes no one), level 0 holds it
+    # once.
+    # w sleeps 0..3 and 3..6; a one-shot timer started at 0 and 3 fires
+    # at 2 and 5 with the CPU idle, waking no one: the idle thread keeps
+    # the CPU (no switch). Switches: w at 0, 3, 6; the idle thread at 0,
+    # 3 and 6 (w's end).
+    k = muos.Kernel(trace=(how == "traced"),
+                    preemptive=(how != "cooperative"))
+    fired = []
+
+    async def w():
+        tm = muos.Timer(lambda: fired.append(k.now))   # one-shot
+        for _ in range(2):
+            if how == "timer":
+                tm.start(2)
+            await muos.sleep_for(3)
+            assert _level_0(k) == [k.idle]
+            assert k.idle.state == muos.READY
+
+    k.spawn(w, name="w")
+    k.run()
+    assert k.now == 6
+    assert _level_0(k) == [k.idle]
+    assert k.idle._rnext is not None and k.idle._rprev is not None
+    assert fired == ([2, 5] if how == "timer" else [])
+    # w's switches: 0, 3, 6 in; the idle thread's: after each
+    assert k.idle.switches == 3 and k._threads[-1].switches == 3

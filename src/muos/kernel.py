@@ -290,21 +290,12 @@ class Kernel(Blocking):
                     lv = -levels[0]      # may be a level emptied since
                     if (cur is idle and not traced and not self._lock
                             and not irqs.mask):
-                        # the idle thread leaves the CPU (_preempt and
-                        # push_head, inline: the measured wake-up of a
-                        # sleeper on a board, benchmarks/mpy_switch.py);
-                        # if no thread is ready after all (a level
-                        # emptied since) the pick takes it again
+                        # the idle thread leaves the CPU (_preempt's
+                        # case, written out: it stays in the ready list,
+                        # alone at level 0, while it runs too); if no
+                        # other is ready (a level emptied since) the
+                        # pick takes it again
                         cur.state = s_ready
-                        h = heads[0]
-                        nxt = h._rnext
-                        cur._rnext = nxt
-                        cur._rprev = h
-                        h._rnext = cur
-                        nxt._rprev = cur
-                        if not listed[0]:
-                            heappush(levels, 0)
-                            listed[0] = 1
                         cur = None
                     elif cur is idle or lv > cur.priority or (
                             lv == cur.priority and (
@@ -327,18 +318,19 @@ class Kernel(Blocking):
                             heappop(levels)      # a level emptied since
                             listed[lv] = 0
                         cur = first
-                        nxt = cur._rnext
-                        h._rnext = nxt
-                        nxt._rprev = h
-                        cur._rnext = None
+                        if cur is not idle:      # (which stays listed)
+                            nxt = cur._rnext
+                            h._rnext = nxt
+                            nxt._rprev = h
+                            cur._rnext = None
                     cur.state = s_running
                     self._current = cur
                     prev = self._last
                     if traced:
                         self._trace.on_switch(self, cur, prev)
-                    self._slice_from = now   # its round-robin slice starts
-                    if (cur is idle and self._dead
-                            and self._dead * 4 >= len(self._threads)):
+                    if cur is not idle:
+                        self._slice_from = now   # its round-robin slice
+                    elif self._dead and self._dead * 4 >= len(self._threads):
                         cur._work = 0        # reclaim before sleeping again
                     if cur is not prev:
                         self._last = cur
@@ -467,17 +459,20 @@ class Kernel(Blocking):
     def _preempt(self, cur, now):
         """The current thread, or None when a ready one takes its place
         (it goes to the head of its level, or to the tail when its
-        round-robin slice ended at this instant)."""
+        round-robin slice ended at this instant; the idle thread stays
+        in the list, at level 0, while it runs too)."""
         ready = self._ready
         top = ready.top()
-        if top is None or self._lock or self._irqs.mask:
+        if top is None or top is cur or self._lock or self._irqs.mask:
             return cur
         if cur is self.idle or (self.preemptive and (
                 top.priority > cur.priority or (
                     top.priority == cur.priority
                     and earlier(top._dl, cur._dl)))):
             cur.state = READY
-            if (self.time_slice is not None and cur is not self.idle
+            if cur is self.idle:
+                pass
+            elif (self.time_slice is not None
                     and ready.has_equal(cur.priority, cur._dl)
                     and now >= slice_end(self)):
                 # its slice expired at this same instant: that sends it

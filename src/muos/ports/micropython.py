@@ -128,9 +128,10 @@ class MachinePort(Port):
                 now = self.now()
             return now
         ready = self.kernel._ready
+        idle = self.kernel.idle       # (always in the ready list)
         # (a micropython.schedule callback may make a thread ready while
         # the CPU sleeps, setting an Event: then stop sleeping)
-        while not irqs.foreign and not self._woken and ready.top() is None:
+        while not irqs.foreign and not self._woken and ready.top() is idle:
             if state[1]:
                 self._collect()
                 continue
