@@ -9,3 +9,6 @@ cdef class Blocking(BlockingApi):
     @cython.locals(t=Thread, r=ReadyList, h=_Head, p=int, w=dict, prv=Link)
     cpdef wake(self, CTrap trap, value=*, exc=*)
     cpdef _make_ready(self, Thread t, why)
+
+@cython.locals(ready=ReadyList, top=Thread)
+cpdef preempt(Blocking k, Thread cur, now)

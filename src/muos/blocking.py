@@ -13,19 +13,23 @@ two, deadlines and a timed wait's failure are the cold part
 on MicroPython). A wait ends one way only, through ``wake`` (a waker
 completes it: waitq.py's ``wake_one`` and friends), a timeout
 (``_timeout``), an interrupt or a kill (``_withdraw``): the waker
-decides what the wait returns or raises. Imports ``compat``,
-``kernelbase``, ``thread``, ``traps`` (and where they are needed
+decides what the wait returns or raises; a thread made ready takes the
+CPU from a less urgent one at the loop's next pick (``preempt``).
+Imports ``compat``, ``kernelbase``, ``power``, ``ready``, ``thread``,
+``traps`` (and where they are needed
 ``diag`` for a message, ``moreerrors`` to raise).
 """
 
 from .compat import MICROPYTHON, cold_part
 from .kernelbase import KernelBase
+from .power import slice_end
+from .ready import earlier
 from .thread import READY, SUSPENDED
 from .traps import (ANY, BLOCK, BUSY, IDLE_SLEEP, IDLE_WAIT, PASS, RELEASE,
                     SLEEP, SPIN, SPINNING, SUSPEND, WAIT, YIELD, TimedTrap,
                     Trap)
 
-__all__ = ("Blocking", "throw_in")
+__all__ = ("Blocking", "throw_in", "preempt")
 
 
 def throw_in(t, exc):
@@ -39,6 +43,45 @@ def throw_in(t, exc):
         t._coro.send(v)
         exc = exc.exc
     return t._coro.throw(exc)
+
+
+def preempt(k, cur, now):
+    """The current thread, or None when a ready one takes its place
+    (it goes to the head of its level, or to the tail when its
+    round-robin slice ended at this instant; the idle thread stays
+    in the list, at level 0, while it runs too)."""
+    ready = k._ready
+    top = ready.top()
+    if top is None or top is cur or k._lock or k._irqs.mask:
+        return cur
+    if cur is k.idle or (k.preemptive and (
+            top.priority > cur.priority or (
+                top.priority == cur.priority
+                and earlier(top._dl, cur._dl)))):
+        cur.state = READY
+        if cur is k.idle:
+            pass
+        elif (k.time_slice is not None
+                and ready.has_equal(cur.priority, cur._dl)
+                and now >= slice_end(k)):
+            # its slice expired at this same instant: that sends it
+            # to the tail (API.md) before the preemption would keep
+            # it at the head
+            ready.push_tail(cur)
+        else:
+            ready.push_head(cur)
+        if k._trace is not None:
+            k._trace.on_preempt(k, cur, top)
+        return None
+    if (top.priority == cur.priority and top._dl == cur._dl
+            and k.preemptive and k.time_slice is not None
+            and now >= slice_end(k)):
+        cur.state = READY
+        ready.push_tail(cur)
+        if k._trace is not None:
+            k._trace.on_ready(k, cur, "slice")
+        return None
+    return cur
 
 
 if MICROPYTHON:    # (its rarer paths load at first use: compat.cold_part)

@@ -26,6 +26,8 @@ class Interrupts(InterruptControl):
 
     def __init__(self, kernel):
         self.k = kernel
+        # (these three lists are never replaced: the kernel's loop holds
+        # them; they change in place)
         self.pending = []        # lines with the pending bit, trigger order
         self.stack = []          # active frames, innermost last
         self.mask = 0            # lines of priority <= mask wait

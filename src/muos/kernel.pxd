@@ -2,7 +2,7 @@
 cimport cython
 from muos._trap cimport Trap as CTrap
 from muos.irq cimport Interrupts
-from muos.blocking cimport Blocking
+from muos.blocking cimport Blocking, preempt
 from muos.ready cimport Link, ReadyList, _Head
 from muos.thread cimport Thread
 from muos.timeq cimport TimeQueue
@@ -15,8 +15,7 @@ cdef class Kernel(Blocking):
                    prev=Thread, th=Thread, h=_Head, trap=CTrap, q=WaitQueue,
                    items=list, lv=int, b=list, entry=list, e=list, en=list, w=CTrap,
                    nxt=Link, ws=dict, k_sleep=int, k_wait=int, k_busy=int,
-                   k_pass=int, jumps=bint, kind=int,
+                   k_pass=int, jumps=bint, kind=int, pending=list,
+                   foreign=list, istack=list, mwaits=list,
                    port=object)
     cpdef _loop(self, until_ns)
-    @cython.locals(ready=ReadyList, top=Thread)
-    cpdef _preempt(self, Thread cur, now)

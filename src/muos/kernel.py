@@ -22,10 +22,10 @@ from heapq import heappop, heappush
 
 from .irq import Interrupts
 from .kernelbase import valid_slice
-from .blocking import Blocking, throw_in
-from .power import advance, idle_sleep, slice_end, spend_overhead
+from .blocking import Blocking, preempt, throw_in
+from .power import advance, idle_sleep, spend_overhead
 from . import running
-from .ready import ReadyList, earlier
+from .ready import ReadyList
 from .stats import Stats
 from .thread import READY, RUNNING, SUSPENDED, Priority, Thread
 from .timeq import TimeQueue
@@ -179,6 +179,10 @@ class Kernel(Blocking):
         heads = ready._heads
         listed = ready._listed
         irqs = self._irqs
+        pending = irqs.pending         # (lists never replaced: their
+        foreign = irqs.foreign         # truth a local's, not a look-up)
+        istack = irqs.stack
+        mwaits = self._mwaits          # (also one list for good)
         idle = self.idle
         timed = self._timed_steps
         port = self.port
@@ -196,16 +200,22 @@ class Kernel(Blocking):
         else:
             rebase_at = 2 * self._span
             from .rebase import rebase
+        # the first instant the loop stops at: a rebase or until_ns
+        limit = (rebase_at if until_ns is None or until_ns > rebase_at
+                 else until_ns)
         while True:
             if self._stop:
                 self._stop = False      # stop() is consumed by one run()
                 return "stopped"
             now = self._now
-            if now >= rebase_at:
-                until_ns = rebase(self, until_ns)
-                now = self._now
-            if until_ns is not None and now >= until_ns:
-                return "until"
+            if now >= limit:
+                if now >= rebase_at:
+                    until_ns = rebase(self, until_ns)
+                    now = self._now
+                if until_ns is not None and now >= until_ns:
+                    return "until"
+                limit = (rebase_at if until_ns is None or until_ns > rebase_at
+                         else until_ns)
             if smp:
                 # several cores: smp.py fires what is due, places the
                 # threads, runs handlers and lets time pass; it loads the
@@ -234,7 +244,7 @@ class Kernel(Blocking):
                             th = p
                             w = th._trap
                             if (w is None or w.kind != k_sleep or traced
-                                    or self._mwaits):
+                                    or mwaits):
                                 self._timeout(th)
                             elif th._dl is not None:
                                 th._tentry = None      # a sleep ends
@@ -252,10 +262,10 @@ class Kernel(Blocking):
                                     heappush(levels, -lv)  # top_level's
                                     listed[lv] = 1
                                 ws = th.waits
-                                was = (None if ws is None
-                                       else ws.get(th.blk_on))
+                                on = th.blk_on
+                                was = None if ws is None else ws.get(on)
                                 if was is not None:
-                                    ws[th.blk_on] = was + (now - th.blk_at)
+                                    ws[on] = was + (now - th.blk_at)
                                     th.blk_on = None
                                 else:       # its first sleep
                                     self.stats.on_unblock(self, th)
@@ -273,10 +283,10 @@ class Kernel(Blocking):
                         tq._free = e
                         e = en
                 # 2. interrupt handlers come before any thread
-                if irqs.pending or irqs.foreign or irqs.stack:
-                    if (irqs.pending or irqs.foreign) and irqs.dispatch():
+                if pending or foreign or istack:
+                    if (pending or foreign) and irqs.dispatch():
                         continue
-                    if irqs.stack:
+                    if istack:
                         irqs.run_top(until_ns)
                         continue
                 # 3. kernel work (switch, tick) that only interrupts preempt
@@ -290,7 +300,7 @@ class Kernel(Blocking):
                     lv = -levels[0]      # may be a level emptied since
                     if (cur is idle and not traced and not self._lock
                             and not irqs.mask):
-                        # the idle thread leaves the CPU (_preempt's
+                        # the idle thread leaves the CPU (preempt's
                         # case, written out: it stays in the ready list,
                         # alone at level 0, while it runs too); if no
                         # other is ready (a level emptied since) the
@@ -301,7 +311,7 @@ class Kernel(Blocking):
                             lv == cur.priority and (
                                 heads[lv]._rnext is not heads[lv]
                                 or ready._ndl)):
-                        cur = self._preempt(cur, now)
+                        cur = preempt(self, cur, now)
                 if cur is None:
                     if ready._ndl:
                         # a thread with a deadline is ready: ordered by it
@@ -455,41 +465,3 @@ class Kernel(Blocking):
             self._current = None
             cur.blk_at = now
             cur.blk_on = obj
-
-    def _preempt(self, cur, now):
-        """The current thread, or None when a ready one takes its place
-        (it goes to the head of its level, or to the tail when its
-        round-robin slice ended at this instant; the idle thread stays
-        in the list, at level 0, while it runs too)."""
-        ready = self._ready
-        top = ready.top()
-        if top is None or top is cur or self._lock or self._irqs.mask:
-            return cur
-        if cur is self.idle or (self.preemptive and (
-                top.priority > cur.priority or (
-                    top.priority == cur.priority
-                    and earlier(top._dl, cur._dl)))):
-            cur.state = READY
-            if cur is self.idle:
-                pass
-            elif (self.time_slice is not None
-                    and ready.has_equal(cur.priority, cur._dl)
-                    and now >= slice_end(self)):
-                # its slice expired at this same instant: that sends it
-                # to the tail (API.md) before the preemption would keep
-                # it at the head
-                ready.push_tail(cur)
-            else:
-                ready.push_head(cur)
-            if self._trace is not None:
-                self._trace.on_preempt(self, cur, top)
-            return None
-        if (top.priority == cur.priority and top._dl == cur._dl
-                and self.preemptive and self.time_slice is not None
-                and now >= slice_end(self)):
-            cur.state = READY
-            ready.push_tail(cur)
-            if self._trace is not None:
-                self._trace.on_ready(self, cur, "slice")
-            return None
-        return cur
