@@ -156,9 +156,8 @@ class Blocking(BlockingApi):
                 r.top_level(p)      # (a listed level left empty is skipped)
             w = t.waits
             on = t.blk_on
-            was = None if w is None else w.get(on)
-            if was is not None:
-                w[on] = was + (self._now - t.blk_at)
+            if w is not None and on in w:    # (`in`: no method call)
+                w[on] += self._now - t.blk_at
                 t.blk_on = None
             else:                       # the first wait on that object
                 self.stats.on_unblock(self, t)

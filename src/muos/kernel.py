@@ -236,11 +236,7 @@ class Kernel(Blocking):
                         p = e[1]
                         en = e[2]
                         e[1] = None
-                        if p is None:
-                            pass                 # cancelled
-                        elif type(p) is not thread_type:
-                            p.fire(self)
-                        else:
+                        if type(p) is thread_type:
                             th = p
                             w = th._trap
                             if (w is None or w.kind != k_sleep or traced
@@ -263,9 +259,8 @@ class Kernel(Blocking):
                                     listed[lv] = 1
                                 ws = th.waits
                                 on = th.blk_on
-                                was = None if ws is None else ws.get(on)
-                                if was is not None:
-                                    ws[on] = was + (now - th.blk_at)
+                                if ws is not None and on in ws:
+                                    ws[on] += now - th.blk_at
                                     th.blk_on = None
                                 else:       # its first sleep
                                     self.stats.on_unblock(self, th)
@@ -279,6 +274,8 @@ class Kernel(Blocking):
                                 th._rprev = nxt
                                 nxt._rnext = th
                                 h._rprev = th
+                        elif p is not None:      # (None: cancelled)
+                            p.fire(self)
                         e[2] = tq._free        # tq.recycle(e)
                         tq._free = e
                         e = en
@@ -422,14 +419,14 @@ class Kernel(Blocking):
                     entry[0] = when
                     entry[1] = cur
                     entry[2] = None
-                b = buckets.get(when)
-                if b is None:
+                if when in buckets:     # (a dict's `in`: no method call)
+                    b = buckets[when]
+                    b[3][2] = entry
+                    b[3] = entry
+                else:
                     buckets[when] = entry
                     entry[3] = entry
                     heappush(heap, when)
-                else:
-                    b[3][2] = entry
-                    b[3] = entry
                 cur._tentry = entry
                 cur.state = s_suspended
                 self._current = None
