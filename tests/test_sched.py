@@ -634,3 +634,24 @@ def test_the_idle_thread_stays_alone_at_level_0(how):
     assert fired == ([2, 5] if how == "timer" else [])
     # w's switches: 0, 3, 6 in; the idle thread's: after each
     assert k.idle.switches == 3 and k._threads[-1].switches == 3
+
+
+def test_simports_jump_leaves_an_objects_own_advance_to_it():
+    # The loop writes SimPort's idle sleep out (a jump to the next
+    # event), but not for a port whose advance is its own: this spy is
+    # called for the one idle sleep, 0..3 ticks (3,000,000 ns at 1 kHz).
+    port = muos.SimPort()
+    real = port.advance
+    calls = []
+
+    def spy(until_ns, busy):
+        calls.append((until_ns, busy))
+        return real(until_ns, busy)
+
+    port.advance = spy
+
+    async def w():
+        await muos.sleep_for(3)
+
+    muos.run(w, port=port)
+    assert calls == [(3_000_000, False)]

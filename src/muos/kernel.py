@@ -190,9 +190,13 @@ class Kernel(Blocking):
         traced = self._trace is not None   # fixed for the kernel's life
         smp = self._cores is not None
         stats = self.stats
-        from .ports.sim import SimPort   # its idle time jumps (step 5)
-        jumps = (type(port).advance is SimPort.advance and not smp
-                 and stats.power is None)
+        # SimPort's idle time jumps (step 5): not another advance (a
+        # subclass's, an object's own); sim.py not loaded, not a SimPort
+        import sys
+        sim = sys.modules.get("muos.ports.sim")
+        jumps = (sim is not None and not smp and stats.power is None
+                 and type(port).advance is sim.SimPort.advance
+                 and "advance" not in getattr(port, "__dict__", ()))
         if smp:
             from .smp import select
         if self._span is None:

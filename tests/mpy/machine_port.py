@@ -12,6 +12,7 @@ sleep_ms slices.
 """
 
 import muos
+from muos.compat import MICROPYTHON
 from fakeboard import Board
 
 board = Board()                   # the first wrap comes 0.3 s in
@@ -117,3 +118,7 @@ def scenario(lightsleep):
 scenario(True)
 scenario(False)
 print("schedule refused", mp.refused, "irqs", board.irqs)
+# a board's program on MachinePort never loads SimPort's module (its
+# kernel asks whether its port is one without importing it)
+import sys  # noqa: E402
+print("sim.py loaded:", MICROPYTHON and "muos.ports.sim" in sys.modules)
