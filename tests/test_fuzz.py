@@ -15,8 +15,10 @@ Invariants, at each switch (the thread switched in, on its core):
   than it, unless its core is locked or masked, or the kernel is
   cooperative;
 * thread states agree with the lists: a READY thread is linked in the
-  ready list, a SUSPENDED one is not (and waits on something: a trap),
-  a TERMINATED one is in no list and no wait queue;
+  ready list, a SUSPENDED one is not (and waits on something: a trap,
+  its wake-up value and exception still None), a TERMINATED one is in
+  no list and no wait queue; on one core the idle thread is linked,
+  alone at level 0, even while it runs;
 * every INHERIT mutex's owner is at least as urgent as its waiters; no
   mutex is owned by a TERMINATED thread unless it is not robust (POSIX:
   it stays locked);
@@ -89,8 +91,16 @@ def check(k, cur, objects):
                 assert t._rnext is not None, t
         elif t.state == muos.SUSPENDED:
             assert t._rnext is None and t._trap is not None, t
+            # what its await ends with is set when it is woken, not
+            # before (the switch path stores only values not None)
+            assert t._wake_value is None and t._wake_exc is None, t
         elif t.state == muos.TERMINATED:
             assert t._rnext is None and t._trap is None, t
+    if k._cores is None:
+        # one core: the idle thread is linked at level 0, alone, even
+        # while it runs (kernel.py, step 4)
+        h = k._ready._heads[0]
+        assert h._rnext is k.idle and k.idle._rnext is h, (h, k.idle)
     for m in objects["mutexes"]:
         o = m.owner
         if o is not None and o.state == muos.TERMINATED:
