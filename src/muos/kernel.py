@@ -248,6 +248,7 @@ class Kernel(Blocking):
                                 self._timeout(th)
                             elif th._dl is not None:
                                 th._tentry = None      # a sleep ends
+                                w.thread = th
                                 self.wake(w, w.obj)
                             else:
                                 # a sleep ends: _timeout's and wake's
@@ -412,8 +413,9 @@ class Kernel(Blocking):
                     else:
                         self._trap_in(cur, trap)
                     continue
-                # the common sleep, inline (see _trap_in)
-                trap.thread = cur
+                # the common sleep, inline (see _trap_in; its trap's
+                # thread is set only if wake() is to read it, below: a
+                # trap of five fields has a free slot in its table)
                 cur._trap = trap
                 entry = tq._free                    # tq.push inline
                 if entry is None:
