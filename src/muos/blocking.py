@@ -59,17 +59,16 @@ def preempt(k, cur, now):
                 top.priority == cur.priority
                 and earlier(top._dl, cur._dl)))):
         cur.state = READY
-        if cur is k.idle:
-            pass
-        elif (k.time_slice is not None
-                and ready.has_equal(cur.priority, cur._dl)
-                and now >= slice_end(k)):
-            # its slice expired at this same instant: that sends it
-            # to the tail (API.md) before the preemption would keep
-            # it at the head
-            ready.push_tail(cur)
-        else:
-            ready.push_head(cur)
+        if cur is not k.idle:           # (which stays listed)
+            if (k.time_slice is not None
+                    and ready.has_equal(cur.priority, cur._dl)
+                    and now >= slice_end(k)):
+                # its slice expired at this same instant: that sends it
+                # to the tail (API.md) before the preemption would keep
+                # it at the head
+                ready.push_tail(cur)
+            else:
+                ready.push_head(cur)
         if k._trace is not None:
             k._trace.on_preempt(k, cur, top)
         return None

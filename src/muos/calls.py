@@ -79,9 +79,9 @@ def busy(ticks):
         k._thread_context("muos.busy")
     if type(ticks) is int and ticks >= 0:
         arg = ticks * k._tick
-    elif type(ticks) is float and 0.0 <= ticks < 1e30:   # as ticks_to_ns
-        arg = int(round(ticks * k._tick))   # (which takes the rest: inf
-    else:                                   # and NaN refused there)
+    elif type(ticks) is float and 0.0 <= ticks < 1e30:
+        arg = int(round(ticks * k._tick))   # (as ticks_to_ns does)
+    else:            # ticks_to_ns: the rest, inf and NaN refused there
         arg = ticks_to_ns(ticks, k.tick_hz, "busy: ticks")
     # traps.reuse, inline (a job's work: simtime.py)
     c = k._current
