@@ -165,7 +165,7 @@ def find_mpy_cross(explicit: os.PathLike[str] | str | None = None,
     what was tried."""
     tried: list[str] = []
 
-    def check(path: Path | str | None, origin: str,
+    def check(path: os.PathLike[str] | str | None, origin: str,
               strict: bool) -> MpyCross | None:
         if path is None:
             return None
