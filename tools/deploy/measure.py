@@ -13,6 +13,9 @@ muos``, a Kernel, a blocked thread, a typical 8-thread program) on:
   frozen, with its 140 KB heap (136.8 KB usable) and, built here for the
   purpose, with each usable heap of --heaps (a board's: the same GC and
   code, only the heap's size differs);
+- the unix port and the qemu board with muos from the .mpy files in a
+  ROMFS image (tools/deploy/romfs.py: on the board, in its flash),
+  when mpremote is installed;
 - the same boards with muos from the .mpy files, then from the .py
   sources (src/, compiled by the board at import), read over the serial
   line by ``mpremote mount`` (qemu's serial on a pty; the board has no
@@ -62,6 +65,7 @@ def _load(name: str, path: Path) -> ModuleType:
 fwrun = _load("muos_firmware_run", ROOT / "tools" / "firmware" / "run.py")
 fwbuild = fwrun.load_build()
 deploy = _load("muos_deploy_mpy", HERE / "mpy.py")
+romfs = _load("muos_deploy_romfs", HERE / "romfs.py")
 
 
 def parse(text: str) -> dict[str, int]:
@@ -137,27 +141,8 @@ def make_heap_size(usable: int) -> int:
 def qemu_with_heap(heap: int) -> Path:
     """The qemu firmware (test extras frozen) with MICROPY_HEAP_SIZE=HEAP,
     built once into the build cache (make reruns only what changed)."""
-    src = fwbuild.source_path()
-    work = fwbuild.work_dir(src, fwbuild.DEFAULT_CACHE)
-    with fwbuild._locked(work / ".lock"):
-        mpy_dir = fwbuild.source_tree(src, work)
-        env = dict(os.environ)
-        if mpy_dir.is_relative_to(work):
-            env["GIT_CEILING_DIRECTORIES"] = str(mpy_dir.parent)
-        out = work / f"qemu-heap{heap}"
-        log = work / f"qemu-heap{heap}.log"
-        log.write_bytes(b"")
-        fwbuild._make(
-            ["-C", str(mpy_dir / "ports" / "qemu"), f"-j{os.cpu_count() or 1}"]
-            + fwbuild.QEMU_MAKE_ARGS
-            + ["BUILD=" + str(out),
-               "MICROPY_MPYCROSS=" + str(work / "mpy-cross" / "mpy-cross"),
-               "FROZEN_MANIFEST=" + str(work / "frozen" / "manifest.py"),
-               f"MICROPY_HEAP_SIZE={heap}"], log, True, env)
-    elf = out / "firmware.elf"
-    if not elf.is_file():
-        raise RuntimeError(f"make gave no {elf}")
-    return elf
+    return fwbuild.build_qemu_variant(f"qemu-heap{heap}",
+                                      [f"MICROPY_HEAP_SIZE={heap}"])
 
 
 def kb(n: int | None) -> str:
@@ -222,7 +207,15 @@ def main(argv: list[str] | None = None) -> int:
         bundle = deploy.compile_bundle(Path(d) / "mpy", tool)
         add("unix (64-bit), frozen", *run_unix(fw.unix, ".frozen"))
         add("unix (64-bit), .mpy", *run_unix(fw.unix, str(bundle.lib)))
+        image = None
+        if mpremote_available():
+            image = romfs.build_image(bundle.lib, Path(d) / "muos.romfs")
+            add("unix (64-bit), .mpy (ROMFS)",
+                *romfs.measure_unix(fw.unix, image, FITS))
         elfs = [fw.qemu] + [qemu_with_heap(make_heap_size(h)) for h in heaps]
+        if image is not None:
+            add("Cortex-M3, .mpy (ROMFS in flash)",
+                *romfs.measure_qemu(image, FITS))
         for elf in elfs:
             name = "Cortex-M3"
             res = fwrun.run_qemu(elf, FITS)

@@ -357,6 +357,15 @@ def _make(args: list[str], log: Path, quiet: bool,
                          f"end of {log}:\n{tail}")
 
 
+def _make_env(mpy_dir: Path, work: Path) -> dict[str, str]:
+    env = dict(os.environ)
+    if mpy_dir.is_relative_to(work):
+        # an extracted tarball: its version is v1.27.0, not that of the
+        # git checkout above it (makeversionhdr.py asks git)
+        env["GIT_CEILING_DIRECTORIES"] = str(mpy_dir.parent)
+    return env
+
+
 def build(src: str | os.PathLike[str] | None = None,
           ports: tuple[str, ...] = PORTS, *, test_extras: bool = False,
           cache: Path = DEFAULT_CACHE, jobs: int | None = None,
@@ -375,11 +384,7 @@ def build(src: str | os.PathLike[str] | None = None,
     work = work_dir(source, cache)
     with _locked(work / ".lock"):
         mpy_dir = source_tree(source, work)
-        env = dict(os.environ)
-        if mpy_dir.is_relative_to(work):
-            # an extracted tarball: its version is v1.27.0, not that of the
-            # git checkout above it (makeversionhdr.py asks git)
-            env["GIT_CEILING_DIRECTORIES"] = str(mpy_dir.parent)
+        env = _make_env(mpy_dir, work)
         log = work / "build.log"
         log.write_bytes(b"")
         mpy_cross = work / "mpy-cross" / "mpy-cross"
@@ -410,6 +415,35 @@ def build(src: str | os.PathLike[str] | None = None,
                 stamp.write_text(key + "\n")
             products[port] = product
     return Firmware(mpy_cross, products.get("unix"), products.get("qemu"))
+
+
+def build_qemu_variant(name: str, make_args: list[str],
+                       manifest: Path | None = None) -> Path:
+    """A variant of the qemu board's firmware (of the default source, in
+    the default cache): ``make_args`` added (``MICROPY_HEAP_SIZE=...``),
+    ``manifest`` frozen instead of the test firmware's (muos and its test
+    extras), built into the cache's folder ``name`` (make redoes what
+    changed only). Its firmware.elf (tools/deploy/measure.py, romfs.py)."""
+    src = source_path()
+    # mpy-cross, the source tree and the test firmware's manifest (with
+    # its extras, as tests/test_firmware.py has them: no rebuild)
+    fw = build(src, ("qemu",), test_extras=True, quiet=True)
+    work = work_dir(src, DEFAULT_CACHE)
+    out = work / name
+    with _locked(work / ".lock"):
+        mpy_dir = source_tree(src, work)
+        log = work / f"{name}.log"
+        log.write_bytes(b"")
+        _make(["-C", str(mpy_dir / "ports" / "qemu"),
+               f"-j{os.cpu_count() or 1}"] + QEMU_MAKE_ARGS
+              + ["BUILD=" + str(out), "MICROPY_MPYCROSS=" + str(fw.mpy_cross),
+                 "FROZEN_MANIFEST="
+                 + str(manifest or work / "frozen" / "manifest.py")]
+              + make_args, log, True, _make_env(mpy_dir, work))
+    elf = out / "firmware.elf"
+    if not elf.is_file():
+        raise BuildError(f"make gave no {elf}")
+    return elf
 
 
 def main(argv: list[str] | None = None) -> int:
