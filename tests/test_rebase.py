@@ -367,6 +367,51 @@ def test_waits_grouped_after_folds(rebase_every):
     assert moved == plain
 
 
+def test_sleeps_counted_through_folds_and_rebases(rebase_every):
+    # a thread's sleeps are a field of their own (Thread.slept), shown as
+    # "sleep" among its waits: the spans a rebase folds away and the
+    # grouping of test_waits_grouped_after_folds keep every tick of them,
+    # once. "waiter" waits 2 ticks on each of WAITS_KEPT + 5 semaphores and
+    # sleeps 1 tick after each: WAITS_KEPT + 5 ticks asleep, 3 more for
+    # its first sleep; "dozer" only sleeps (5 x 3 ticks) and never makes
+    # a waits table
+    from muos import stats as stats_mod
+    n = stats_mod.WAITS_KEPT + 5
+
+    def run():
+        k = muos.Kernel()
+
+        async def waiter():
+            await muos.sleep_for(3)
+            for s in [muos.Semaphore(0) for _ in range(n)]:
+                muos.spawn(poster, s)
+                await s.wait()
+                await muos.sleep_for(1)
+
+        async def poster(s):
+            await muos.sleep_for(2)
+            s.post()
+
+        async def dozer():
+            for _ in range(5):
+                await muos.sleep_for(3)
+            return muos.this_thread().waits   # its own, raw: never made
+
+        k.spawn(waiter, name="waiter")
+        d = k.spawn(dozer, name="dozer", priority=muos.Priority.LOW)
+        k.run()
+        ts = k.stats.threads
+        w = ts["waiter"]
+        return (w.sleep_time, w.blocked_time, w.waits.get("sleep"),
+                ts["dozer"].sleep_time, ts["dozer"].waits, d.result)
+
+    plain, moved = _both(run, rebase_every)
+    tick = 1000000
+    assert plain == (n + 3, 2 * n, (n + 3) * tick, 15, {"sleep": 15 * tick},
+                     None)
+    assert moved == plain
+
+
 def test_a_board_trigger_landing_in_a_rebase(rebase_every):
     # On a board a pin's scheduled callback may run between any two
     # bytecodes, also while the kernel moves its time origin, after the

@@ -262,13 +262,10 @@ class Kernel(Blocking):
                                 else:
                                     heappush(levels, -lv)  # top_level's
                                     listed[lv] = 1
-                                ws = th.waits
-                                on = th.blk_on
-                                if ws is not None and on in ws:
-                                    ws[on] += now - th.blk_at
-                                    th.blk_on = None
-                                else:       # its first sleep
-                                    self.stats.on_unblock(self, th)
+                                # its sleep's time (stats.on_unblock's
+                                # case: a field, no dict look-up)
+                                th.slept += now - th.blk_at
+                                th.blk_on = None
                                 th._trap = None
                                 if w.obj is not None:   # (else None
                                     th._wake_value = w.obj  # already)

@@ -159,6 +159,11 @@ def _fold(k, span):
                     n = _spans(v, span)
                     if _fold_wait(t, o, n):
                         w[o] = _rest(v, n, span)
+        v = t.slept
+        if v >= span:
+            n = _spans(v, span)
+            if _fold_wait(t, "sleep", n):
+                t.slept = _rest(v, n, span)
     lines = k.interrupts
     for i in range(len(lines)):
         s = lines[i].stats

@@ -93,11 +93,13 @@ class ThreadCounters(Link):
     if not MICROPYTHON:
         # (MicroPython ignores __slots__: there it would be one more entry
         # in the class's table, which that makes a step larger)
-        __slots__ = ("name", "tick_hz", "cpu_ns", "switches", "waits",
+        __slots__ = ("name", "cpu_ns", "switches", "waits", "slept",
                      "blk_at", "blk_on", "_system", "_x")
 
     def __init__(self, name, tick_hz, stats=None):
-        self._init_stats(name, tick_hz, stats)
+        if stats is None and tick_hz is not None:
+            stats = Stats(tick_hz)  # counters of their own: a system too
+        self._init_stats(name, stats)
 
     if not MICROPYTHON:     # (pickle: CPython's process pools only)
         def __reduce__(self):
@@ -112,11 +114,14 @@ class ThreadCounters(Link):
                     pass
             return (_restore_counters, (state,))
 
-    def _init_stats(self, name, tick_hz, stats):
+    def _init_stats(self, name, stats):
         self.name = name
-        self.tick_hz = tick_hz
-        self._system = stats    # the Stats it belongs to
+        self._system = stats    # the Stats it belongs to (its tick_hz)
         init_fields(self, _THREAD_STATS_FIELDS)
+        # ns of ended sleeps ("sleep" in waits_total): a field, not a key
+        # of waits, so that a sleep's end costs the switch path no dict
+        # look-up. Set here, not a class default (see thread.py's)
+        self.slept = 0
 
     def _extra(self):
         """Its ThreadExtra, made at the first write."""
@@ -201,18 +206,22 @@ def cpu_total(c):
 
 
 def waits_total(c):
-    """``c.waits`` ({thing: ns}), with the spans a rebase folded out
-    added back (a new dict then)."""
+    """``c.waits`` ({thing: ns}) with its ended sleeps ("sleep":
+    ``c.slept``) and the spans a rebase folded out added back (a new
+    dict then)."""
     w = c.waits
+    s = c.slept
     x = c._x
-    if x is None or not x.waits_hi:
+    h = None if x is None else x.waits_hi
+    if not h and not s:
         return w
-    h = x.waits_hi
-    span = c._system._span
-    out = {o: w[o] + h.get(o, 0) * span for o in w} if w else {}
-    for o in h:
-        if o not in out:    # (a wait in progress since long: rebase.py)
-            out[o] = h[o] * span
+    out = dict(w) if w else {}
+    if s:
+        out["sleep"] = s
+    if h:
+        span = c._system._span
+        for o in h:         # (with a wait in progress since long: rebase.py)
+            out[o] = out.get(o, 0) + h[o] * span
     return out
 
 
@@ -228,7 +237,7 @@ if not MICROPYTHON:
 _THREAD_STATS_FIELDS = lazy_fields(ThreadCounters, {
     "cpu_ns": 0, "switches": 0,
     # ns of ended waits per thing waited on: the object itself, or
-    # "sleep", "suspend", "wait_any" (objects are named when read)
+    # "suspend", "wait_any" (objects are named when read)
     "waits": None,            # made at the first ended wait
     "blk_at": 0,              # when its current wait began
     "blk_on": None,           # what it waits on now, or None
@@ -360,6 +369,9 @@ class Stats(StatsApi):
         if on is None:
             return
         t.blk_on = None
+        if type(on) is str and on == "sleep":
+            t.slept += now - t.blk_at
+            return          # (not a wait on a mutex)
         w = t.waits
         if w is None:
             w = t.waits = {}    # most threads never wait: made on demand
@@ -412,7 +424,7 @@ class Stats(StatsApi):
             self._counters[key] = c
             from .threadstats import ThreadStats
             return ThreadStats(of=c)
-        st._init_stats(key, self.tick_hz, self)
+        st._init_stats(key, self)
         self._counters[key] = st
         return st
 

@@ -39,6 +39,7 @@ class Retired:
 
     blk_at = 0               # an ended thread waits on nothing
     blk_on = None
+    slept = 0                # (its sleeps are in waits, by "sleep")
 
     def __init__(self, t, system):
         self.name = t.name
@@ -176,6 +177,9 @@ class StatsApi(InversionTracker):
         w.clear()
         names = self._names
         for o, ns in items:
+            if o == "sleep":
+                t.slept = ns        # (the folded spans too, now)
+                continue
             if isinstance(o, str):
                 g = o
             elif hasattr(o, "base_priority"):

@@ -120,7 +120,8 @@ cold_part(Thread, "threadapi", "ThreadApi", (
     "set_priority", "deadline", "set_deadline", "core", "affinity",
     "set_affinity", "migrations", "_not_idle", "join", "throw",
     "_given_nothing", "interrupt", "kill", "resume", "stats", "cpu_time",
-    "flags", "result", "exception", "waiting_on", "alive", "_try", "_error"))
+    "tick_hz", "flags", "result", "exception", "waiting_on", "alive", "_try",
+    "_error"))
 
 
 def prime(k, t):
@@ -158,12 +159,13 @@ def prime(k, t):
 
 # (the fields a switch writes, and two it reads at each wait and wake-up,
 # which would otherwise be looked up in the instance's table, then the
-# class's: 21 keys, in a table of 23 slots that a thread which has waited
-# and slept has anyway; two more would fill it, and a look-up that misses
-# a full table, as every method call's does first, probes all of it)
+# class's: 23 keys with the others, in a table of 23 slots that a thread
+# which has waited and slept has anyway (one more would grow it by 48
+# bytes), and a look-up that misses a full table, as every method call's
+# does first, probes all of it)
 _PRIMED = ("_trap", "_tentry", "_wake_value", "_wake_exc", "_work",
            "_rnext", "_rprev", "blk_at", "blk_on", "switches", "cpu_ns",
-           "_spare", "waits", "_dl", "interrupted")
+           "_spare", "waits", "slept", "_dl", "interrupted")
 
 
 # the fields most threads never change (see compat.py)
@@ -184,5 +186,7 @@ _THREAD_FIELDS = lazy_fields(Thread, {
     "_core": -1,              # the core it runs or last ran on (-1: none)
 })
 # MicroPython only (no slot on CPython): the TimedTrap it awaited last,
-# for its next timed wait (traps.timed)
-lazy_fields(Thread, {"_tspare": None})
+# for its next timed wait (traps.timed); the default of `slept`, which
+# _PRIMED sets (a ThreadCounters' own, set by _init_stats: on its class
+# it would grow that table a step)
+lazy_fields(Thread, {"_tspare": None, "slept": 0})

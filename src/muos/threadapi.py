@@ -90,7 +90,7 @@ class ThreadApi(ThreadCounters):
         x = self._x
         d = None if x is None else x.deadline_ns
         return None if d is None else public_ticks(
-            d, self._kernel._epoch_ticks, self.tick_hz)
+            d, self._kernel._epoch_ticks, self._kernel.tick_hz)
 
     def set_deadline(self, ticks):
         """Set its deadline ``ticks`` from now (None clears it): threads
@@ -297,7 +297,13 @@ class ThreadApi(ThreadCounters):
     @computed
     def cpu_time(self):
         """Ticks of CPU it used."""
-        return ns_to_ticks(cpu_total(self), self.tick_hz)
+        return ns_to_ticks(cpu_total(self), self._kernel.tick_hz)
+
+    @computed
+    def tick_hz(self):
+        """Its kernel's tick rate (not a field: a board's thread keeps
+        its table of attributes at 23 slots)."""
+        return self._kernel.tick_hz
 
     @computed
     def flags(self):

@@ -46,7 +46,7 @@ class ThreadStats:
 
     @property
     def tick_hz(self):
-        return self._c.tick_hz
+        return self._c._system.tick_hz
 
     @property
     def cpu_ns(self):
@@ -123,7 +123,7 @@ class ThreadStats:
         x = self._c._x
         if x is None or x.rt is None:
             return []
-        hz = self._c.tick_hz
+        hz = self._c._system.tick_hz
         rt = x.rt
         kept = stats.RESPONSES_KEPT      # (read here: a test sets it)
         if len(rt) > kept:
@@ -132,7 +132,7 @@ class ThreadStats:
 
     @response_times.setter
     def response_times(self, v):
-        hz = self._c.tick_hz
+        hz = self._c._system.tick_hz
         x = self._c._extra()
         x.rt = None
         x.rt_old = None
@@ -236,14 +236,14 @@ class ThreadStats:
         x = self._c._x
         if x is None or x.rt is None:
             return None
-        return ns_to_ticks(_summary(x)[2], self._c.tick_hz)
+        return ns_to_ticks(_summary(x)[2], self._c._system.tick_hz)
 
     @property
     def min_response(self):
         x = self._c._x
         if x is None or x.rt is None:
             return None
-        return ns_to_ticks(_summary(x)[1], self._c.tick_hz)
+        return ns_to_ticks(_summary(x)[1], self._c._system.tick_hz)
 
     @property
     def mean_response(self):
@@ -251,7 +251,7 @@ class ThreadStats:
         if x is None or x.rt is None:
             return None
         n, _, _, s = _summary(x)
-        return ns_to_ticks(s, self._c.tick_hz) / n
+        return ns_to_ticks(s, self._c._system.tick_hz) / n
 
     def __repr__(self):
         return "<ThreadStats %s cpu=%s switches=%d jobs=%d>" % (
