@@ -186,6 +186,14 @@ class Kernel(Blocking):
         idle = self.idle
         timed = self._timed_steps
         port = self.port
+        resume = charge = None
+        if timed:
+            # the port's two calls around each step, bound once: a board's
+            # port holds 23 fields in a full table, which a method's
+            # look-up misses first, probing all of it (the hand-over on
+            # MachinePort, benchmarks/mpy_switch.py)
+            resume = port.resume
+            charge = port.charge
         switch_cost = self._switch_cost
         traced = self._trace is not None   # fixed for the kernel's life
         smp = self._cores is not None
@@ -373,7 +381,7 @@ class Kernel(Blocking):
             if timed:
                 # a real port: the clock catches up (the thread resumes
                 # at the real time) and the step is charged to it after
-                t0 = port.resume(self)
+                t0 = resume(self)
             exc = cur._wake_exc
             try:
                 if exc is not None:
@@ -386,11 +394,11 @@ class Kernel(Blocking):
                     got = cur._coro.send(v)
             except BaseException as e:
                 if timed:
-                    port.charge(self, cur, t0)
+                    charge(self, cur, t0)
                 self._ended(cur, e)
                 continue
             if timed:
-                port.charge(self, cur, t0)
+                charge(self, cur, t0)
                 now = self._now
             if type(got) is not trap_type:     # a TimedTrap, or not a trap
                 self._trap_in(cur, got)
