@@ -52,6 +52,58 @@ def test_blocked_time_per_object_and_thread():
     assert "sem" in str(st) and "blocked time per object" in str(st)
 
 
+async def _sleeps_that_end_otherwise():
+    # a sleep's time is its thread's `slept` (no blk_on: its trap tells
+    # it); every way a sleep ends counts it once, to the tick
+    async def dozer():
+        await muos.sleep_for(5)            # 0..5
+        await muos.sleep_for(10)           # 5..8: killed at 8
+
+    async def poked():
+        try:
+            await muos.sleep_for(10)       # 0..4: interrupted at 4
+        except muos.Interrupted:
+            muos.this_thread().interrupted = False
+        await muos.sleep_for(2)            # 4..6
+
+    async def late():
+        await muos.sleep_for(100)          # 0..20: in progress at the end
+
+    async def due():
+        muos.set_deadline(50)              # (its sleep ends through wake())
+        await muos.sleep_for(3)            # 0..3
+        await muos.sleep_for(1)            # 3..4
+
+    async def periodic():
+        async for job in muos.periodic(4):     # released at 0, 4, 8
+            if job.index == 2:                  # 0..4 and 4..8 asleep
+                break
+
+    d = muos.spawn(dozer, name="dozer")
+    p = muos.spawn(poked, name="poked")
+    for f in (late, due, periodic):
+        muos.spawn(f, name=f.__name__)
+    await muos.sleep_for(4)
+    p.interrupt()
+    await muos.sleep_for(4)
+    d.kill()
+    await muos.sleep_for(12)               # main returns at 20
+
+
+def test_sleep_time_however_a_sleep_ends():
+    off, on = both(_sleeps_that_end_otherwise)
+    for r in (off, on):
+        ts = r.stats.threads
+        got = {n: ts[n].sleep_time for n in
+               ("dozer", "poked", "late", "due", "periodic", "main")}
+        assert got == {"dozer": 8, "poked": 6, "late": 20, "due": 4,
+                       "periodic": 8, "main": 20}, got
+        # (the run's end ends "late"'s sleep too: counted to 20)
+        assert ts["late"].waits == {"sleep": 20 * MS}
+        assert ts["poked"].waits == {"sleep": 6 * MS}
+        assert ts["late"].blocked == {} and ts["dozer"].blocked == {}
+
+
 async def _kill_and_interrupt():
     sem = muos.Semaphore(0)               # unnamed: "Semaphore#1"
     other = muos.Semaphore(0)             # "Semaphore#2"

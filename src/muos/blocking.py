@@ -158,6 +158,8 @@ class Blocking(BlockingApi):
             if w is not None and on in w:    # (`in`: no method call)
                 w[on] += self._now - t.blk_at
                 t.blk_on = None
+            elif on is None:            # a sleep ends (a deadline's: the
+                t.slept += self._now - t.blk_at  # loop's _dl path)
             else:                       # the first wait on that object
                 self.stats.on_unblock(self, t)
             if t._dl is not None:        # ordered by its deadline
@@ -197,8 +199,15 @@ class Blocking(BlockingApi):
     def _withdraw(self, t, keep=None):
         """Take ``t`` off every queue it waits on (but ``keep``) and cancel
         its timeout; returns the trap it was blocked in."""
-        self.stats.on_unblock(self, t)
         trap = t._trap
+        if t.blk_on is not None:
+            self.stats.on_unblock(self, t)
+        elif trap is not None and (trap.kind == SLEEP
+                                   or trap.kind == RELEASE):
+            # a sleep ends, at its time or early: a sleep sets no blk_on
+            # (a store less at each end, the switch path's), its trap
+            # tells it; its time is a field of its own (stats.waits_total)
+            t.slept += self._now - t.blk_at
         t._trap = None
         e = t._tentry
         if e is not None:

@@ -270,10 +270,10 @@ class Kernel(Blocking):
                                 else:
                                     heappush(levels, -lv)  # top_level's
                                     listed[lv] = 1
-                                # its sleep's time (stats.on_unblock's
-                                # case: a field, no dict look-up)
+                                # its sleep's time (a field, no dict
+                                # look-up; a sleep sets no blk_on: its
+                                # trap tells it, blocking._withdraw)
                                 th.slept += now - th.blk_at
-                                th.blk_on = None
                                 th._trap = None
                                 if w.obj is not None:   # (else None
                                     th._wake_value = w.obj  # already)
@@ -441,8 +441,7 @@ class Kernel(Blocking):
                 cur._tentry = entry
                 cur.state = s_suspended
                 self._current = None
-                cur.blk_at = now
-                cur.blk_on = "sleep"
+                cur.blk_at = now       # (no blk_on: see the fire loop)
                 continue
             # the common wait, inline: try it; if it must block, queue it
             trap.thread = cur

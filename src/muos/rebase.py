@@ -230,6 +230,10 @@ def _shift_deadline_heaps(ready, d):
 
 def _shift_thread(k, t, d, span):
     on = t.blk_on
+    w = t._trap
+    if on is None and w is not None and (w.kind == SLEEP
+                                         or w.kind == RELEASE):
+        on = "sleep"               # (a sleep sets no blk_on: blocking.py)
     if on is not None:             # (blk_at means nothing otherwise)
         b = shifted(t.blk_at, d)
         if b < -span:

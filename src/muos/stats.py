@@ -353,8 +353,10 @@ class Stats(StatsApi):
     def on_block(self, k, t, what):
         now = k._now
         t.blk_at = now
-        t.blk_on = what
         tp = type(what)
+        if tp is str and what == "sleep":
+            return          # (told by its trap, not blk_on: blocking.py)
+        t.blk_on = what
         if tp is not str and tp not in self._plain:
             # a Mutex (it has _boost)? asked once per type: a failed
             # getattr costs more than the rest of this hook
@@ -369,9 +371,6 @@ class Stats(StatsApi):
         if on is None:
             return
         t.blk_on = None
-        if type(on) is str and on == "sleep":
-            t.slept += now - t.blk_at
-            return          # (not a wait on a mutex)
         w = t.waits
         if w is None:
             w = t.waits = {}    # most threads never wait: made on demand

@@ -9,7 +9,15 @@ reads its statistics), at ``import muos`` on CPython.
 
 from . import stats
 from .stats import SUM_UNIT, ThreadCounters
+from .traps import RELEASE, SLEEP
 from .units import ns_to_ticks, ticks_to_ns
+
+
+def _sleeping(c):
+    """Whether thread (or counters) ``c`` is in a sleep: a sleep sets no
+    ``blk_on``, its trap tells it (blocking.py)."""
+    tr = getattr(c, "_trap", None)
+    return tr is not None and (tr.kind == SLEEP or tr.kind == RELEASE)
 
 __all__ = ("ThreadStats", "ThreadTable", "CoreStats")
 
@@ -151,6 +159,8 @@ class ThreadStats:
             n = name_of(k)
             out[n] = out.get(n, 0) + w[k]
         on = c.blk_on
+        if on is None and _sleeping(c):
+            on = "sleep"
         if on is not None and st is not None:
             n = name_of(on)
             out[n] = out.get(n, 0) + max(0, st._end() - c.blk_at)
