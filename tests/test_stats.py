@@ -104,6 +104,24 @@ def test_sleep_time_however_a_sleep_ends():
         assert ts["late"].blocked == {} and ts["dozer"].blocked == {}
 
 
+def test_a_sleep_in_progress_survives_pickling():
+    # Stats cross process boundaries (analysis.simulate's pools); a run
+    # stopped with a thread asleep since 0 counts its sleep to the end
+    # (20), before and after a pickle round trip
+    import pickle
+
+    async def late():
+        await muos.sleep_for(100)
+
+    k = muos.Kernel()
+    k.spawn(late, name="late")
+    k.run(until=20)
+    assert k.stats.threads["late"].sleep_time == 20
+    again = pickle.loads(pickle.dumps(k.stats))
+    assert again.threads["late"].sleep_time == 20
+    assert str(again) == str(k.stats)
+
+
 async def _kill_and_interrupt():
     sem = muos.Semaphore(0)               # unnamed: "Semaphore#1"
     other = muos.Semaphore(0)             # "Semaphore#2"

@@ -112,6 +112,12 @@ class ThreadCounters(Link):
                     state[k] = getattr(self, k)
                 except AttributeError:
                     pass
+            from .threadstats import _sleeping
+            if state.get("blk_on") is None and _sleeping(self):
+                # a sleep in progress sets no blk_on (its trap tells it,
+                # which stays behind): the record names it, so that its
+                # views count it to the run's end as the thread's do
+                state["blk_on"] = "sleep"
             return (_restore_counters, (state,))
 
     def _init_stats(self, name, stats):

@@ -209,9 +209,13 @@ def main(argv: list[str] | None = None) -> int:
         add("unix (64-bit), .mpy", *run_unix(fw.unix, str(bundle.lib)))
         image = None
         if mpremote_available():
-            image = romfs.build_image(bundle.lib, Path(d) / "muos.romfs")
-            add("unix (64-bit), .mpy (ROMFS)",
-                *romfs.measure_unix(fw.unix, image, FITS))
+            try:
+                image = romfs.build_image(bundle.lib, Path(d) / "muos.romfs")
+            except romfs.RomfsError as e:   # (an mpremote without romfs)
+                rows.append(("ROMFS", {}, str(e).splitlines()[0]))
+            else:
+                add("unix (64-bit), .mpy (ROMFS)",
+                    *romfs.measure_unix(fw.unix, image, FITS))
         elfs = [fw.qemu] + [qemu_with_heap(make_heap_size(h)) for h in heaps]
         if image is not None:
             add("Cortex-M3, .mpy (ROMFS in flash)",

@@ -164,15 +164,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="run tools/mpy/heap.py with muos from the image on "
                     "the qemu board and the unix port")
     args = ap.parse_args(argv)
+    deploy = _load("muos_deploy_mpy", HERE / "mpy.py")
     with tempfile.TemporaryDirectory() as d:
-        lib = args.lib
-        if lib is None:
-            deploy = _load("muos_deploy_mpy", HERE / "mpy.py")
-            lib = deploy.compile_bundle(Path(d) / "mpy").lib
         try:
+            lib = args.lib
+            if lib is None:
+                lib = deploy.compile_bundle(Path(d) / "mpy").lib
             args.out.parent.mkdir(parents=True, exist_ok=True)
             image = build_image(lib, args.out)
-        except RomfsError as e:
+        except (RomfsError, deploy.DeployError) as e:
             print(f"romfs.py: {e}", file=sys.stderr)
             return 1
     print(f"# {image.stat().st_size} bytes of ROMFS image: {image}")
