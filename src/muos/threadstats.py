@@ -15,7 +15,10 @@ from .units import ns_to_ticks, ticks_to_ns
 
 def _sleeping(c):
     """Whether thread (or counters) ``c`` is in a sleep: a sleep sets no
-    ``blk_on``, its trap tells it (blocking.py)."""
+    ``blk_on``, its trap tells it (blocking.py). blocking._withdraw and
+    rebase._shift_thread test the same inline: as a function of traps.py
+    it would fill that module's table on a board (28 names in 29 slots),
+    and this module loads on a board's first statistics read only."""
     tr = getattr(c, "_trap", None)
     return tr is not None and (tr.kind == SLEEP or tr.kind == RELEASE)
 
