@@ -274,6 +274,7 @@ def test_opt_3_bundle_drops_line_numbers_and_heap(unix_build, bundle,
         got[name] = int(heap), re.findall(r'File "(.+)", line (\d+)', tb)
     assert got["O3"][0] < got["O0"][0]
     frames = got["O0"][1]
+    # the program's frame: OPT_SCRIPT's line 9, muos.Semaphore(-1)
     assert frames[0][0].endswith("opt.py") and frames[0][1] == "9"
     assert [f for f, _ in got["O3"][1]] == [f for f, _ in frames]
     assert got["O3"][1][0] == frames[0]                 # the program's
